@@ -1,0 +1,174 @@
+/**
+ * The HTTP boundary: GET JSON with the bearer token and client header, a timeout on every request,
+ * keep-alive connection pooling, retries (api/retry.ts), one token renewal on 401, and shared flow control
+ * (api/throttle.ts). Built on node:http(s) rather than fetch: it is several times cheaper per request, and
+ * a sync makes one request per changed issue. TLS certificate checks are never turned off.
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { Logger } from 'pino';
+import type { TokenProvider } from '../auth/token-provider.js';
+import { BadResponseError, HttpError, NetworkError, SyncError } from '../errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import type { Throttle } from './throttle.js';
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  /** Extra headers on every request (the SpeakUp client header). */
+  headers: Record<string, string>;
+  tokens: TokenProvider;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  throttle: Throttle;
+  log: Logger;
+  /** Largest response body accepted, bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpStats {
+  requests: number;
+  retries: number;
+  unauthorized: number;
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const USER_AGENT = 'speakup-sync/0.1 (+node)';
+
+export class HttpClient {
+  readonly stats: HttpStats = { requests: 0, retries: 0, unauthorized: 0 };
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    // Keep the base path: "https://h/api" and "https://h/api/" both resolve "v1/..." under /api/.
+    const base = new URL(opts.baseUrl);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.transport = base.protocol === 'https:' ? https : http;
+    const agentOpts = { keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 };
+    this.agent = base.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+  }
+
+  /** The URL of a path relative to the base ("v1/public/issues?page=1"). */
+  url(relative: string): URL {
+    return new URL(relative.replace(/^\//, ''), this.base);
+  }
+
+  /** GET and parse JSON, with retries. Throws HttpError / NetworkError / BadResponseError. */
+  async getJson(relative: string, signal?: AbortSignal): Promise<unknown> {
+    const url = this.url(relative);
+    const path = url.pathname + url.search;
+    const res = await withRetry(() => this.attempt(url, path, signal), this.opts.retry, {
+      signal,
+      serverWaitMs: (err) => (err instanceof HttpError && err.status === 429 ? err.retryAfterMs : undefined),
+      onRetry: (err, attempt) => {
+        this.stats.retries++;
+        this.opts.log.debug({ path, attempt, code: (err as SyncError).code, err: (err as Error).message }, 'request failed, retrying');
+      },
+    });
+    try {
+      return JSON.parse(res.body.toString('utf8')) as unknown;
+    } catch (err) {
+      throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${res.body.length} bytes)`, err);
+    }
+  }
+
+  /** One attempt, including at most one token renewal after a 401. */
+  private async attempt(url: URL, path: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+    for (let renewed = false; ; renewed = true) {
+      const token = await this.opts.tokens.getToken(signal);
+      const res = await this.send(url, path, token, signal);
+      if (res.status === 401 && !renewed) {
+        this.stats.unauthorized++;
+        this.opts.tokens.invalidate(token);
+        continue;
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      const retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
+      throw new HttpError(res.status, 'GET', path, http.STATUS_CODES[res.status] ?? '', retryAfterMs);
+    }
+  }
+
+  /** One request on the wire, through the throttle. */
+  private async send(url: URL, path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+    await this.opts.throttle.acquire(signal);
+    this.stats.requests++;
+    let status = 0;
+    let headers: IncomingHttpHeaders | undefined;
+    let retryAfterMs: number | undefined;
+    try {
+      const res = await this.request(url, path, token, signal);
+      status = res.status;
+      headers = res.headers;
+      if (status === 429) retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
+      return res;
+    } finally {
+      this.opts.throttle.release(status, headers, retryAfterMs);
+    }
+  }
+
+  private request(url: URL, path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+    const maxBody = this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
+    return new Promise<RawResponse>((resolve, reject) => {
+      if (signal?.aborted) return reject(new SyncError('ABORTED', 'stopped by signal'));
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        req.destroy();
+        reject(err);
+      };
+      const req = this.transport.request(url, {
+        method: 'GET',
+        agent: this.agent,
+        headers: {
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...this.opts.headers,
+          authorization: `Bearer ${token}`,
+        },
+      });
+      const timer = setTimeout(() => fail(new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      const onAbort = () => fail(new SyncError('ABORTED', 'stopped by signal'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (err: NodeJS.ErrnoException) => fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBody) fail(new BadResponseError(`[GET] "${path}": body larger than ${maxBody} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('error', (err: NodeJS.ErrnoException) => fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)));
+        res.on('aborted', () => fail(new NetworkError('HTTP_NETWORK', 'GET', path, 'connection lost mid-body')));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) });
+        });
+      });
+      req.end();
+    });
+  }
+
+  /** Close pooled connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,51 @@
+/** The SpeakUp issues API as the sync core sees it, and its HTTP implementation. */
+import type { Logger } from 'pino';
+import type { TokenProvider } from '../auth/token-provider.js';
+import type { ApiConfig, RetryConfig } from '../config/types.js';
+import { HttpClient } from './http-client.js';
+import { listIssuePages, type ListEnd, type ListPage } from './paging.js';
+import { Throttle } from './throttle.js';
+
+export interface ApiStats {
+  requests: number;
+  retries: number;
+  throttled: number;
+  unauthorized: number;
+}
+
+/** What the sync needs from the API; tests and `--load`-style tools can provide their own. */
+export interface IssuesApi {
+  listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
+  /** The detail object exactly as parsed from JSON; validation is the mapper's job. */
+  getIssue(id: number, signal?: AbortSignal): Promise<unknown>;
+  stats(): ApiStats;
+  close(): void;
+}
+
+/** Build the HTTP implementation from configuration. */
+export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: TokenProvider, log: Logger): IssuesApi {
+  const throttle = new Throttle(api.concurrency);
+  const client = new HttpClient({
+    baseUrl: api.baseUrl,
+    headers: { [api.clientHeader.toLowerCase()]: api.clientSystem },
+    tokens,
+    timeoutMs: retry.timeoutMs,
+    retry: {
+      maxAttempts: retry.maxAttempts,
+      baseDelayMs: retry.baseDelayMs,
+      maxDelayMs: Math.max(retry.baseDelayMs, 30_000),
+      maxRetryTimeMs: retry.maxRetryTimeMs,
+      maxRetryAfterMs: 120_000,
+    },
+    throttle,
+    log,
+  });
+  const getJson = (relative: string, signal?: AbortSignal) => client.getJson(relative, signal);
+  return {
+    listPages: (signal) =>
+      listIssuePages(getJson, { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam }, signal),
+    getIssue: (id, signal) => client.getJson(`v1/public/issues/${id}`, signal),
+    stats: () => ({ ...client.stats, throttled: throttle.stats.throttled }),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Pages through `GET /v1/public/issues` whatever the server's scheme (speakup-api.md, "Assumptions"):
+ * a bare array or an envelope (`data`/`items`/`issues`/`results`). The list ends on an empty page, an
+ * envelope that says there is no more, or a page that repeats the previous one (a server that ignores
+ * paging parameters). A short page is NOT the end: servers cap page sizes below what a client asks.
+ */
+import { BadResponseError } from '../errors.js';
+import type { IssueSummary } from './types.js';
+
+export interface PagingOptions {
+  pageSize: number;
+  pageParam: string;
+  pageSizeParam: string;
+  /** Guard against a server that never ends. */
+  maxPages?: number;
+}
+
+/** A list entry that cannot be used, with the reason (reported per item, never a crash). */
+export interface InvalidItem {
+  page: number;
+  index: number;
+  /** The id when it is usable, so the issue is not mistaken for deleted. */
+  id: number | undefined;
+  reason: string;
+}
+
+export interface ListPage {
+  page: number;
+  items: IssueSummary[];
+  invalid: InvalidItem[];
+}
+
+/** Why the listing stopped. */
+export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached';
+
+const ENVELOPE_KEYS = ['data', 'items', 'issues', 'results'] as const;
+
+/** Yields each page's valid items and problems; returns how the list ended. */
+export async function* listIssuePages(
+  getJson: (relative: string, signal?: AbortSignal) => Promise<unknown>,
+  opts: PagingOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<ListPage, ListEnd> {
+  let previousIds: number[] | undefined;
+  let seen = 0;
+  const maxPages = opts.maxPages ?? 1_000_000;
+  for (let page = 1; page <= maxPages; page++) {
+    const query = new URLSearchParams({ [opts.pageParam]: String(page), [opts.pageSizeParam]: String(opts.pageSize) });
+    const relative = `v1/public/issues?${query.toString()}`;
+    const body = await getJson(relative, signal);
+    const { rows, more, total } = unwrap(body, relative);
+    if (rows.length === 0) return 'empty-page';
+    const parsed = parseItems(rows, page);
+    const ids = rows.map((r) => (r as { id?: unknown } | null)?.id as number);
+    if (previousIds && sameIds(previousIds, ids)) return 'repeated-page';
+    previousIds = ids;
+    seen += rows.length;
+    yield parsed;
+    if (more === false) return 'envelope-end';
+    if (total !== undefined && seen >= total) return 'total-reached';
+  }
+  throw new BadResponseError(`the issue list did not end after ${maxPages} pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM`);
+}
+
+function unwrap(body: unknown, relative: string): { rows: unknown[]; more: boolean | undefined; total: number | undefined } {
+  if (Array.isArray(body)) return { rows: body, more: undefined, total: undefined };
+  if (body && typeof body === 'object') {
+    const env = body as Record<string, unknown>;
+    const key = ENVELOPE_KEYS.find((k) => Array.isArray(env[k]));
+    if (key) {
+      let more: boolean | undefined;
+      if (typeof env.hasMore === 'boolean') more = env.hasMore;
+      else if (typeof env.has_more === 'boolean') more = env.has_more;
+      else if ('next' in env) more = env.next !== null && env.next !== undefined && env.next !== '';
+      const total = typeof env.total === 'number' && Number.isFinite(env.total) ? env.total : undefined;
+      return { rows: env[key] as unknown[], more, total };
+    }
+  }
+  throw new BadResponseError(`[GET] "/${relative}": expected a JSON array of issues or an envelope with "data"/"items"/"issues"/"results", got ${describe(body)}`);
+}
+
+/** Validates list entries: a positive integer id and a parseable updatedAt. */
+export function parseItems(rows: unknown[], page: number): ListPage {
+  const items: IssueSummary[] = [];
+  const invalid: InvalidItem[] = [];
+  rows.forEach((row, index) => {
+    if (!row || typeof row !== 'object' || Array.isArray(row)) {
+      invalid.push({ page, index, id: undefined, reason: `list item is ${describe(row)}, not an object` });
+      return;
+    }
+    const r = row as Record<string, unknown>;
+    if (typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id <= 0) {
+      invalid.push({ page, index, id: undefined, reason: `list item has ${r.id === undefined ? 'no id' : `an unusable id ${JSON.stringify(r.id)} (expected a positive integer)`}` });
+      return;
+    }
+    if (typeof r.updatedAt !== 'string' || Number.isNaN(Date.parse(r.updatedAt))) {
+      invalid.push({ page, index, id: r.id, reason: `issue ${r.id}: list item has no usable updatedAt (${JSON.stringify(r.updatedAt)})` });
+      return;
+    }
+    const item: IssueSummary = { id: r.id, updatedAt: r.updatedAt };
+    if (typeof r.createdAt === 'string') item.createdAt = r.createdAt;
+    if (typeof r.customId === 'string') item.customId = r.customId;
+    items.push(item);
+  });
+  return { page, items, invalid };
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? `an object with keys ${Object.keys(v as object).slice(0, 5).join(', ') || '(none)'}` : `a ${typeof v}`;
+}

@@ -1,0 +1,177 @@
+/**
+ * The default token provider: a SpeakUp service account in Cognito, through amazon-cognito-identity-js
+ * (SRP by default, USER_PASSWORD_AUTH on request). Hands out the ID token (what the manual says the API
+ * wants), renews it ahead of expiry, refreshes with the refresh token, and logs in again when that is
+ * refused or expired. One renewal at a time, whatever the number of callers.
+ */
+import {
+  AuthenticationDetails,
+  CognitoIdToken,
+  CognitoUser,
+  CognitoUserPool,
+  type CognitoUserSession,
+} from 'amazon-cognito-identity-js';
+import type { Logger } from 'pino';
+import { withRetry, type RetryPolicy } from '../api/retry.js';
+import type { PasswordAuthConfig } from '../config/types.js';
+import { AuthError } from '../errors.js';
+import { cognitoCode, toAuthError } from './cognito-errors.js';
+import { MemoryStorage } from './memory-storage.js';
+import { renewMarginMs, type TokenProvider } from './token-provider.js';
+
+export interface CognitoProviderOptions {
+  auth: PasswordAuthConfig;
+  /** Bound on one IdP call: the library's fetch has no timeout of its own. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  log: Logger;
+  now?: () => number;
+}
+
+interface Tokens {
+  idToken: string;
+  refreshToken: string;
+  /** Local clock time after which the ID token is renewed (expiry minus margin). */
+  renewAt: number;
+}
+
+/** The slice of the library's internal Client we call directly (see refresh()). */
+interface RawClient {
+  request(op: string, params: unknown, cb: (err: unknown, data: unknown) => void): void;
+}
+
+export class CognitoPasswordProvider implements TokenProvider {
+  readonly stats = { logins: 0, refreshes: 0 };
+  private readonly pool: CognitoUserPool;
+  private readonly storage = new MemoryStorage();
+  private readonly now: () => number;
+  private tokens: Tokens | undefined;
+  private renewing: Promise<string> | undefined;
+
+  constructor(private readonly opts: CognitoProviderOptions) {
+    this.now = opts.now ?? Date.now;
+    this.pool = new CognitoUserPool({
+      UserPoolId: opts.auth.userPoolId,
+      ClientId: opts.auth.appClientId,
+      Storage: this.storage,
+      ...(opts.auth.endpoint ? { endpoint: opts.auth.endpoint } : {}),
+    });
+  }
+
+  async getToken(signal?: AbortSignal): Promise<string> {
+    const t = this.tokens;
+    if (t && this.now() < t.renewAt) return t.idToken;
+    this.renewing ??= this.renew(signal).finally(() => {
+      this.renewing = undefined;
+    });
+    return abortable(this.renewing, signal);
+  }
+
+  invalidate(token: string): void {
+    if (this.tokens?.idToken === token) this.tokens.renewAt = 0;
+  }
+
+  private async renew(signal: AbortSignal | undefined): Promise<string> {
+    if (this.tokens) {
+      try {
+        return await this.refresh(this.tokens.refreshToken, signal);
+      } catch (err) {
+        // An expired or revoked refresh token is routine (it lives 1 h): log in again.
+        this.opts.log.debug({ code: cognitoCode(err) }, 'token refresh refused, logging in again');
+      }
+    }
+    return this.login(signal);
+  }
+
+  private login(signal: AbortSignal | undefined): Promise<string> {
+    return withRetry(
+      async () => {
+        const session = await this.timed(
+          new Promise<CognitoUserSession>((resolve, reject) => {
+            const user = new CognitoUser({ Username: this.opts.auth.username, Pool: this.pool, Storage: this.storage });
+            user.setAuthenticationFlowType(this.opts.auth.flow);
+            const details = new AuthenticationDetails({ Username: this.opts.auth.username, Password: this.opts.auth.password });
+            const unsupported = (step: string) => () =>
+              reject(new AuthError('AUTH_CHALLENGE_UNSUPPORTED', `login of "${this.opts.auth.username}" needs an interactive step (${step}); a service account must have a permanent password and no MFA: finish the setup in SpeakUp once`));
+            user.authenticateUser(details, {
+              onSuccess: resolve,
+              onFailure: (err: unknown) => reject(this.toError(err)),
+              newPasswordRequired: unsupported('new password required'),
+              mfaRequired: unsupported('MFA code'),
+              totpRequired: unsupported('TOTP code'),
+              selectMFAType: unsupported('MFA selection'),
+              mfaSetup: unsupported('MFA setup'),
+              customChallenge: unsupported('custom challenge'),
+            });
+          }),
+        );
+        this.stats.logins++;
+        return this.keep(session.getIdToken().getJwtToken(), session.getRefreshToken().getToken());
+      },
+      this.opts.retry,
+      {
+        signal,
+        retryable: (err) => err instanceof AuthError && err.retryable,
+        onRetry: (err, attempt) => this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'login failed, retrying'),
+      },
+    );
+  }
+
+  /**
+   * REFRESH_TOKEN_AUTH through the library's own client. Not CognitoUser.refreshSession: that retries every
+   * error silently for ~6.5 s (anchors §4.5), which would delay the re-login after a routine expiry.
+   */
+  private refresh(refreshToken: string, signal: AbortSignal | undefined): Promise<string> {
+    const client = (this.pool as unknown as { client: RawClient }).client;
+    return withRetry(
+      async () => {
+        const data = await this.timed(
+          new Promise<unknown>((resolve, reject) =>
+            client.request(
+              'InitiateAuth',
+              { ClientId: this.opts.auth.appClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } },
+              (err, res) => (err ? reject(this.toError(err)) : resolve(res)),
+            ),
+          ),
+        );
+        const result = (data as { AuthenticationResult?: { IdToken?: string; RefreshToken?: string } }).AuthenticationResult;
+        if (!result?.IdToken) throw new AuthError('AUTH_FAILED', 'token refresh answered without an ID token');
+        this.stats.refreshes++;
+        return this.keep(result.IdToken, result.RefreshToken ?? refreshToken);
+      },
+      this.opts.retry,
+      { signal, retryable: (err) => err instanceof AuthError && err.retryable },
+    );
+  }
+
+  /** Store tokens; the renewal time comes from the token's own lifetime measured on the local clock (immune to clock skew). */
+  private keep(idToken: string, refreshToken: string): string {
+    const decoded = new CognitoIdToken({ IdToken: idToken });
+    const lifetimeMs = Math.max(0, (decoded.getExpiration() - decoded.getIssuedAt()) * 1000);
+    this.tokens = { idToken, refreshToken, renewAt: this.now() + lifetimeMs - renewMarginMs(lifetimeMs) };
+    return idToken;
+  }
+
+  private toError(err: unknown): AuthError {
+    const endpoint = this.opts.auth.endpoint ?? `https://cognito-idp.${this.opts.auth.region}.amazonaws.com/`;
+    return toAuthError(err, { username: this.opts.auth.username, userPoolId: this.opts.auth.userPoolId, endpointHost: new URL(endpoint).host });
+  }
+
+  private timed<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(this.toError({ code: 'NetworkError' })), this.opts.timeoutMs);
+      p.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+}
+
+/** Wait for a shared promise, but let this caller leave early on its own signal. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * `speakup-sync daemon`: runs on SPEAKUP_SCHEDULE until SIGINT/SIGTERM. The token provider and the
+ * database connection live as long as the daemon; each run takes the cross-process lock, and a run that
+ * finds it held (a manual sync) is skipped with a warning.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.js';
+import { LockedError } from '../../errors.js';
+import { runSync } from '../../sync/run-sync.js';
+import { withRunLock } from '../../sync/run-lock.js';
+import { startScheduler } from '../../sync/scheduler.js';
+import { createApi, createTokenProvider, openStore } from '../compose.js';
+import { EXIT } from '../exit-codes.js';
+
+export interface DaemonArgs {
+  allowMassDelete: boolean;
+  /** Override SPEAKUP_RUN_AT_START. */
+  runAtStart?: boolean;
+}
+
+/** Runs until `signal` aborts; resolves with the exit code once the run in flight has finished. */
+export async function daemonCommand(config: Config, log: Logger, args: DaemonArgs, signal: AbortSignal): Promise<number> {
+  const db = openStore(config, log);
+  const tokens = createTokenProvider(config, log);
+  const scheduler = startScheduler({
+    cron: config.schedule.cron,
+    timezone: config.schedule.timezone,
+    runAtStart: args.runAtStart ?? config.schedule.runAtStart,
+    log,
+    run: async (trigger, runSignal) => {
+      // A fresh API client per run: its counters are the run's, its pooled connections are closed after.
+      const api = createApi(config, tokens, log);
+      try {
+        const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () =>
+          runSync(
+            { api, store: db.store, log },
+            { full: false, concurrency: config.api.concurrency, trigger, maxDeleteShare: config.maxDeleteShare, allowMassDelete: args.allowMassDelete, signal: runSignal },
+          ),
+        );
+        if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');
+      } catch (err) {
+        if (err instanceof LockedError) log.warn(err.message);
+        else throw err;
+      } finally {
+        api.close();
+      }
+    },
+  });
+  log.info({ schedule: config.schedule.cron, timezone: config.schedule.timezone, db: config.dbPath }, 'daemon started');
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log.info('stopping: finishing the write in flight');
+  await scheduler.stop();
+  db.close();
+  log.info('daemon stopped');
+  return EXIT.OK;
+}

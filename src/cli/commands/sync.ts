@@ -1,0 +1,53 @@
+/** `speakup-sync sync [--full] [--allow-mass-delete] [--wait]`: one run, then exit. */
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.js';
+import { runSync } from '../../sync/run-sync.js';
+import { withRunLock } from '../../sync/run-lock.js';
+import type { SyncResult } from '../../sync/types.js';
+import { createApi, createTokenProvider, openStore } from '../compose.js';
+import { EXIT } from '../exit-codes.js';
+import { summaryLine, terminalProgress } from '../progress.js';
+
+export interface SyncArgs {
+  full: boolean;
+  allowMassDelete: boolean;
+  wait: boolean;
+  quiet: boolean;
+}
+
+/** Runs one sync and returns the exit code; a fatal run rethrows its error for the entry point to print. */
+export async function syncCommand(config: Config, log: Logger, args: SyncArgs, signal: AbortSignal): Promise<number> {
+  const db = openStore(config, log);
+  const tokens = createTokenProvider(config, log);
+  const api = createApi(config, tokens, log);
+  const showProgress = !args.quiet && Boolean(process.stderr.isTTY);
+  const bar = showProgress ? terminalProgress(process.stderr) : undefined;
+  let result: SyncResult;
+  try {
+    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () =>
+      runSync(
+        { api, store: db.store, log },
+        {
+          full: args.full,
+          concurrency: config.api.concurrency,
+          trigger: 'manual',
+          maxDeleteShare: config.maxDeleteShare,
+          allowMassDelete: args.allowMassDelete,
+          signal,
+          ...(bar ? { onProgress: bar.update } : {}),
+        },
+      ),
+    );
+  } finally {
+    bar?.done();
+    api.close();
+    db.close();
+  }
+  if (!args.quiet) process.stdout.write(`${summaryLine(result)}\n`);
+  if (result.status === 'failed') throw result.fatal;
+  if (result.status === 'partial') {
+    process.stderr.write(`${result.error ?? 'some issues failed'}\n`);
+    return EXIT.PARTIAL;
+  }
+  return EXIT.OK;
+}

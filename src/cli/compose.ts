@@ -1,0 +1,58 @@
+/**
+ * The composition root: the only place that builds concrete objects (token provider, HTTP API, database)
+ * from configuration and hands them to the sync core as interfaces.
+ */
+import type { Logger } from 'pino';
+import { createHttpIssuesApi, type IssuesApi } from '../api/issues-api.js';
+import { CognitoPasswordProvider } from '../auth/cognito-password.js';
+import type { TokenProvider } from '../auth/token-provider.js';
+import type { Config } from '../config/types.js';
+import { openDatabase, type DatabaseHandle } from '../db/open.js';
+import type { LockPort } from '../sync/run-lock.js';
+import { createIssueStore, type IssueStore } from '../db/issue-store.js';
+
+/** Build the token provider the configuration asks for. */
+export function createTokenProvider(config: Config, log: Logger): TokenProvider {
+  return new CognitoPasswordProvider({
+    auth: config.auth,
+    timeoutMs: config.retry.timeoutMs,
+    retry: {
+      maxAttempts: config.retry.maxAttempts,
+      baseDelayMs: config.retry.baseDelayMs,
+      maxDelayMs: 30_000,
+      maxRetryTimeMs: config.retry.maxRetryTimeMs,
+      maxRetryAfterMs: 60_000,
+    },
+    log: log.child({ component: 'auth' }),
+  });
+}
+
+export function createApi(config: Config, tokens: TokenProvider, log: Logger): IssuesApi {
+  return createHttpIssuesApi(config.api, config.retry, tokens, log.child({ component: 'api' }));
+}
+
+export interface OpenStore {
+  handle: DatabaseHandle;
+  store: IssueStore;
+  lock: LockPort;
+  close(): void;
+}
+
+/** Open (and migrate) the database; log warnings such as a world-readable file. */
+export function openStore(config: Config, log: Logger): OpenStore {
+  const handle = openDatabase(config.dbPath);
+  for (const w of handle.warnings) log.warn(w);
+  const store = createIssueStore(handle);
+  const lock: LockPort = {
+    tryAcquire: () => {
+      const r = store.acquireLock();
+      if (r.ok && r.takenOver) log.warn({ holder: r.takenOver }, 'took over the sync lock of a process that is gone');
+      return r;
+    },
+    heartbeat: () => {
+      if (!store.heartbeatLock()) log.warn('the sync lock was taken over by another process');
+    },
+    release: () => void store.releaseLock(),
+  };
+  return { handle, store, lock, close: () => handle.close() };
+}

@@ -1,0 +1,102 @@
+/**
+ * Entry point: argv → command. The only place with a top-level try/catch, signal handlers and exit codes.
+ * Known errors print one line on stderr (the last line, so wrappers and systemd show it); unknown errors
+ * print "internal error" and, with --verbose, the stack.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { ConfigError, LockedError, SyncError, describeError } from '../errors.js';
+import { createLogger, type LogLevel } from '../log.js';
+import { daemonCommand } from './commands/daemon.js';
+import { demoCommand } from './commands/demo.js';
+import { syncCommand } from './commands/sync.js';
+import { EXIT } from './exit-codes.js';
+import { USAGE } from './usage.js';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        full: { type: 'boolean', default: false },
+        'allow-mass-delete': { type: 'boolean', default: false },
+        wait: { type: 'boolean', default: false },
+        'no-run-at-start': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        issues: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`speakup-sync: ${(err as Error).message}; see speakup-sync --help\n`);
+    return EXIT.USAGE;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? EXIT.OK : EXIT.USAGE;
+  }
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`speakup-sync: second ${sig}, exiting now\n`);
+      process.exit(130);
+    }
+    abort.abort(new SyncError('ABORTED', `stopped by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const level = (base: LogLevel): LogLevel => (values.verbose ? 'debug' : values.quiet ? 'warn' : base);
+  try {
+    if (command === 'demo') {
+      const log = createLogger({ level: level('warn') });
+      return await demoCommand(log, { issues: values.issues ? Number(values.issues) : 300 }, abort.signal);
+    }
+    const config = loadConfig(process.env);
+    const log = createLogger({ level: level(config.logLevel) });
+    for (const w of config.warnings) log.warn(w);
+    switch (command) {
+      case 'sync':
+        return await syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, abort.signal);
+      case 'daemon':
+        return await daemonCommand(config, log, { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) }, abort.signal);
+      default:
+        process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
+        return EXIT.USAGE;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`speakup-sync: ${err.message}\n`);
+      return EXIT.CONFIG;
+    }
+    if (err instanceof LockedError) {
+      process.stderr.write(`speakup-sync: ${err.message}\n`);
+      return EXIT.LOCKED;
+    }
+    if (err instanceof SyncError) {
+      process.stderr.write(`speakup-sync: ${err.message}\n`);
+      return EXIT.FATAL;
+    }
+    if (values.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(`speakup-sync: internal error: ${describeError(err)} (run with --verbose for details)\n`);
+    return EXIT.FATAL;
+  }
+}
+
+// Exit explicitly: idle keep-alive sockets (ours and the Cognito library's fetch) would otherwise hold
+// the process open for seconds after the work is done. Logs are written synchronously, nothing is lost.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`speakup-sync: internal error: ${describeError(err)}\n`);
+    process.exit(EXIT.FATAL);
+  },
+);

@@ -1,0 +1,24 @@
+/** `speakup-sync --help`. */
+export const USAGE = `speakup-sync: mirror the issues of a SpeakUp system into a SQLite database you own.
+
+Usage: speakup-sync <command> [options]
+
+Commands
+  sync        one sync run, then exit (npm run sync)
+  daemon      sync on SPEAKUP_SCHEDULE until SIGINT/SIGTERM (npm run daemon)
+  demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
+
+Options
+  --full                refetch every issue's detail, changed or not
+  --allow-mass-delete   allow one run to soft-delete more than SPEAKUP_MAX_DELETE_SHARE of the issues
+  --wait                if another sync holds the database, wait for it instead of exiting 75
+  --no-run-at-start     daemon: wait for the first scheduled time instead of syncing at start
+  --issues N            demo: size of the emulated data set (default 300)
+  -v, --verbose         debug logging
+  -q, --quiet           warnings and errors only, no progress or summary
+  -h, --help            this text
+
+Configuration comes from SPEAKUP_* environment variables and ./.env (see README.md, .env.example).
+Exit codes: 0 ok, 1 fatal error, 2 some issues failed (retried next run), 64 usage,
+75 another sync holds the database, 78 configuration error.
+`;

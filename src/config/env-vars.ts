@@ -1,0 +1,54 @@
+/**
+ * Every environment variable speakup-sync reads: its schema, default and meaning. This table is the single
+ * source for validation, `.env.example` and the README's configuration table.
+ */
+import { z } from 'zod';
+
+export interface EnvVar {
+  schema: z.ZodType;
+  /** Plain-language expectation used in error messages ("an integer from 1 to 64"). */
+  expect: string;
+  describe: string;
+  default?: string;
+  /** Documentation of a computed default (no literal value). */
+  defaultDoc?: string;
+  /** Never echoed in an error or log. */
+  secret?: boolean;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+const url = z.url({ protocol: /^https?$/ });
+const nonEmpty = z.string().trim().min(1);
+
+export const ENV_VARS = {
+  SPEAKUP_API_URL: { schema: url, expect: 'an https:// URL such as https://api.example.speakup.cloud', describe: 'API base URL; the client appends /v1/public/issues (a path prefix and trailing slash are kept)' },
+  SPEAKUP_CLIENT_SYSTEM: { schema: nonEmpty, expect: 'the client system name, e.g. "showroom" for https://showroom.client.speakup.cloud', describe: 'value of the client header: the subdomain of your SpeakUp login URL' },
+  SPEAKUP_CLIENT_HEADER: { schema: z.string().regex(/^[A-Za-z0-9-]+$/), expect: 'an HTTP header name', describe: 'name of the client header', default: 'client' },
+  SPEAKUP_AUTH: { schema: z.enum(['password']), expect: '"password"', describe: 'token provider: password (Cognito service account via amazon-cognito-identity-js)', default: 'password' },
+  SPEAKUP_USER_POOL_ID: { schema: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/), expect: 'a Cognito user pool id such as eu-west-1_AbCdEf123', describe: 'Cognito user pool id' },
+  SPEAKUP_APP_CLIENT_ID: { schema: nonEmpty, expect: 'the Cognito app client id', describe: 'Cognito app client id' },
+  SPEAKUP_USERNAME: { schema: nonEmpty, expect: 'the service account user name', describe: 'service account user name' },
+  SPEAKUP_PASSWORD: { schema: nonEmpty, expect: 'the service account password', describe: 'service account password', secret: true },
+  SPEAKUP_REGION: { schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), expect: 'an AWS region such as eu-west-1', describe: 'AWS region of the user pool', defaultDoc: 'prefix of SPEAKUP_USER_POOL_ID' },
+  SPEAKUP_COGNITO_ENDPOINT: { schema: url, expect: 'an https:// URL', describe: 'Cognito IdP endpoint override (emulator, private endpoints)', defaultDoc: "AWS's regional endpoint" },
+  SPEAKUP_AUTH_FLOW: { schema: z.enum(['USER_SRP_AUTH', 'USER_PASSWORD_AUTH']), expect: 'USER_SRP_AUTH or USER_PASSWORD_AUTH', describe: 'Cognito login flow (SRP never sends the password)', default: 'USER_SRP_AUTH' },
+  SPEAKUP_DB: { schema: nonEmpty, expect: 'a file path', describe: 'SQLite database file', default: './data/speakup.db' },
+  SPEAKUP_SCHEDULE: { schema: nonEmpty, expect: 'a cron expression such as "*/15 * * * *"', describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)', default: '*/15 * * * *' },
+  SPEAKUP_TIMEZONE: { schema: nonEmpty, expect: 'an IANA time zone such as Europe/Amsterdam', describe: 'time zone of the schedule', default: 'UTC' },
+  SPEAKUP_RUN_AT_START: { schema: bool, expect: '1 or 0', describe: 'daemon: run one sync immediately at start', default: '1' },
+  SPEAKUP_CONCURRENCY: { schema: int(1, 128), expect: 'an integer from 1 to 128', describe: 'detail requests in flight at most (lowered automatically on 429)', default: '16' },
+  SPEAKUP_PAGE_SIZE: { schema: int(1, 10_000), expect: 'an integer from 1 to 10000', describe: 'list page size asked for (servers may cap it)', default: '500' },
+  SPEAKUP_PAGE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-number parameter', default: 'page' },
+  SPEAKUP_PAGE_SIZE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-size parameter', default: 'pageSize' },
+  SPEAKUP_TIMEOUT_MS: { schema: int(100, 600_000), expect: 'milliseconds from 100 to 600000', describe: 'timeout of one HTTP request (and of one IdP call)', default: '30000' },
+  SPEAKUP_MAX_ATTEMPTS: { schema: int(1, 20), expect: 'an integer from 1 to 20', describe: 'attempts per request on 5xx, timeouts and network errors (429 waits do not count)', default: '6' },
+  SPEAKUP_RETRY_BASE_MS: { schema: int(1, 60_000), expect: 'milliseconds from 1 to 60000', describe: 'first backoff delay; doubles each attempt, with jitter', default: '500' },
+  SPEAKUP_MAX_RETRY_TIME_MS: { schema: int(1_000, 3_600_000), expect: 'milliseconds from 1000 to 3600000', describe: 'give up on one request after this long, waits included', default: '300000' },
+  SPEAKUP_MAX_DELETE_SHARE: { schema: num(0, 1), expect: 'a fraction from 0 to 1', describe: 'refuse to soft-delete more than this share of stored issues in one run (override: --allow-mass-delete)', default: '0.5' },
+  SPEAKUP_ALLOW_INSECURE_HTTP: { schema: bool, expect: '1 or 0', describe: 'allow http:// URLs to non-loopback hosts (never do this in production)', default: '0' },
+  SPEAKUP_LOG_LEVEL: { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
+} satisfies Record<string, EnvVar>;
+
+export type EnvVarName = keyof typeof ENV_VARS;

@@ -1,0 +1,150 @@
+/**
+ * Reads the environment (and `.env` in the working directory; the real environment wins) once, validates
+ * every variable against ENV_VARS, and returns a frozen Config. All problems are reported together.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import cron from 'node-cron';
+import { ConfigError } from '../errors.js';
+import { ENV_VARS, type EnvVarName } from './env-vars.js';
+import type { AuthConfig, Config } from './types.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Merge `.env` (if present in `cwd`) under the real environment. */
+export function readEnv(env: Env, cwd: string): Env {
+  const file = resolve(cwd, '.env');
+  if (!existsSync(file)) return env;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigError([`.env: cannot be read (${(err as Error).message}); fix or remove ${file}`]);
+  }
+  return { ...parsed, ...env };
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+const REQUIRED_FOR_PASSWORD: EnvVarName[] = [
+  'SPEAKUP_USER_POOL_ID',
+  'SPEAKUP_APP_CLIENT_ID',
+  'SPEAKUP_USERNAME',
+  'SPEAKUP_PASSWORD',
+];
+
+export interface LoadOptions {
+  /** Directory of `.env` and base of relative paths; default process.cwd(). */
+  cwd?: string;
+  /** Read `.env` from cwd (default true). */
+  dotenv?: boolean;
+}
+
+/** Parse and validate; throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.dotenv === false ? rawEnv : readEnv(rawEnv, cwd);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const values = new Map<EnvVarName, unknown>();
+
+  for (const [name, spec] of Object.entries(ENV_VARS) as [EnvVarName, (typeof ENV_VARS)[EnvVarName]][]) {
+    const raw = env[name];
+    const given = raw !== undefined && raw.trim() !== '';
+    const source = given ? raw : 'default' in spec ? spec.default : undefined;
+    if (source === undefined) continue;
+    const result = spec.schema.safeParse(source);
+    if (result.success) values.set(name, result.data);
+    else {
+      const shown = 'secret' in spec && spec.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+      problems.push(`${name}: expected ${spec.expect}${shown}`);
+    }
+  }
+
+  const need = (names: EnvVarName[]) => {
+    for (const name of names) {
+      if (!values.has(name) && !problems.some((p) => p.startsWith(`${name}:`))) {
+        problems.push(`${name}: required, ${ENV_VARS[name].expect}`);
+      }
+    }
+  };
+  need(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM']);
+  need(REQUIRED_FOR_PASSWORD);
+
+  const get = <T>(name: EnvVarName) => values.get(name) as T;
+  const allowInsecure = get<boolean>('SPEAKUP_ALLOW_INSECURE_HTTP');
+  for (const name of ['SPEAKUP_API_URL', 'SPEAKUP_COGNITO_ENDPOINT'] as const) {
+    const value = get<string | undefined>(name);
+    if (!value) continue;
+    const u = new URL(value);
+    if (u.username || u.password) problems.push(`${name}: must not carry credentials in the URL`);
+    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+      if (allowInsecure) warnings.push(`${name} uses plaintext http:// to ${u.hostname}: whistleblower data and tokens travel unencrypted (SPEAKUP_ALLOW_INSECURE_HTTP=1)`);
+      else problems.push(`${name}: http:// is refused for non-loopback hosts; use https:// (or set SPEAKUP_ALLOW_INSECURE_HTTP=1, never in production)`);
+    }
+  }
+
+  const cronExpr = get<string | undefined>('SPEAKUP_SCHEDULE');
+  if (cronExpr && !cron.validate(cronExpr)) problems.push(`SPEAKUP_SCHEDULE: expected a cron expression such as "*/15 * * * *" (got ${JSON.stringify(cronExpr)})`);
+  const tz = get<string | undefined>('SPEAKUP_TIMEZONE');
+  if (tz && !isTimeZone(tz)) problems.push(`SPEAKUP_TIMEZONE: expected an IANA time zone such as Europe/Amsterdam (got ${JSON.stringify(tz)})`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const poolId = get<string>('SPEAKUP_USER_POOL_ID');
+  const auth: AuthConfig = {
+    kind: 'password',
+    userPoolId: poolId,
+    appClientId: get<string>('SPEAKUP_APP_CLIENT_ID'),
+    username: get<string>('SPEAKUP_USERNAME'),
+    password: get<string>('SPEAKUP_PASSWORD'),
+    region: get<string | undefined>('SPEAKUP_REGION') ?? poolId.split('_')[0]!,
+    endpoint: get<string | undefined>('SPEAKUP_COGNITO_ENDPOINT'),
+    flow: get<'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH'>('SPEAKUP_AUTH_FLOW'),
+  };
+  const config: Config = {
+    api: {
+      baseUrl: get<string>('SPEAKUP_API_URL'),
+      clientHeader: get<string>('SPEAKUP_CLIENT_HEADER'),
+      clientSystem: get<string>('SPEAKUP_CLIENT_SYSTEM'),
+      pageParam: get<string>('SPEAKUP_PAGE_PARAM'),
+      pageSizeParam: get<string>('SPEAKUP_PAGE_SIZE_PARAM'),
+      pageSize: get<number>('SPEAKUP_PAGE_SIZE'),
+      concurrency: get<number>('SPEAKUP_CONCURRENCY'),
+    },
+    auth,
+    retry: {
+      timeoutMs: get<number>('SPEAKUP_TIMEOUT_MS'),
+      maxAttempts: get<number>('SPEAKUP_MAX_ATTEMPTS'),
+      baseDelayMs: get<number>('SPEAKUP_RETRY_BASE_MS'),
+      maxRetryTimeMs: get<number>('SPEAKUP_MAX_RETRY_TIME_MS'),
+    },
+    dbPath: resolve(cwd, get<string>('SPEAKUP_DB')),
+    schedule: { cron: cronExpr!, timezone: tz!, runAtStart: get<boolean>('SPEAKUP_RUN_AT_START') },
+    maxDeleteShare: get<number>('SPEAKUP_MAX_DELETE_SHARE'),
+    logLevel: get<Config['logLevel']>('SPEAKUP_LOG_LEVEL'),
+    warnings,
+  };
+  return deepFreeze(config);
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deepFreeze<T>(obj: T): T {
+  for (const v of Object.values(obj as object)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(obj);
+}

@@ -1,0 +1,160 @@
+/**
+ * The mirror's write and read operations over Drizzle. Every statement is prepared once per store;
+ * batches are single BEGIN IMMEDIATE transactions (WAL + deferred read-then-write can fail with
+ * SQLITE_BUSY_SNAPSHOT, which the busy handler does not retry: anchors §3).
+ */
+import { and, count, eq, getTableColumns, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteInsertValue } from 'drizzle-orm/sqlite-core';
+import type { MappedIssue } from '../sync/map-issue.js';
+import { issuesFts } from './fts.js';
+import { diffTracked, trackedValues, type TrackedValues } from './history.js';
+import { processIdentity, type ProcessIdentity } from './identity.js';
+import { createLockOps, type SyncLockOps } from './lock.js';
+import { nativeStatement } from './native.js';
+import type { DatabaseHandle } from './open.js';
+import { createRunLog, type RunLog } from './run-log.js';
+import { issueChanges, issueFieldValues, issues } from './schema.js';
+
+export type { MappedIssue } from '../sync/map-issue.js';
+
+/** What the sync needs to know about a listed issue. */
+export interface IssueState {
+  updatedAt: string | null;
+  deleted: boolean;
+}
+
+/** Storage seen by the sync: issues, run log and lease. */
+export interface IssueStore extends RunLog, SyncLockOps {
+  /** Stored state of each id that exists (absent ids are new). */
+  getStates(ids: readonly number[]): Map<number, IssueState>;
+  /** Records that `runId`'s listing held these ids: last_listed_run, last_seen_at, and clears deleted_at. */
+  markListed(ids: readonly number[], runId: number, at: string): void;
+  /** Upserts issues with their field values, FTS row and tracked-field changes, all in one transaction. */
+  saveIssues(records: readonly MappedIssue[], runId: number): void;
+  /** Issues not deleted and not held by `runId`'s listing. Only meaningful after a complete listing. */
+  countMissing(runId: number): number;
+  /** Soft-deletes the issues {@link countMissing} counts; returns how many. */
+  softDeleteMissing(runId: number, at: string): number;
+  countActive(): number;
+  countDeleted(): number;
+}
+
+// Keeps IN lists and their JSON parameter small; a listing page is normally below this anyway.
+const ID_CHUNK = 500;
+// Columns the store owns; every other issues column comes from the mapper (MappedIssueRow).
+const STORE_OWNED = new Set(['firstSeenAt', 'lastSeenAt', 'lastListedRun', 'deletedAt']);
+
+/** Builds the store over an open database; `identity` (default: this process) goes into runs and the lease. */
+export function createIssueStore(handle: DatabaseHandle, identity: Partial<ProcessIdentity> = {}): IssueStore {
+  const { db, sqlite } = handle;
+  const me = processIdentity(identity);
+  const P = sql.placeholder;
+  // `IN (SELECT value FROM json_each(?))`: one prepared statement for any list length.
+  const idIn = (col: typeof issues.id): SQL => sql`${col} IN (SELECT value FROM json_each(${P('ids')}))`;
+  const missing = and(isNull(issues.deletedAt), or(isNull(issues.lastListedRun), lt(issues.lastListedRun, P('runId'))));
+
+  const columns = getTableColumns(issues);
+  const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
+  // The per-issue statements run natively (native.ts); batch-level ones stay Drizzle prepared queries.
+  const upsert = nativeStatement(sqlite, db
+    .insert(issues)
+    .values({
+      ...Object.fromEntries(mappedKeys.map((k) => [k, P(k)])),
+      firstSeenAt: P('seenAt'),
+      lastSeenAt: P('seenAt'),
+      lastListedRun: P('runId'),
+      deletedAt: null,
+    } as SQLiteInsertValue<typeof issues>)
+    .onConflictDoUpdate({
+      target: issues.id,
+      // first_seen_at is deliberately not in the list: it keeps the first sighting.
+      set: {
+        // Never `id`: assigning the primary key, even unchanged, makes SQLite check every child row's FK.
+        ...Object.fromEntries(mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)])),
+        lastSeenAt: sql`excluded.last_seen_at`,
+        lastListedRun: sql`excluded.last_listed_run`,
+        deletedAt: sql`NULL`,
+      },
+    }));
+  const readTracked = db
+    .select({ id: issues.id, status: issues.status, assigneeId: issues.assigneeId, domainId: issues.domainId, dueAt: issues.dueAt, labels: issues.labels })
+    .from(issues)
+    .where(idIn(issues.id))
+    .prepare();
+  const readStates = db.select({ id: issues.id, updatedAt: issues.updatedAt, deletedAt: issues.deletedAt }).from(issues).where(idIn(issues.id)).prepare();
+  const listed = db
+    .update(issues)
+    .set({ lastListedRun: sql`${P('runId')}`, lastSeenAt: sql`${P('at')}`, deletedAt: null })
+    .where(idIn(issues.id))
+    .prepare();
+  const deleteFields = nativeStatement(sqlite, db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))));
+  const insertField = nativeStatement(sqlite, db.insert(issueFieldValues).values({
+    issueId: P('issueId'), position: P('position'), formId: P('formId'), formName: P('formName'), fieldId: P('fieldId'),
+    label: P('label'), type: P('type'), valueText: P('valueText'), valueNumber: P('valueNumber'), valueJson: P('valueJson'),
+  }));
+  const deleteFts = nativeStatement(sqlite, db.delete(issuesFts).where(eq(issuesFts.rowid, P('id'))));
+  const insertFts = nativeStatement(sqlite, db.insert(issuesFts).values({
+    rowid: P('id'), summary: P('summary'), description: P('description'), fieldText: P('fieldText'),
+  }));
+  const insertChange = nativeStatement(sqlite, db.insert(issueChanges).values({
+    issueId: P('issueId'), runId: P('runId'), field: P('field'), oldValue: P('oldValue'), newValue: P('newValue'), observedAt: P('observedAt'),
+  }));
+  const countMissingQ = db.select({ n: count() }).from(issues).where(missing).prepare();
+  const softDelete = db.update(issues).set({ deletedAt: sql`${P('at')}` }).where(missing).prepare();
+  const countActiveQ = db.select({ n: count() }).from(issues).where(isNull(issues.deletedAt)).prepare();
+  const countDeletedQ = db.select({ n: count() }).from(issues).where(sql`${issues.deletedAt} IS NOT NULL`).prepare();
+
+  return {
+    ...createRunLog(db, me),
+    ...createLockOps(db, me),
+    getStates(ids) {
+      const out = new Map<number, IssueState>();
+      for (const chunk of chunks(ids)) {
+        for (const row of readStates.all({ ids: JSON.stringify(chunk) })) {
+          out.set(row.id, { updatedAt: row.updatedAt, deleted: row.deletedAt !== null });
+        }
+      }
+      return out;
+    },
+    markListed(ids, runId, at) {
+      if (ids.length === 0) return;
+      db.transaction(() => {
+        for (const chunk of chunks(ids)) listed.run({ ids: JSON.stringify(chunk), runId, at });
+      }, { behavior: 'immediate' });
+    },
+    saveIssues(records, runId) {
+      if (records.length === 0) return;
+      db.transaction(() => {
+        // One read of the previous tracked values per batch, not one SELECT per issue.
+        const before = new Map<number, TrackedValues>();
+        for (const chunk of chunks(records.map((r) => r.issue.id))) {
+          for (const row of readTracked.all({ ids: JSON.stringify(chunk) })) before.set(row.id, trackedValues(row));
+        }
+        for (const { issue, fields, fts } of records) {
+          const id = issue.id;
+          const old = before.get(id);
+          upsert.run({ ...issue, seenAt: issue.syncedAt, runId });
+          if (old) {
+            // New issues have nothing to replace: skip two index probes each.
+            deleteFields.run({ id });
+            deleteFts.run({ id });
+          }
+          for (const field of fields) insertField.run(field);
+          insertFts.run({ id, ...fts });
+          const now = trackedValues(issue);
+          for (const change of diffTracked(old, now)) insertChange.run({ ...change, issueId: id, runId, observedAt: issue.syncedAt });
+          // A duplicate id later in the same batch compares against this version.
+          before.set(id, now);
+        }
+      }, { behavior: 'immediate' });
+    },
+    countMissing: (runId) => countMissingQ.get({ runId })?.n ?? 0,
+    softDeleteMissing: (runId, at) => softDelete.run({ runId, at }).changes,
+    countActive: () => countActiveQ.get()?.n ?? 0,
+    countDeleted: () => countDeletedQ.get()?.n ?? 0,
+  };
+}
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += ID_CHUNK) yield items.slice(i, i + ID_CHUNK);
+}

@@ -1,0 +1,101 @@
+/**
+ * The cross-process sync lease: one row in `sync_lock`, claimed inside BEGIN IMMEDIATE so two processes
+ * cannot both see it free. node-cron's noOverlap guards one process only (anchors §4.1); this guards the file.
+ * BI readers never touch the row, so the lease never blocks them.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { isProcessAlive, type ProcessIdentity } from './identity.js';
+import type { AppDatabase } from './open.js';
+import { syncLock } from './schema.js';
+
+/** Who holds the lease. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  runId: number | null;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+/** Outcome of {@link SyncLockOps.acquireLock}; `takenOver` names a dead or stale holder that was replaced. */
+export type LockResult = { ok: true; takenOver?: LockHolder } | { ok: false; holder: LockHolder };
+
+/** Who asks for the lease (default: this process) and when a silent holder counts as gone. */
+export interface AcquireLockInput {
+  pid?: number;
+  host?: string;
+  runId?: number;
+  /** ISO timestamp for acquired_at / heartbeat_at (default: now). */
+  now?: string;
+  /** A holder whose heartbeat is older than this is taken over, whatever its host (default 10 min). */
+  staleAfterMs?: number;
+}
+
+/** Lease operations; heartbeat and release act only while this object's owner still holds the row. */
+export interface SyncLockOps {
+  acquireLock(input?: AcquireLockInput): LockResult;
+  /** Refreshes heartbeat_at (and run_id when given); false when the lease was lost to another process. */
+  heartbeatLock(now?: string, runId?: number): boolean;
+  /** Deletes the row if still ours; false when it was not. */
+  releaseLock(): boolean;
+}
+
+/** Default lease: a holder silent this long is presumed gone (the sync heartbeats every few seconds). */
+export const DEFAULT_LOCK_STALE_MS = 10 * 60_000;
+
+/** Builds the lease operations over one connection; `me` is the default owner identity. */
+export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps {
+  let owner: { pid: number; host: string } | undefined;
+  const P = sql.placeholder;
+  const ours = sql`${syncLock.id} = 1 AND ${syncLock.pid} = ${P('pid')} AND ${syncLock.host} = ${P('host')}`;
+  const read = db.select().from(syncLock).where(eq(syncLock.id, 1)).prepare();
+  const claim = db
+    .insert(syncLock)
+    .values({ id: 1, pid: P('pid'), host: P('host'), runId: P('runId'), acquiredAt: P('now'), heartbeatAt: P('now') })
+    .onConflictDoUpdate({
+      target: syncLock.id,
+      set: { pid: sql`excluded.pid`, host: sql`excluded.host`, runId: sql`excluded.run_id`, acquiredAt: sql`excluded.acquired_at`, heartbeatAt: sql`excluded.heartbeat_at` },
+    })
+    .prepare();
+  const beat = db.update(syncLock).set({ heartbeatAt: sql`${P('now')}`, runId: sql`coalesce(${P('runId')}, ${syncLock.runId})` }).where(ours).prepare();
+  const drop = db.delete(syncLock).where(ours).prepare();
+
+  return {
+    acquireLock(input = {}) {
+      const pid = input.pid ?? me.pid;
+      const host = input.host ?? me.host;
+      const now = input.now ?? new Date().toISOString();
+      const staleAfterMs = input.staleAfterMs ?? DEFAULT_LOCK_STALE_MS;
+      return db.transaction(
+        (): LockResult => {
+          const row = read.get();
+          // Same pid and host: a re-acquire, or an earlier incarnation whose pid we inherited (container restart).
+          const same = row !== undefined && row.pid === pid && row.host === host;
+          if (row && !same) {
+            const dead = row.host === host && !isProcessAlive(row.pid);
+            const stale = Date.parse(now) - Date.parse(row.heartbeatAt) > staleAfterMs;
+            if (!dead && !stale) return { ok: false, holder: holderOf(row) };
+          }
+          claim.run({ pid, host, runId: input.runId ?? null, now });
+          owner = { pid, host };
+          return row && !same ? { ok: true, takenOver: holderOf(row) } : { ok: true };
+        },
+        { behavior: 'immediate' },
+      );
+    },
+    heartbeatLock(now, runId) {
+      if (!owner) return false;
+      return beat.run({ ...owner, now: now ?? new Date().toISOString(), runId: runId ?? null }).changes === 1;
+    },
+    releaseLock() {
+      if (!owner) return false;
+      const released = drop.run(owner).changes === 1;
+      owner = undefined;
+      return released;
+    },
+  };
+}
+
+function holderOf(row: typeof syncLock.$inferSelect): LockHolder {
+  return { pid: row.pid, host: row.host, runId: row.runId, acquiredAt: row.acquiredAt, heartbeatAt: row.heartbeatAt };
+}

@@ -1,0 +1,162 @@
+/**
+ * Opening the mirror database: private file permissions, connection pragmas, migrations.
+ * The only place that runs DDL (through Drizzle's migrator) or sets pragmas.
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { SyncError } from '../errors.js';
+
+/** The Drizzle database type used across src/db. */
+export type AppDatabase = BetterSQLite3Database;
+
+/** An open database: Drizzle on top of one better-sqlite3 connection. */
+export interface DatabaseHandle {
+  readonly db: AppDatabase;
+  readonly sqlite: Database.Database;
+  /** Absolute path, or ':memory:'. */
+  readonly path: string;
+  /** Problems worth telling the operator about that do not stop the program (e.g. a world-readable file). */
+  readonly warnings: readonly string[];
+  close(): void;
+}
+
+/** Options of {@link openDatabase}. `log.warn` also receives each warning as it is found. */
+export interface OpenOptions {
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** Busy timeout in ms: how long a writer waits for another one (default 10000). */
+  busyTimeoutMs?: number;
+}
+
+// Resolved from this file, not the cwd, so `npx speakup-sync` works from any directory.
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+const PAGE_SIZE = 16_384;
+
+/** Opens (creating if needed) the SQLite file at `path`, sets pragmas and applies pending migrations. */
+export function openDatabase(path: string, options: OpenOptions = {}): DatabaseHandle {
+  const memory = path === ':memory:';
+  const file = memory ? path : resolve(path);
+  const warnings: string[] = [];
+  const warn = (msg: string): void => {
+    warnings.push(msg);
+    options.log?.warn(msg, { path: file });
+  };
+  const fresh = memory || prepareFile(file, warn);
+
+  let sqlite: Database.Database;
+  try {
+    // `timeout` is the busy timeout from the very first statement (the WAL switch below can wait too).
+    sqlite = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw dbError(file, err);
+  }
+  try {
+    // Only an empty file can take a page size, and only before WAL. 16 KiB pages hold several ~3 KB issue
+    // rows each instead of one, which measured ~20% faster writes (scripts/bench-write.ts).
+    if (fresh) sqlite.pragma(`page_size = ${PAGE_SIZE}`);
+    // WAL is set per connection at open: it cannot change inside the migrator's transaction (anchors §3).
+    const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
+    if (!memory && mode !== 'wal') warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = drizzle({ client: sqlite });
+    migrateWithRetry(db, file);
+    return {
+      db,
+      sqlite,
+      path: file,
+      warnings,
+      close: () => {
+        if (!sqlite.open) return;
+        // Cheap when nothing changed; keeps planner statistics fresh (https://sqlite.org/lang_analyze.html).
+        sqlite.pragma('optimize');
+        sqlite.close();
+      },
+    };
+  } catch (err) {
+    sqlite.close();
+    throw err instanceof SyncError ? err : dbError(file, err);
+  }
+}
+
+/**
+ * Creates the directory (0700) and file (0600) before SQLite does, or warns about an exposed file.
+ * Returns true when the file is new (empty).
+ */
+function prepareFile(file: string, warn: (msg: string) => void): boolean {
+  const dir = dirname(file);
+  if (!existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700); // a umask cannot widen it, but be explicit about the leaf we own
+    } catch (err) {
+      throw new SyncError('DB_ERROR', `cannot create database directory "${dir}": ${errCode(err)}; create it or set SPEAKUP_DB to a writable path`, { cause: err });
+    }
+  }
+  if (!existsSync(file)) {
+    try {
+      // SQLite would create the file with the process umask (often 0644); these are confidential reports.
+      closeSync(openSync(file, 'a', 0o600));
+    } catch (err) {
+      throw dbError(file, err);
+    }
+    return true;
+  }
+  const st = statSync(file);
+  if (st.isFile() && (st.mode & 0o077) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    warn(`database file "${file}" is accessible by group/others (mode ${mode}); run: chmod 600 "${file}"`);
+  }
+  return st.isFile() && st.size === 0;
+}
+
+const MIGRATE_ATTEMPTS = 5;
+
+/**
+ * Drizzle's migrator reads the last applied migration before its (deferred) BEGIN, so two processes
+ * starting on a fresh file race: the loser sees SQLITE_BUSY or "table already exists". A retry re-reads
+ * the journal table and finds everything applied; each attempt is one transaction, so it is safe.
+ */
+function migrateWithRetry(db: AppDatabase, file: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return;
+    } catch (err) {
+      const racy = /^SQLITE_BUSY/.test(errCode(err)) || /already exists/.test(String((err as Error).message));
+      if (!racy || attempt >= MIGRATE_ATTEMPTS) {
+        throw new SyncError('DB_ERROR', `cannot apply migrations to "${file}": ${oneLine(err)}; restore a backup or move the file away and sync again`, { cause: err });
+      }
+      sleepSync(25 * 2 ** attempt);
+    }
+  }
+}
+
+/** Maps an open failure to a one-line DB_ERROR naming the path and the fix. */
+function dbError(file: string, err: unknown): SyncError {
+  const code = errCode(err);
+  let hint = 'check SPEAKUP_DB';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') hint = 'it is not a SQLite database: move it away or set SPEAKUP_DB to another file';
+  else if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') hint = 'make the file and its directory writable by this user, or set SPEAKUP_DB to a writable path';
+  else if (code === 'EISDIR') hint = 'the path is a directory: set SPEAKUP_DB to a file path';
+  return new SyncError('DB_ERROR', `cannot open database "${file}": ${oneLine(err)}; ${hint}`, { cause: err });
+}
+
+function errCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown';
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').slice(0, 300);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

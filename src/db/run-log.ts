@@ -1,0 +1,157 @@
+/**
+ * The `sync_runs` log: one row per run, counts kept current while it runs, so a crash leaves an honest
+ * record and the next run can mark it interrupted.
+ */
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { isProcessAlive, type ProcessIdentity } from './identity.js';
+import type { AppDatabase } from './open.js';
+import { syncLock, syncRuns, type RunStatus, type RunTrigger, type SyncRunRow } from './schema.js';
+
+/** The integer counters of a run. */
+export interface RunCounts {
+  listed: number;
+  fetched: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  requests: number;
+  retries: number;
+  /** HTTP 429 answers. */
+  throttled: number;
+}
+
+/** What is known when a run starts; pid and host default to the store's process. */
+export interface StartRunInput {
+  trigger: RunTrigger;
+  full: boolean;
+  startedAt: string;
+  pid?: number;
+  host?: string;
+}
+
+/** The end of a run: final status, counts (absolute values), one-line error. */
+export interface FinishRunInput {
+  status: Exclude<RunStatus, 'running'>;
+  finishedAt: string;
+  counts?: Partial<RunCounts>;
+  error?: string | null;
+}
+
+/** How to tell a `running` row whose process is gone; pid and host default to the store's process. */
+export interface StaleRunOptions {
+  pid?: number;
+  host?: string;
+  /** A run whose last heartbeat is older than this is dead, whatever its host (default 1 h). */
+  staleAfterMs?: number;
+  /** The caller's own run, never touched. */
+  exceptRunId?: number;
+}
+
+/** Run log operations. */
+export interface RunLog {
+  startRun(input: StartRunInput): number;
+  /** Stores the counts given (absolute values) and refreshes the run's heartbeat. */
+  updateRunProgress(id: number, counts: Partial<RunCounts>, at: string): void;
+  finishRun(id: number, input: FinishRunInput): void;
+  /**
+   * Marks `running` rows of vanished processes as interrupted; returns how many. Call it holding the
+   * lease and before startRun: the caller then has no run in flight and no other process can have one.
+   */
+  interruptStaleRuns(at: string, options?: StaleRunOptions): number;
+  getRun(id: number): SyncRunRow | undefined;
+  /** Newest first. */
+  listRuns(limit: number): SyncRunRow[];
+}
+
+const MAX_ERROR_CHARS = 1000;
+const DEFAULT_RUN_STALE_MS = 60 * 60_000;
+
+/** Builds the run log over one connection; `me` is the default process identity. */
+export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
+  const P = sql.placeholder;
+  const insert = db
+    .insert(syncRuns)
+    .values({ startedAt: P('startedAt'), heartbeatAt: P('startedAt'), status: 'running', trigger: P('trigger'), full: P('full'), pid: P('pid'), host: P('host') })
+    .returning({ id: syncRuns.id })
+    .prepare();
+  const byId = db.select().from(syncRuns).where(eq(syncRuns.id, P('id'))).prepare();
+  const newest = db.select().from(syncRuns).orderBy(desc(syncRuns.id)).limit(P('limit')).prepare();
+  const running = db
+    .select({ id: syncRuns.id, pid: syncRuns.pid, host: syncRuns.host, startedAt: syncRuns.startedAt, heartbeatAt: syncRuns.heartbeatAt })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.status, 'running'), ne(syncRuns.id, P('except'))))
+    .prepare();
+  const lease = db.select({ pid: syncLock.pid, host: syncLock.host }).from(syncLock).where(eq(syncLock.id, 1)).prepare();
+
+  return {
+    startRun(input) {
+      const row = insert.get({ ...input, pid: input.pid ?? me.pid, host: input.host ?? me.host });
+      if (!row) throw new Error('sync_runs insert returned no id');
+      return row.id;
+    },
+    updateRunProgress(id, counts, at) {
+      db.update(syncRuns).set({ ...pickCounts(counts), heartbeatAt: at }).where(eq(syncRuns.id, id)).run();
+    },
+    finishRun(id, input) {
+      db.update(syncRuns)
+        .set({ ...pickCounts(input.counts ?? {}), status: input.status, finishedAt: input.finishedAt, heartbeatAt: input.finishedAt, error: oneLine(input.error) })
+        .where(eq(syncRuns.id, id))
+        .run();
+    },
+    interruptStaleRuns(at, options = {}) {
+      const pid = options.pid ?? me.pid;
+      const host = options.host ?? me.host;
+      const staleAfterMs = options.staleAfterMs ?? DEFAULT_RUN_STALE_MS;
+      const now = Date.parse(at);
+      let count = 0;
+      db.transaction(
+        (tx) => {
+          const holder = lease.get();
+          const weHoldLease = holder !== undefined && holder.pid === pid && holder.host === host;
+          for (const run of running.all({ except: options.exceptRunId ?? -1 })) {
+            const lastSign = run.heartbeatAt ?? run.startedAt;
+            const why = deathOf(run, lastSign);
+            if (why === undefined) continue;
+            // finished_at = last sign of life, so durations stay truthful; the error says when we noticed.
+            tx.update(syncRuns)
+              .set({ status: 'interrupted', finishedAt: lastSign, error: `interrupted: ${why} (noticed ${at})` })
+              .where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, 'running')))
+              .run();
+            count++;
+          }
+
+          function deathOf(run: { pid: number | null; host: string | null }, lastSign: string): string | undefined {
+            const where = `process ${run.pid ?? '?'} on ${run.host ?? '?'}`;
+            // Our own pid and host but not our run: an earlier incarnation (a restarted container reuses pids).
+            if (run.pid === pid && run.host === host) return `${where} is an earlier run of this process id`;
+            if (run.host === host && run.pid !== null && !isProcessAlive(run.pid)) return `${where} is gone`;
+            // Every sync holds the lease while it runs: if we hold it, nobody else is running.
+            if (weHoldLease) return `${where} no longer holds the sync lock`;
+            if (now - Date.parse(lastSign) > staleAfterMs) return `${where} sent no heartbeat since ${lastSign}`;
+            return undefined;
+          }
+        },
+        { behavior: 'immediate' },
+      );
+      return count;
+    },
+    getRun: (id) => byId.get({ id }),
+    listRuns: (limit) => newest.all({ limit }),
+  };
+}
+
+/** Only the counter keys, so a caller's extra properties never reach the SET list. */
+function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
+  const out: Partial<RunCounts> = {};
+  for (const k of ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled'] as const) {
+    const v = c[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function oneLine(error: string | null | undefined): string | null {
+  if (error === undefined || error === null) return null;
+  const line = error.split(/\r?\n/)[0] ?? '';
+  return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS - 3)}...` : line;
+}

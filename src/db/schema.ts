@@ -1,0 +1,239 @@
+/**
+ * The SQLite schema (Drizzle). `npm run db:generate` turns changes here into SQL under migrations/;
+ * the FTS5 table lives in a hand-written migration (drizzle-kit has no virtual tables), see fts.ts.
+ *
+ * Every timestamp is ISO-8601 UTC text in exactly `Date#toISOString()` form (`2024-05-01T08:00:00.000Z`)
+ * in a column declared DATETIME: Metabase and DuckDB then see a date, Grafana gets RFC 3339, and text
+ * order is time order. A CHECK refuses anything else, because DATETIME has NUMERIC affinity and a partial
+ * date such as '2024' would silently become the integer 2024 (anchors.md §3).
+ */
+import { isNull, sql } from 'drizzle-orm';
+import {
+  check,
+  customType,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  sqliteView,
+  text,
+  type SQLiteColumn,
+} from 'drizzle-orm/sqlite-core';
+
+/** A timestamp column declared `DATETIME` holding `toISOString()` text. */
+export const datetime = customType<{ data: string; driverData: string }>({
+  dataType: () => 'DATETIME',
+});
+
+// GLOB, not a date function: it also rejects numbers, which a NUMERIC-affinity column would otherwise keep.
+const ISO_GLOB = "'[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'";
+
+/** CHECK constraints that keep every listed timestamp column NULL or a full `toISOString()` value. */
+function isoTimestamps(table: string, columns: SQLiteColumn[]) {
+  return columns.map((c) => check(`${table}_${c.name}_iso`, sql`${c} IS NULL OR ${c} GLOB ${sql.raw(ISO_GLOB)}`));
+}
+
+/** One row per SpeakUp issue ever seen; never hard-deleted (`deleted_at` marks issues no longer listed). */
+export const issues = sqliteTable(
+  'issues',
+  {
+    id: integer('id').primaryKey(),
+    // Column order matters: the per-run bookkeeping columns come first and the large text last, so that
+    // markListed() rewrites only the first page of a row, never the overflow pages holding `data`.
+    customId: text('custom_id'),
+    createdAt: datetime('created_at'),
+    updatedAt: datetime('updated_at').notNull(),
+    syncedAt: datetime('synced_at').notNull(),
+    firstSeenAt: datetime('first_seen_at').notNull(),
+    lastSeenAt: datetime('last_seen_at').notNull(),
+    /** Run id of the last listing that held this issue; older than the current run = missing. */
+    lastListedRun: integer('last_listed_run'),
+    deletedAt: datetime('deleted_at'),
+    status: text('status'),
+    issueType: text('issue_type'),
+    channel: text('channel'),
+    domainId: integer('domain_id'),
+    domainName: text('domain_name'),
+    // Text: the API types assignee ids as number | string.
+    assigneeId: text('assignee_id'),
+    assigneeName: text('assignee_name'),
+    assigneeEmail: text('assignee_email'),
+    /** JSON array of label strings. */
+    labels: text('labels'),
+    receivedAt: datetime('received_at'),
+    acknowledgedAt: datetime('acknowledged_at'),
+    dueAt: datetime('due_at'),
+    closedAt: datetime('closed_at'),
+    summary: text('summary'),
+    description: text('description'),
+    /** The whole detail object as JSON text, unknown fields included. */
+    data: text('data').notNull(),
+  },
+  (t) => [
+    index('issues_updated_at_idx').on(t.updatedAt),
+    index('issues_status_idx').on(t.status),
+    index('issues_domain_id_idx').on(t.domainId),
+    index('issues_deleted_at_idx').on(t.deletedAt),
+    index('issues_received_at_idx').on(t.receivedAt),
+    index('issues_last_listed_run_idx').on(t.lastListedRun),
+    ...isoTimestamps('issues', [
+      t.createdAt, t.updatedAt, t.receivedAt, t.acknowledgedAt, t.dueAt, t.closedAt,
+      t.syncedAt, t.firstSeenAt, t.lastSeenAt, t.deletedAt,
+    ]),
+  ],
+);
+
+/** One row per custom field value of an issue's forms; replaced with its issue in one transaction. */
+export const issueFieldValues = sqliteTable(
+  'issue_field_values',
+  {
+    issueId: integer('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
+    /** 0-based order over all forms and fields of the detail, as the API sent them. */
+    position: integer('position').notNull(),
+    formId: text('form_id'),
+    formName: text('form_name'),
+    fieldId: text('field_id'),
+    label: text('label'),
+    type: text('type'),
+    /** Readable value: strings, numbers, 'true'/'false', normalised dates, list items joined by ', '. */
+    valueText: text('value_text'),
+    valueNumber: real('value_number'),
+    /** JSON for arrays, objects and booleans. */
+    valueJson: text('value_json'),
+  },
+  // The primary key's leading column doubles as the issue_id index.
+  (t) => [primaryKey({ columns: [t.issueId, t.position] })],
+);
+
+/** Runs of the sync: one row each, counts updated as it goes (a `_dlt_loads` analogue). */
+export const syncRuns = sqliteTable(
+  'sync_runs',
+  {
+    id: integer('id').primaryKey(),
+    startedAt: datetime('started_at').notNull(),
+    finishedAt: datetime('finished_at'),
+    /** Last sign of life of the run (start, progress); used to spot runs whose process vanished. */
+    heartbeatAt: datetime('heartbeat_at'),
+    status: text('status', { enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }).notNull(),
+    trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup'] }).notNull(),
+    full: integer('full', { mode: 'boolean' }).notNull().default(false),
+    listed: integer('listed').notNull().default(0),
+    fetched: integer('fetched').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    /** HTTP 429 answers received. */
+    throttled: integer('throttled').notNull().default(0),
+    /** One line, secret-free. */
+    error: text('error'),
+    pid: integer('pid'),
+    host: text('host'),
+  },
+  (t) => [
+    check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
+    check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup')`),
+    check('sync_runs_full_check', sql`${t.full} IN (0, 1)`),
+    ...isoTimestamps('sync_runs', [t.startedAt, t.finishedAt, t.heartbeatAt]),
+  ],
+);
+
+/** Changes of the fields that matter to case handling, one row per field per observed change. */
+export const issueChanges = sqliteTable(
+  'issue_changes',
+  {
+    id: integer('id').primaryKey(),
+    issueId: integer('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
+    runId: integer('run_id').notNull().references(() => syncRuns.id),
+    field: text('field', { enum: ['status', 'assignee', 'domain', 'due_at', 'labels'] }).notNull(),
+    /** NULL on the row written when the issue is first seen. */
+    oldValue: text('old_value'),
+    newValue: text('new_value'),
+    observedAt: datetime('observed_at').notNull(),
+  },
+  (t) => [
+    index('issue_changes_issue_field_idx').on(t.issueId, t.field),
+    check('issue_changes_field_check', sql`${t.field} IN ('status','assignee','domain','due_at','labels')`),
+    ...isoTimestamps('issue_changes', [t.observedAt]),
+  ],
+);
+
+/** The single-row sync lease: whoever holds this row may write a run. */
+export const syncLock = sqliteTable(
+  'sync_lock',
+  {
+    id: integer('id').primaryKey(),
+    pid: integer('pid').notNull(),
+    host: text('host').notNull(),
+    runId: integer('run_id'),
+    acquiredAt: datetime('acquired_at').notNull(),
+    heartbeatAt: datetime('heartbeat_at').notNull(),
+  },
+  (t) => [
+    check('sync_lock_single_row', sql`${t.id} = 1`),
+    ...isoTimestamps('sync_lock', [t.acquiredAt, t.heartbeatAt]),
+  ],
+);
+
+// Views select base columns directly so BI tools keep the declared types (an expression has none).
+
+/** Issues still listed by the API, known fields flattened. */
+export const currentIssues = sqliteView('current_issues').as((qb) =>
+  qb
+    .select({
+      id: issues.id, customId: issues.customId, summary: issues.summary, description: issues.description,
+      status: issues.status, issueType: issues.issueType, channel: issues.channel,
+      domainId: issues.domainId, domainName: issues.domainName,
+      assigneeId: issues.assigneeId, assigneeName: issues.assigneeName, assigneeEmail: issues.assigneeEmail,
+      labels: issues.labels, createdAt: issues.createdAt, updatedAt: issues.updatedAt,
+      receivedAt: issues.receivedAt, acknowledgedAt: issues.acknowledgedAt, dueAt: issues.dueAt,
+      closedAt: issues.closedAt, firstSeenAt: issues.firstSeenAt, lastSeenAt: issues.lastSeenAt,
+      syncedAt: issues.syncedAt,
+    })
+    .from(issues)
+    .where(isNull(issues.deletedAt)),
+);
+
+/** Field values of current issues, with the issue columns analysts group by. */
+export const issueFields = sqliteView('issue_fields').as((qb) =>
+  qb
+    .select({
+      issueId: issueFieldValues.issueId, customId: issues.customId, summary: issues.summary,
+      status: issues.status, domainId: issues.domainId, domainName: issues.domainName,
+      position: issueFieldValues.position, formId: issueFieldValues.formId, formName: issueFieldValues.formName,
+      fieldId: issueFieldValues.fieldId, label: issueFieldValues.label, type: issueFieldValues.type,
+      valueText: issueFieldValues.valueText, valueNumber: issueFieldValues.valueNumber,
+      valueJson: issueFieldValues.valueJson,
+    })
+    .from(issueFieldValues)
+    .innerJoin(issues, sql`${issues.id} = ${issueFieldValues.issueId}`)
+    .where(isNull(issues.deletedAt)),
+);
+
+/** Runs, newest first, with their duration in seconds (NULL while running). */
+export const latestRuns = sqliteView('latest_runs').as((qb) =>
+  qb
+    .select({
+      id: syncRuns.id, startedAt: syncRuns.startedAt, finishedAt: syncRuns.finishedAt,
+      durationSeconds: sql<number | null>`round((julianday(${syncRuns.finishedAt}) - julianday(${syncRuns.startedAt})) * 86400, 3)`.as('duration_seconds'),
+      status: syncRuns.status, trigger: syncRuns.trigger, full: syncRuns.full,
+      listed: syncRuns.listed, fetched: syncRuns.fetched, unchanged: syncRuns.unchanged,
+      deleted: syncRuns.deleted, failed: syncRuns.failed, requests: syncRuns.requests,
+      retries: syncRuns.retries, throttled: syncRuns.throttled, error: syncRuns.error,
+      pid: syncRuns.pid, host: syncRuns.host,
+    })
+    .from(syncRuns)
+    .orderBy(sql`${syncRuns.id} DESC`),
+);
+
+export type IssueRow = typeof issues.$inferSelect;
+export type NewIssueRow = typeof issues.$inferInsert;
+export type FieldValueRow = typeof issueFieldValues.$inferSelect;
+export type NewFieldValueRow = typeof issueFieldValues.$inferInsert;
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type IssueChangeRow = typeof issueChanges.$inferSelect;
+export type TrackedField = IssueChangeRow['field'];
+export type RunStatus = SyncRunRow['status'];
+export type RunTrigger = SyncRunRow['trigger'];

@@ -1,0 +1,174 @@
+/**
+ * The emulated SpeakUp public API: `GET /v1/public/issues` and `GET /v1/public/issues/{id}`, with bearer
+ * token and client-header checks, the paging modes, and the fault knobs. A plain EmuHandler (see ../types.ts).
+ *
+ * Order per request, as a gateway in front of a service would do it: rate limit, transport/5xx faults,
+ * method (405), authentication (401), client header (403), routing (404), per-id failures, malformed bodies.
+ */
+import type { EmuHandler, EmuResponse, TokenCheck } from '../types.js';
+import type { ApiCounters, FaultKind, RequestKind } from './counters.js';
+import type { Dataset } from './dataset.js';
+import type { ApiKnobs } from './knobs.js';
+import { listBody, parsePageWindow } from './paging.js';
+import { createTokenBucket, rateLimitHeaders } from './rate-limit.js';
+import type { TokenBucket } from './rate-limit.js';
+import { chance, mulberry32, pick } from './rng.js';
+
+const ISSUES_PATH = '/v1/public/issues';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface ApiHandlerOptions {
+  data: Dataset;
+  /** The Cognito emulator's token check (signature, expiry, revocation). */
+  verifyToken: (token: string) => TokenCheck;
+  knobs: ApiKnobs;
+  counters: ApiCounters;
+  /** Path prefix the API lives under, e.g. "/api". Default "" (none). */
+  prefix?: string;
+  /** Name of the mandatory client header. Default "client". */
+  clientHeader?: string;
+  /** Its expected value, the client system name. Default "showroom". */
+  clientSystem?: string;
+  /** Seed of the fault/jitter RNG, so fault sequences repeat. Default 1. */
+  faultSeed?: number;
+  /** Wall clock for the rate limiter and HTTP-dates. Default Date.now. */
+  now?: () => number;
+}
+
+/** Builds the API handler over a data set, a token check, knobs and counters. */
+export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
+  const { data, verifyToken, knobs: k, counters } = opts;
+  const prefix = normalizePrefix(opts.prefix ?? '');
+  const clientHeader = (opts.clientHeader ?? 'client').toLowerCase();
+  const clientSystem = opts.clientSystem ?? 'showroom';
+  const now = opts.now ?? Date.now;
+  const rng = mulberry32(opts.faultSeed ?? 1);
+  let bucket: TokenBucket | null = null;
+
+  const fault = (kind: FaultKind): void => {
+    counters.faults[kind] += 1;
+  };
+
+  return (req) => {
+    const route = routeOf(req.path, prefix);
+    counters.requests[route.kind] += 1;
+    if (route.kind === 'detail' && route.id !== null) counters.detailById.set(route.id, (counters.detailById.get(route.id) ?? 0) + 1);
+    const delayMs = k.latencyMs + (k.jitterMs > 0 ? rng() * k.jitterMs : 0);
+    let headers: Record<string, string> = {};
+
+    const answer = (status: number, body: string | Buffer, type = JSON_TYPE): EmuResponse => {
+      const buf = typeof body === 'string' ? Buffer.from(body) : body;
+      counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+      counters.bytesOut += buf.length;
+      headers['content-type'] = type;
+      return { status, headers, body: buf, delayMs };
+    };
+    const message = (status: number, text: string): EmuResponse => answer(status, JSON.stringify({ message: text }));
+
+    if (k.rateLimit) {
+      // Rebuild the bucket when a test swaps the rateLimit knob.
+      if (bucket?.limit !== k.rateLimit) bucket = createTokenBucket(k.rateLimit, now());
+      const t = now();
+      const r = bucket.take(t);
+      headers = rateLimitHeaders(r, k.rateLimit, k.retryAfterMode, t);
+      if (!r.ok) {
+        counters.rateLimited += 1;
+        return message(429, 'Too Many Requests');
+      }
+    } else {
+      bucket = null;
+    }
+
+    if (chance(rng, k.pReset)) {
+      fault('reset');
+      return { status: 0, fault: 'reset', delayMs };
+    }
+    if (chance(rng, k.pStall)) {
+      fault('stall');
+      return { status: 0, fault: 'stall' };
+    }
+    if (chance(rng, k.p5xx)) {
+      fault('5xx');
+      const status = pick(rng, k.statuses5xx);
+      // Gateways answer 502 with HTML, not JSON: a client must not assume an error body parses.
+      if (status === 502) return answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>\n', 'text/html');
+      return message(status, status === 503 ? 'Service Unavailable' : 'Internal server error');
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      headers['allow'] = 'GET, HEAD';
+      return message(405, 'Method Not Allowed');
+    }
+
+    const check = checkBearer(req.headers.authorization, verifyToken);
+    if (!check.ok) {
+      // The reason header is an emulator aid for tests; a real gateway says only "Unauthorized".
+      headers['x-emu-auth-reason'] = check.reason;
+      return message(401, 'Unauthorized');
+    }
+    if (req.headers[clientHeader] !== clientSystem) return message(403, 'Forbidden');
+
+    let body: Buffer | string;
+    if (route.kind === 'list') {
+      const w = parsePageWindow(req.query, k);
+      if ('error' in w) return message(400, w.error);
+      const slice = data.listSlice(w.offset, w.limit, w.page, w.pageSize);
+      let items = slice.items;
+      if (k.shrinkNextPages > 0 && items.length > 1) {
+        k.shrinkNextPages -= 1;
+        fault('shrink');
+        items = items.slice(0, Math.ceil(items.length / 2));
+      }
+      body = listBody(k, w, items, slice.total);
+    } else if (route.kind === 'detail' && route.id !== null) {
+      if (k.failIds.has(route.id)) {
+        fault('failId');
+        return message(500, 'Internal server error');
+      }
+      const detail = data.detailBody(route.id);
+      if (detail === undefined) return message(404, 'Not Found');
+      body = detail;
+    } else {
+      return message(404, 'Not Found');
+    }
+
+    if (chance(rng, k.pMalformed)) {
+      fault('malformed');
+      // Half a JSON document never parses (even "[]" becomes "[").
+      body = typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2));
+    }
+    return answer(200, body);
+  };
+}
+
+type Route = { kind: RequestKind; id: number | null };
+
+/** Classifies a path: prefix stripped, trailing slashes tolerated; a non-numeric id is an unknown route. */
+function routeOf(path: string, prefix: string): Route {
+  if (prefix !== '' && !(path === prefix || path.startsWith(`${prefix}/`))) return { kind: 'other', id: null };
+  let p = path.slice(prefix.length);
+  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (p === ISSUES_PATH) return { kind: 'list', id: null };
+  if (p.startsWith(`${ISSUES_PATH}/`)) {
+    const raw = p.slice(ISSUES_PATH.length + 1);
+    // Digits only, and small enough to be an exact integer.
+    if (/^\d{1,15}$/.test(raw)) return { kind: 'detail', id: Number(raw) };
+    return { kind: 'detail', id: null };
+  }
+  return { kind: 'other', id: null };
+}
+
+function checkBearer(header: string | undefined, verifyToken: (token: string) => TokenCheck): TokenCheck {
+  if (header === undefined || header === '') return { ok: false, reason: 'missing' };
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m?.[1]) return { ok: false, reason: 'malformed' };
+  return verifyToken(m[1]);
+}
+
+/** "/api/" -> "/api", "api" -> "/api", "/" -> "". */
+export function normalizePrefix(prefix: string): string {
+  let p = prefix.trim();
+  while (p.endsWith('/')) p = p.slice(0, -1);
+  if (p !== '' && !p.startsWith('/')) p = `/${p}`;
+  return p;
+}

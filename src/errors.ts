@@ -1,0 +1,109 @@
+/**
+ * Typed errors with a stable `code`. Callers branch on `code` or `instanceof`, never on message text.
+ * Messages are one line, name the problem and the fix, and never carry a secret (password, token,
+ * Authorization header): they end up in logs and in `sync_runs.error`.
+ */
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'AUTH_NOT_AUTHORIZED'
+  | 'AUTH_USER_NOT_FOUND'
+  | 'AUTH_USER_NOT_CONFIRMED'
+  | 'AUTH_THROTTLED'
+  | 'AUTH_NETWORK'
+  | 'AUTH_CHALLENGE_UNSUPPORTED'
+  | 'AUTH_INVALID_CLIENT'
+  | 'AUTH_FAILED'
+  | 'HTTP_STATUS'
+  | 'HTTP_NETWORK'
+  | 'HTTP_TIMEOUT'
+  | 'BAD_RESPONSE'
+  | 'LISTING_INCOMPLETE'
+  | 'MASS_DELETE_REFUSED'
+  | 'LOCKED'
+  | 'DB_ERROR'
+  | 'ABORTED';
+
+/** Base class of every error the program raises on purpose. */
+export class SyncError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Configuration is missing or invalid; `problems` lists every one (exit 78, EX_CONFIG). */
+export class ConfigError extends SyncError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Login or token refresh failed. `retryable` marks throttling and network faults. */
+export class AuthError extends SyncError {
+  readonly retryable: boolean;
+  /** The upstream exception name (e.g. NotAuthorizedException), when there is one. */
+  readonly upstream: string | undefined;
+  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; upstream?: string; cause?: unknown } = {}) {
+    super(code, message, { cause: opts.cause });
+    this.retryable = opts.retryable ?? false;
+    this.upstream = opts.upstream;
+  }
+}
+
+/** A non-2xx HTTP answer. The URL is the path only: no host secrets, no query tokens. */
+export class HttpError extends SyncError {
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  /** Server-requested delay (Retry-After), in ms, when given. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, method: string, path: string, detail: string, retryAfterMs?: number) {
+    super('HTTP_STATUS', `[${method}] "${path}": ${status}${detail ? ` ${detail}` : ''}`);
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Connection refused/reset, DNS failure, or a request that outlived its timeout. */
+export class NetworkError extends SyncError {
+  readonly method: string;
+  readonly path: string;
+  constructor(code: 'HTTP_NETWORK' | 'HTTP_TIMEOUT', method: string, path: string, detail: string, cause?: unknown) {
+    super(code, `[${method}] "${path}": ${detail}`, { cause });
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/** The server answered, but the body is not what the API promises (bad JSON, missing id, ...). */
+export class BadResponseError extends SyncError {
+  constructor(message: string, cause?: unknown) {
+    super('BAD_RESPONSE', message, { cause });
+  }
+}
+
+/** Another process holds the sync lock on this database (exit 75, EX_TEMPFAIL). */
+export class LockedError extends SyncError {
+  constructor(message: string) {
+    super('LOCKED', message);
+  }
+}
+
+/** True when `err` is a SyncError with one of `codes`. */
+export function hasCode(err: unknown, ...codes: ErrorCode[]): err is SyncError {
+  return err instanceof SyncError && codes.includes(err.code);
+}
+
+/** A short, secret-free, one-line description of any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof SyncError) return err.message;
+  if (err instanceof Error) return `${err.name}: ${err.message}`.split('\n')[0] ?? err.name;
+  return String(err).split('\n')[0] ?? 'unknown error';
+}

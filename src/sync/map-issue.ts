@@ -1,0 +1,182 @@
+/**
+ * Pure mapping of an API issue detail to database rows. Strict about what identifies an issue (id,
+ * updatedAt), tolerant about the rest: a missing or wrongly typed optional field becomes NULL, never a
+ * crash, and the whole object is always kept in `data`, so nothing the API sends is lost.
+ */
+import { BadResponseError } from '../errors.js';
+import type { FieldValueRow, IssueRow } from '../db/schema.js';
+import { toIsoUtc, toPlainDate } from './timestamps.js';
+
+/** The issue columns the mapper owns; the store adds first/last seen, last listed run and deleted_at. */
+export type MappedIssueRow = Omit<IssueRow, 'firstSeenAt' | 'lastSeenAt' | 'lastListedRun' | 'deletedAt'>;
+
+/** Text indexed by FTS5 for one issue (rowid = issue id). */
+export interface FtsText {
+  summary: string | null;
+  description: string | null;
+  /** Text-like field values (text, select, multiselect, untyped strings), one per line. */
+  fieldText: string | null;
+}
+
+/** Everything the store writes for one issue detail. */
+export interface MappedIssue {
+  issue: MappedIssueRow;
+  fields: FieldValueRow[];
+  fts: FtsText;
+}
+
+type Json = Record<string, unknown>;
+
+// Field types whose values are not prose: kept out of the full-text index.
+const NOT_SEARCHABLE = new Set(['number', 'date', 'boolean']);
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Maps one `GET /v1/public/issues/{id}` body. Throws BadResponseError (one line, naming the id and the
+ * problem) when the id is not a positive integer, differs from `expectedId`, or updatedAt is not a full
+ * timestamp. `syncedAt` must be a full timestamp (it is normalised too).
+ */
+export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number): MappedIssue {
+  if (!isRecord(detail)) {
+    throw new BadResponseError(`issue detail${about(expectedId)}: expected a JSON object, got ${kindOf(detail)}`);
+  }
+  const id = detail.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+    throw new BadResponseError(`issue detail${about(expectedId)}: id must be a positive integer, got ${show(id)} (${kindOf(id)})`);
+  }
+  if (expectedId !== undefined && id !== expectedId) {
+    throw new BadResponseError(`issue ${expectedId}: the detail returned has id ${id}`);
+  }
+  const updatedAt = toIsoUtc(detail.updatedAt);
+  if (updatedAt === null) {
+    throw new BadResponseError(`issue ${id}: updatedAt must be a full ISO-8601 timestamp, got ${show(detail.updatedAt)}`);
+  }
+  const synced = toIsoUtc(syncedAt);
+  if (synced === null) throw new TypeError(`toIssueRecord: syncedAt is not a full timestamp: ${syncedAt}`);
+
+  const domain = isRecord(detail.domain) ? detail.domain : {};
+  const assignee = isRecord(detail.assignee) ? detail.assignee : {};
+  const issue: MappedIssueRow = {
+    id,
+    customId: idText(detail.customId),
+    createdAt: toIsoUtc(detail.createdAt),
+    updatedAt,
+    summary: str(detail.summary),
+    description: str(detail.description),
+    status: str(detail.status),
+    issueType: str(detail.issueType),
+    channel: str(detail.channel),
+    domainId: int(domain.id),
+    domainName: str(domain.name),
+    assigneeId: idText(assignee.id),
+    assigneeName: str(assignee.name),
+    assigneeEmail: str(assignee.email),
+    labels: labelsJson(detail.labels),
+    receivedAt: toIsoUtc(detail.receivedAt),
+    acknowledgedAt: toIsoUtc(detail.acknowledgedAt),
+    dueAt: toIsoUtc(detail.dueAt),
+    closedAt: toIsoUtc(detail.closedAt),
+    data: JSON.stringify(detail),
+    syncedAt: synced,
+  };
+  const { rows, text } = mapForms(id, detail.forms);
+  return {
+    issue,
+    fields: rows,
+    fts: { summary: issue.summary, description: issue.description, fieldText: text.length > 0 ? text.join('\n') : null },
+  };
+}
+
+/** Flattens forms[].fields[] into rows (position = order over all forms) and collects searchable text. */
+function mapForms(issueId: number, forms: unknown): { rows: FieldValueRow[]; text: string[] } {
+  const rows: FieldValueRow[] = [];
+  const text: string[] = [];
+  if (!Array.isArray(forms)) return { rows, text };
+  for (const form of forms) {
+    if (!isRecord(form) || !Array.isArray(form.fields)) continue;
+    const formId = idText(form.id);
+    const formName = str(form.name);
+    for (const field of form.fields) {
+      if (!isRecord(field)) continue;
+      const type = str(field.type);
+      const v = mapValue(type, field.value);
+      rows.push({
+        issueId, position: rows.length, formId, formName, fieldId: idText(field.id), label: str(field.label), type,
+        valueText: v.text, valueNumber: v.number, valueJson: v.json,
+      });
+      if (!NOT_SEARCHABLE.has(type ?? '')) text.push(...searchable(field.value));
+    }
+  }
+  return { rows, text };
+}
+
+interface Value { text: string | null; number: number | null; json: string | null }
+
+/** One field value as text / number / JSON. Booleans fill all three so every BI tool can read them. */
+function mapValue(type: string | null, value: unknown): Value {
+  switch (typeof value) {
+    case 'string': {
+      if (type === 'date') return { text: toIsoUtc(value) ?? toPlainDate(value) ?? value, number: null, json: null };
+      const n = type === 'number' && NUMERIC.test(value.trim()) ? Number(value) : null;
+      return { text: value, number: n !== null && Number.isFinite(n) ? n : null, json: null };
+    }
+    case 'number':
+      return { text: String(value), number: Number.isFinite(value) ? value : null, json: null };
+    case 'boolean':
+      return { text: String(value), number: value ? 1 : 0, json: String(value) };
+    case 'object': {
+      if (value === null) return { text: null, number: null, json: null };
+      const scalars = Array.isArray(value) && value.every((x) => typeof x === 'string' || typeof x === 'number');
+      return { text: scalars ? value.join(', ') : null, number: null, json: JSON.stringify(value) };
+    }
+    default:
+      return { text: null, number: null, json: null };
+  }
+}
+
+function searchable(value: unknown): string[] {
+  if (typeof value === 'string') return value.trim() === '' ? [] : [value];
+  if (Array.isArray(value)) return value.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+  return [];
+}
+
+function labelsJson(labels: unknown): string | null {
+  if (!Array.isArray(labels)) return null;
+  return JSON.stringify(labels.filter((l): l is string => typeof l === 'string'));
+}
+
+function isRecord(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function int(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+}
+
+/** Ids the API types as number | string, stored as text. */
+function idText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isInteger(v)) return 'a fraction';
+  return `a ${typeof v}`;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function about(expectedId: number | undefined): string {
+  return expectedId === undefined ? '' : ` for issue ${expectedId}`;
+}
