@@ -28,16 +28,22 @@ CREATE TABLE `issue_field_values` (
 	FOREIGN KEY (`issue_id`) REFERENCES `issues`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE TABLE `issue_sightings` (
+	`issue_id` integer PRIMARY KEY NOT NULL,
+	`last_listed_run` integer NOT NULL,
+	`last_seen_at` DATETIME NOT NULL,
+	FOREIGN KEY (`issue_id`) REFERENCES `issues`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "issue_sightings_last_seen_at_iso" CHECK("issue_sightings"."last_seen_at" IS NULL OR "issue_sightings"."last_seen_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z')
+);
+--> statement-breakpoint
+CREATE INDEX `issue_sightings_last_listed_run_idx` ON `issue_sightings` (`last_listed_run`);--> statement-breakpoint
 CREATE TABLE `issues` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`custom_id` text,
 	`created_at` DATETIME,
 	`updated_at` DATETIME NOT NULL,
-	`synced_at` DATETIME NOT NULL,
-	`first_seen_at` DATETIME NOT NULL,
-	`last_seen_at` DATETIME NOT NULL,
-	`last_listed_run` integer,
-	`deleted_at` DATETIME,
+	`summary` text,
+	`description` text,
 	`status` text,
 	`issue_type` text,
 	`channel` text,
@@ -51,9 +57,10 @@ CREATE TABLE `issues` (
 	`acknowledged_at` DATETIME,
 	`due_at` DATETIME,
 	`closed_at` DATETIME,
-	`summary` text,
-	`description` text,
 	`data` text NOT NULL,
+	`synced_at` DATETIME NOT NULL,
+	`first_seen_at` DATETIME NOT NULL,
+	`deleted_at` DATETIME,
 	CONSTRAINT "issues_created_at_iso" CHECK("issues"."created_at" IS NULL OR "issues"."created_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
 	CONSTRAINT "issues_updated_at_iso" CHECK("issues"."updated_at" IS NULL OR "issues"."updated_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
 	CONSTRAINT "issues_received_at_iso" CHECK("issues"."received_at" IS NULL OR "issues"."received_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
@@ -62,7 +69,6 @@ CREATE TABLE `issues` (
 	CONSTRAINT "issues_closed_at_iso" CHECK("issues"."closed_at" IS NULL OR "issues"."closed_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
 	CONSTRAINT "issues_synced_at_iso" CHECK("issues"."synced_at" IS NULL OR "issues"."synced_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
 	CONSTRAINT "issues_first_seen_at_iso" CHECK("issues"."first_seen_at" IS NULL OR "issues"."first_seen_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
-	CONSTRAINT "issues_last_seen_at_iso" CHECK("issues"."last_seen_at" IS NULL OR "issues"."last_seen_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'),
 	CONSTRAINT "issues_deleted_at_iso" CHECK("issues"."deleted_at" IS NULL OR "issues"."deleted_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z')
 );
 --> statement-breakpoint
@@ -71,7 +77,6 @@ CREATE INDEX `issues_status_idx` ON `issues` (`status`);--> statement-breakpoint
 CREATE INDEX `issues_domain_id_idx` ON `issues` (`domain_id`);--> statement-breakpoint
 CREATE INDEX `issues_deleted_at_idx` ON `issues` (`deleted_at`);--> statement-breakpoint
 CREATE INDEX `issues_received_at_idx` ON `issues` (`received_at`);--> statement-breakpoint
-CREATE INDEX `issues_last_listed_run_idx` ON `issues` (`last_listed_run`);--> statement-breakpoint
 CREATE TABLE `sync_lock` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`pid` integer NOT NULL,
@@ -111,6 +116,6 @@ CREATE TABLE `sync_runs` (
 	CONSTRAINT "sync_runs_heartbeat_at_iso" CHECK("sync_runs"."heartbeat_at" IS NULL OR "sync_runs"."heartbeat_at" GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z')
 );
 --> statement-breakpoint
-CREATE VIEW `current_issues` AS select "id", "custom_id", "summary", "description", "status", "issue_type", "channel", "domain_id", "domain_name", "assignee_id", "assignee_name", "assignee_email", "labels", "created_at", "updated_at", "received_at", "acknowledged_at", "due_at", "closed_at", "first_seen_at", "last_seen_at", "synced_at" from "issues" where "issues"."deleted_at" is null;--> statement-breakpoint
+CREATE VIEW `current_issues` AS select "issues"."id", "issues"."custom_id", "issues"."summary", "issues"."description", "issues"."status", "issues"."issue_type", "issues"."channel", "issues"."domain_id", "issues"."domain_name", "issues"."assignee_id", "issues"."assignee_name", "issues"."assignee_email", "issues"."labels", "issues"."created_at", "issues"."updated_at", "issues"."received_at", "issues"."acknowledged_at", "issues"."due_at", "issues"."closed_at", "issues"."first_seen_at", "issue_sightings"."last_seen_at", "issues"."synced_at" from "issues" left join "issue_sightings" on "issue_sightings"."issue_id" = "issues"."id" where "issues"."deleted_at" is null;--> statement-breakpoint
 CREATE VIEW `issue_fields` AS select "issue_field_values"."issue_id", "issues"."custom_id", "issues"."summary", "issues"."status", "issues"."domain_id", "issues"."domain_name", "issue_field_values"."position", "issue_field_values"."form_id", "issue_field_values"."form_name", "issue_field_values"."field_id", "issue_field_values"."label", "issue_field_values"."type", "issue_field_values"."value_text", "issue_field_values"."value_number", "issue_field_values"."value_json" from "issue_field_values" inner join "issues" on "issues"."id" = "issue_field_values"."issue_id" where "issues"."deleted_at" is null;--> statement-breakpoint
 CREATE VIEW `latest_runs` AS select "id", "started_at", "finished_at", round((julianday("finished_at") - julianday("started_at")) * 86400, 3) as "duration_seconds", "status", "trigger", "full", "listed", "fetched", "unchanged", "deleted", "failed", "requests", "retries", "throttled", "error", "pid", "host" from "sync_runs" order by "sync_runs"."id" DESC;

@@ -1,7 +1,8 @@
 /**
  * Measures the database write path: mapped issues per second into a temp file, with ~10 field values
  * each, FTS and change tracking, in batched BEGIN IMMEDIATE transactions, as the sync writes them.
- * Usage: npx tsx scripts/bench-write.ts [issues=50000] [batch=250]
+ * Prints wall-clock and per-CPU-second rates: on a shared machine other load skews the wall figure.
+ * Usage: npx tsx scripts/bench-write.ts [issues=20000] [batch=250]
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { createIssueStore } from '../src/db/issue-store.js';
 import { openDatabase } from '../src/db/open.js';
 import { toIssueRecord, type MappedIssue } from '../src/sync/map-issue.js';
 
-const N = Number(process.argv[2] ?? 50_000);
+const N = Number(process.argv[2] ?? 20_000);
 const BATCH = Number(process.argv[3] ?? 250);
 
 // Deterministic pseudo-random text, so runs are comparable.
@@ -53,8 +54,10 @@ function detail(id: number, version: number): Record<string, unknown> {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(8);
 
-/** Runs `fn`, prints wall and CPU rates, returns the wall rate. CPU rate: other load on the host skews wall time. */
-function timed(label: string, count: number, fn: () => void): number {
+interface Rate { wall: number; cpu: number }
+
+/** Runs `fn`, prints and returns its wall-clock and per-CPU-second rates. */
+function timed(label: string, count: number, fn: () => void): Rate {
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   fn();
@@ -62,7 +65,7 @@ function timed(label: string, count: number, fn: () => void): number {
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
   console.log(`${label.padEnd(40)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second (${Math.round((100 * c.system) / (c.user + c.system))}% sys)`);
-  return count / s;
+  return { wall: count / s, cpu: count / cpu };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'speakup-bench-'));
@@ -85,7 +88,9 @@ try {
   const ids = Array.from({ length: N }, (_, i) => i + 1);
   const run2 = store.startRun({ trigger: 'manual', full: false, startedAt: new Date().toISOString() });
   const walBefore = statSync(join(dir, 'bench.db-wal')).size;
+  // Measure what one listing writes: an empty WAL, no checkpoint in between.
   handle.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  handle.sqlite.pragma('wal_autocheckpoint = 0');
   timed('getStates + markListed (pages of 500)', N, () => {
     for (let i = 0; i < N; i += 500) {
       const page = ids.slice(i, i + 500);
@@ -94,10 +99,12 @@ try {
     }
   });
   const walAfter = statSync(join(dir, 'bench.db-wal')).size;
+  handle.sqlite.pragma('wal_autocheckpoint = 1000');
   const fields = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_field_values').get() as { n: number };
   const changes = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_changes').get() as { n: number };
-  console.log(`rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB, after one listing ${(walAfter / 1e6).toFixed(1)} MB`);
-  console.log(`RESULT write throughput: ${Math.round(Math.min(insertRate, updateRate)).toLocaleString('en-US')} issues/s (slower of insert/update)`);
+  console.log(`rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / N)} bytes per issue)`);
+  const slower = (k: keyof Rate): string => fmt(Math.min(insertRate[k], updateRate[k])).trim();
+  console.log(`RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update)`);
 } finally {
   handle.close();
   rmSync(dir, { recursive: true, force: true });

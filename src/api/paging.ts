@@ -3,6 +3,8 @@
  * a bare array or an envelope (`data`/`items`/`issues`/`results`). The list ends on an empty page, an
  * envelope that says there is no more, or a page that repeats the previous one (a server that ignores
  * paging parameters). A short page is NOT the end: servers cap page sizes below what a client asks.
+ * But a page shorter than a later one lost items in that answer (a server whose page shrank between
+ * calls): it is read once more, and still short, reported as a hole.
  */
 import { BadResponseError } from '../errors.js';
 import type { IssueSummary } from './types.js';
@@ -28,6 +30,11 @@ export interface ListPage {
   page: number;
   items: IssueSummary[];
   invalid: InvalidItem[];
+  /**
+   * Set on a page read a second time because it held fewer items than a later page, when the second
+   * answer was still short: the listing has a hole, so it cannot justify soft-deletions.
+   */
+  hole?: string;
 }
 
 /** Why the listing stopped. */
@@ -44,9 +51,16 @@ export async function* listIssuePages(
   let previousIds: number[] | undefined;
   let seen = 0;
   const maxPages = opts.maxPages ?? 1_000_000;
-  for (let page = 1; page <= maxPages; page++) {
+  const relativeOf = (page: number) => {
     const query = new URLSearchParams({ [opts.pageParam]: String(page), [opts.pageSizeParam]: String(opts.pageSize) });
-    const relative = `v1/public/issues?${query.toString()}`;
+    return `v1/public/issues?${query.toString()}`;
+  };
+  // Rows each page held, the most any page held, and the pages already read twice.
+  const sizes = new Map<number, number>();
+  let largest = 0;
+  const reread = new Set<number>();
+  for (let page = 1; page <= maxPages; page++) {
+    const relative = relativeOf(page);
     const body = await getJson(relative, signal);
     const { rows, more, total } = unwrap(body, relative);
     if (rows.length === 0) return 'empty-page';
@@ -56,6 +70,21 @@ export async function* listIssuePages(
     previousIds = ids;
     seen += rows.length;
     yield parsed;
+    sizes.set(page, rows.length);
+    largest = Math.max(largest, rows.length);
+    // An earlier page shorter than this one was not the end: items went missing from that answer.
+    for (const [short, size] of sizes) {
+      if (short === page || size >= largest || reread.has(short)) continue;
+      reread.add(short);
+      const again = unwrap(await getJson(relativeOf(short), signal), relativeOf(short)).rows;
+      sizes.set(short, again.length);
+      const repaired = parseItems(again, short);
+      if (again.length < largest) {
+        repaired.hole = `list page ${short} held ${again.length} items where other pages held ${largest}, also when read again: the listing is incomplete, so no issue is marked deleted this run`;
+      }
+      // Items already seen are skipped by the caller; the ones that went missing are new to it.
+      yield repaired;
+    }
     if (more === false) return 'envelope-end';
     if (total !== undefined && seen >= total) return 'total-reached';
   }

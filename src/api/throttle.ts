@@ -1,36 +1,45 @@
 /**
- * Client-side flow control shared by every request of a run, so the sync slows down *before* the server
- * has to say 429, and all workers pause together when it does:
- * - a concurrency limit that starts at the configured maximum, shrinks multiplicatively on 429 and grows
- *   back additively on success (AIMD, as TCP does);
- * - a global pause until a server-given `Retry-After`;
- * - pacing from rate-limit headers (`RateLimit-Remaining`/`-Reset` or `X-RateLimit-*`): when the remaining
- *   budget runs low, request starts are spread over the time left until the reset.
+ * Client-side flow control shared by every request of a run, so the sync stays just under the server's
+ * rate limit instead of hammering it and backing off:
+ * - at most `maxConcurrency` requests in flight;
+ * - request starts paced at a rate learned from 429s (AIMD, as TCP does): on a 429 the rate drops to 95%
+ *   of the success rate measured since the previous drop, then grows again by 2% per second of success;
+ * - a `RateLimit-Policy` header (IETF draft-ietf-httpapi-ratelimit-headers, `q;w=`) sets the rate at once;
+ * - a long `Retry-After` (≥ 2 s: an overloaded or paused server) pauses every request, not only the one
+ *   that got it. Short ones are waited by that request alone (api/retry.ts), while pacing slows the rest.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 
+const DECREASE_FACTOR = 0.95;
+const GROWTH_PER_SECOND = 0.02;
+const MIN_DECREASE_INTERVAL_MS = 200;
+const GLOBAL_PAUSE_THRESHOLD_MS = 2000;
+
 export interface ThrottleStats {
   throttled: number;
-  limit: number;
+  /** Current paced rate in requests/s (Infinity = not pacing). */
+  rate: number;
 }
 
 export class Throttle {
-  private limit: number;
   private inFlight = 0;
-  private pausedUntil = 0;
-  private nextStartAt = 0;
-  private minIntervalMs = 0;
   private readonly waiters: Array<() => void> = [];
+  private rate = Infinity;
+  private ceiling = Infinity;
+  private nextStartAt = 0;
+  private pausedUntil = 0;
+  private lastDecreaseAt: number | undefined;
+  private firstStartAt: number | undefined;
+  private successesSinceDecrease = 0;
+  private lastGrowthAt = 0;
   throttled = 0;
 
-  constructor(private readonly maxConcurrency: number, private readonly now: () => number = Date.now) {
-    this.limit = maxConcurrency;
-  }
+  constructor(private readonly maxConcurrency: number, private readonly now: () => number = Date.now) {}
 
-  /** Wait for a slot; resolves when a request may start. Call `release` exactly once afterwards. */
+  /** Wait for a slot and for the pacing; call `release` exactly once afterwards. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    while (this.inFlight >= Math.floor(this.limit)) {
+    while (this.inFlight >= this.maxConcurrency) {
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => reject(signal?.reason);
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -42,14 +51,16 @@ export class Throttle {
     }
     this.inFlight++;
     try {
-      // Pauses and pacing: each start claims the next free start time.
       for (;;) {
         const now = this.now();
         const startAt = Math.max(now, this.pausedUntil, this.nextStartAt);
         if (startAt <= now) break;
         await sleep(startAt - now, undefined, signal ? { signal } : {});
       }
-      this.nextStartAt = Math.max(this.now(), this.nextStartAt) + this.minIntervalMs;
+      const now = this.now();
+      this.firstStartAt ??= now;
+      // Each start claims the next slot on the paced timeline (no catch-up bursts after idle time).
+      this.nextStartAt = Math.max(now, this.nextStartAt) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
     } catch (err) {
       this.release();
       throw err;
@@ -59,36 +70,52 @@ export class Throttle {
   /** Give the slot back and learn from the answer (status 0 = no answer). */
   release(status = 0, headers?: IncomingHttpHeaders, retryAfterMs?: number): void {
     this.inFlight--;
-    if (status === 429) {
-      this.throttled++;
-      this.limit = Math.max(1, this.limit * 0.7);
-      const wait = retryAfterMs ?? 1000;
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + wait);
-    } else if (status >= 200 && status < 300) {
-      this.limit = Math.min(this.maxConcurrency, this.limit + 1 / Math.max(1, this.limit));
-    }
-    if (headers) this.learnRate(headers);
+    const now = this.now();
+    if (headers) this.readPolicy(headers);
+    if (status === 429) this.onThrottled(now, retryAfterMs);
+    else if (status >= 200 && status < 300) this.onSuccess(now);
     this.waiters.shift()?.();
   }
 
   get stats(): ThrottleStats {
-    return { throttled: this.throttled, limit: this.limit };
+    return { throttled: this.throttled, rate: this.rate };
   }
 
-  private learnRate(headers: IncomingHttpHeaders): void {
-    const remaining = num(headers['ratelimit-remaining'] ?? headers['x-ratelimit-remaining']);
-    const resetS = num(headers['ratelimit-reset'] ?? headers['x-ratelimit-reset']);
-    if (remaining === undefined || resetS === undefined) return;
-    // Epoch seconds (GitHub style) vs delta seconds (IETF draft): anything past 2001 is an epoch.
-    const resetMs = resetS > 1e9 ? resetS * 1000 - this.now() : resetS * 1000;
-    const budget = Math.max(0, remaining - this.inFlight);
-    // Plenty left: no pacing. Running low: spread what is left over the time to the reset.
-    this.minIntervalMs = budget > 2 * this.maxConcurrency ? 0 : Math.max(0, resetMs) / Math.max(1, budget);
+  private onThrottled(now: number, retryAfterMs: number | undefined): void {
+    this.throttled++;
+    if (retryAfterMs !== undefined && retryAfterMs >= GLOBAL_PAUSE_THRESHOLD_MS) {
+      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
+    }
+    const since = this.lastDecreaseAt ?? this.firstStartAt ?? now;
+    if (this.lastDecreaseAt !== undefined && now - this.lastDecreaseAt < MIN_DECREASE_INTERVAL_MS) return;
+    const elapsedS = Math.max(0.05, (now - since) / 1000);
+    const measured = this.successesSinceDecrease / elapsedS;
+    const base = Math.min(this.rate, measured > 0 ? measured : this.rate / 2);
+    this.rate = Math.max(1, (Number.isFinite(base) ? base : 1) * DECREASE_FACTOR);
+    this.lastDecreaseAt = now;
+    this.lastGrowthAt = now;
+    this.successesSinceDecrease = 0;
   }
-}
 
-function num(v: string | string[] | undefined): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
+  private onSuccess(now: number): void {
+    this.successesSinceDecrease++;
+    if (!Number.isFinite(this.rate)) return;
+    const dt = (now - this.lastGrowthAt) / 1000;
+    if (dt <= 0) return;
+    this.rate = Math.min(this.ceiling, this.rate * (1 + GROWTH_PER_SECOND * dt));
+    this.lastGrowthAt = now;
+  }
+
+  /** `RateLimit-Policy: 200;w=1` → pace at (just under) 200 requests per second. */
+  private readPolicy(headers: IncomingHttpHeaders): void {
+    const raw = headers['ratelimit-policy'];
+    if (typeof raw !== 'string') return;
+    const m = /^\s*(?:"[^"]*"\s*;\s*q=)?(\d+(?:\.\d+)?)\s*(?:;.*?\bw=(\d+(?:\.\d+)?))?/.exec(raw);
+    if (!m) return;
+    const perSecond = Number(m[1]) / Number(m[2] ?? 1);
+    if (!(perSecond > 0) || perSecond === this.ceiling) return;
+    this.ceiling = perSecond;
+    this.rate = Math.min(this.rate, perSecond * 0.98);
+    this.lastGrowthAt = this.now();
+  }
 }

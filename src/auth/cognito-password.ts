@@ -17,6 +17,7 @@ import type { PasswordAuthConfig } from '../config/types.js';
 import { AuthError } from '../errors.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
 import { MemoryStorage } from './memory-storage.js';
+import { abortable, usableLifetimeMs, withTimeout } from './renewal.js';
 import { renewMarginMs, type TokenProvider } from './token-provider.js';
 
 export interface CognitoProviderOptions {
@@ -147,7 +148,7 @@ export class CognitoPasswordProvider implements TokenProvider {
   /** Store tokens; the renewal time comes from the token's own lifetime measured on the local clock (immune to clock skew). */
   private keep(idToken: string, refreshToken: string): string {
     const decoded = new CognitoIdToken({ IdToken: idToken });
-    const lifetimeMs = Math.max(0, (decoded.getExpiration() - decoded.getIssuedAt()) * 1000);
+    const lifetimeMs = usableLifetimeMs((decoded.getExpiration() - decoded.getIssuedAt()) * 1000);
     this.tokens = { idToken, refreshToken, renewAt: this.now() + lifetimeMs - renewMarginMs(lifetimeMs) };
     return idToken;
   }
@@ -158,20 +159,6 @@ export class CognitoPasswordProvider implements TokenProvider {
   }
 
   private timed<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.toError({ code: 'NetworkError' })), this.opts.timeoutMs);
-      p.then(resolve, reject).finally(() => clearTimeout(timer));
-    });
+    return withTimeout(p, this.opts.timeoutMs, () => this.toError({ code: 'NetworkError' }));
   }
-}
-
-/** Wait for a shared promise, but let this caller leave early on its own signal. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

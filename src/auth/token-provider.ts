@@ -9,6 +9,8 @@ export interface TokenProvider {
   invalidate(token: string): void;
   /** Counters for the run log and metrics. */
   readonly stats: { logins: number; refreshes: number };
+  /** Release what the provider holds (Amplify signs out). Optional; call once, at the end. */
+  close?(): Promise<void>;
 }
 
 /** How long before expiry a token is renewed: 60 s, or a quarter of a short lifetime (tests use seconds). */

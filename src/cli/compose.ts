@@ -4,6 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { createHttpIssuesApi, type IssuesApi } from '../api/issues-api.js';
+import { AmplifyTokenProvider } from '../auth/amplify.js';
+import { ClientCredentialsProvider } from '../auth/client-credentials.js';
 import { CognitoPasswordProvider } from '../auth/cognito-password.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
@@ -11,10 +13,9 @@ import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import type { LockPort } from '../sync/run-lock.js';
 import { createIssueStore, type IssueStore } from '../db/issue-store.js';
 
-/** Build the token provider the configuration asks for. */
+/** Build the token provider the configuration asks for (SPEAKUP_AUTH). */
 export function createTokenProvider(config: Config, log: Logger): TokenProvider {
-  return new CognitoPasswordProvider({
-    auth: config.auth,
+  const common = {
     timeoutMs: config.retry.timeoutMs,
     retry: {
       maxAttempts: config.retry.maxAttempts,
@@ -23,8 +24,16 @@ export function createTokenProvider(config: Config, log: Logger): TokenProvider 
       maxRetryTimeMs: config.retry.maxRetryTimeMs,
       maxRetryAfterMs: 60_000,
     },
-    log: log.child({ component: 'auth' }),
-  });
+    log: log.child({ component: 'auth', provider: config.auth.kind }),
+  };
+  switch (config.auth.kind) {
+    case 'password':
+      return new CognitoPasswordProvider({ ...common, auth: config.auth });
+    case 'client-credentials':
+      return new ClientCredentialsProvider({ ...common, auth: config.auth });
+    case 'amplify':
+      return new AmplifyTokenProvider({ ...common, auth: config.auth });
+  }
 }
 
 export function createApi(config: Config, tokens: TokenProvider, log: Logger): IssuesApi {

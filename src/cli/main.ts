@@ -41,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? EXIT.OK : EXIT.USAGE;
   }
 
+  if (!['sync', 'daemon', 'demo'].includes(command)) {
+    process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
+    return EXIT.USAGE;
+  }
+
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

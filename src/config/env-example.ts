@@ -1,7 +1,14 @@
 /** Renders `.env.example` and the README configuration table from ENV_VARS, so docs follow the code. */
-import { ENV_VARS, type EnvVar } from './env-vars.js';
+import { ALWAYS_REQUIRED, AUTH_KINDS, ENV_VARS, type EnvVar } from './env-vars.js';
 
-const REQUIRED = new Set(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM', 'SPEAKUP_USER_POOL_ID', 'SPEAKUP_APP_CLIENT_ID', 'SPEAKUP_USERNAME', 'SPEAKUP_PASSWORD']);
+/** "Required." / "Required for SPEAKUP_AUTH=a, b." / "" from the table's requiredFor. */
+function requirement(name: string, spec: EnvVar): string {
+  if (ALWAYS_REQUIRED.has(name)) return 'required';
+  const kinds = spec.requiredFor ?? [];
+  if (kinds.length === 0) return '';
+  if (kinds.length === AUTH_KINDS.length) return 'required';
+  return `required for SPEAKUP_AUTH=${kinds.join(', ')}`;
+}
 
 const entries = () => Object.entries(ENV_VARS) as [string, EnvVar][];
 
@@ -13,7 +20,8 @@ export function renderEnvExample(): string {
     '',
   ];
   for (const [name, spec] of entries()) {
-    lines.push(`# ${spec.describe}.${REQUIRED.has(name) ? ' Required.' : ''} Expected: ${spec.expect}.`);
+    const req = requirement(name, spec);
+    lines.push(`# ${spec.describe}.${req ? ` ${req[0]!.toUpperCase()}${req.slice(1)}.` : ''} Expected: ${spec.expect}.`);
     if (spec.default !== undefined) lines.push(`#${name}=${spec.default}`);
     else if (spec.defaultDoc !== undefined) lines.push(`# default: ${spec.defaultDoc}`, `#${name}=`);
     else lines.push(`${name}=`);
@@ -25,7 +33,8 @@ export function renderEnvExample(): string {
 /** The README's configuration table (Markdown). */
 export function renderConfigTable(): string {
   const rows = entries().map(([name, spec]) => {
-    const def = REQUIRED.has(name) ? '**required**' : spec.default !== undefined ? `\`${spec.default}\`` : (spec.defaultDoc ?? '');
+    const req = requirement(name, spec);
+    const def = req ? `**${req}**` : spec.default !== undefined ? `\`${spec.default}\`` : (spec.defaultDoc ?? '');
     return `| \`${name}\` | ${spec.describe.replace(/\|/g, '\\|')} | ${def} |`;
   });
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');

@@ -3,6 +3,7 @@
  * source for validation, `.env.example` and the README's configuration table.
  */
 import { z } from 'zod';
+import type { AuthKind } from './types.js';
 
 export interface EnvVar {
   schema: z.ZodType;
@@ -14,31 +15,48 @@ export interface EnvVar {
   defaultDoc?: string;
   /** Never echoed in an error or log. */
   secret?: boolean;
+  /** Required when SPEAKUP_AUTH is one of these (and ignored by the other providers). */
+  requiredFor?: readonly AuthKind[];
 }
+
+/** The SPEAKUP_AUTH values, in the order the docs list them. */
+export const AUTH_KINDS = ['password', 'client-credentials', 'amplify'] as const satisfies readonly AuthKind[];
+
+const COGNITO_USER: readonly AuthKind[] = ['password', 'amplify'];
+
+/** Required whatever the provider. */
+export const ALWAYS_REQUIRED: ReadonlySet<string> = new Set(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM']);
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
+// Secrets are taken verbatim: trimming would silently change a password that has edge spaces.
+const secretValue = z.string().refine((v) => v.trim() !== '');
+// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+const scopes = z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)*$/).transform((v) => v.split(/ +/));
 
 export const ENV_VARS = {
   SPEAKUP_API_URL: { schema: url, expect: 'an https:// URL such as https://api.example.speakup.cloud', describe: 'API base URL; the client appends /v1/public/issues (a path prefix and trailing slash are kept)' },
   SPEAKUP_CLIENT_SYSTEM: { schema: nonEmpty, expect: 'the client system name, e.g. "showroom" for https://showroom.client.speakup.cloud', describe: 'value of the client header: the subdomain of your SpeakUp login URL' },
   SPEAKUP_CLIENT_HEADER: { schema: z.string().regex(/^[A-Za-z0-9-]+$/), expect: 'an HTTP header name', describe: 'name of the client header', default: 'client' },
-  SPEAKUP_AUTH: { schema: z.enum(['password']), expect: '"password"', describe: 'token provider: password (Cognito service account via amazon-cognito-identity-js)', default: 'password' },
-  SPEAKUP_USER_POOL_ID: { schema: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/), expect: 'a Cognito user pool id such as eu-west-1_AbCdEf123', describe: 'Cognito user pool id' },
-  SPEAKUP_APP_CLIENT_ID: { schema: nonEmpty, expect: 'the Cognito app client id', describe: 'Cognito app client id' },
-  SPEAKUP_USERNAME: { schema: nonEmpty, expect: 'the service account user name', describe: 'service account user name' },
-  SPEAKUP_PASSWORD: { schema: nonEmpty, expect: 'the service account password', describe: 'service account password', secret: true },
-  SPEAKUP_REGION: { schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), expect: 'an AWS region such as eu-west-1', describe: 'AWS region of the user pool', defaultDoc: 'prefix of SPEAKUP_USER_POOL_ID' },
-  SPEAKUP_COGNITO_ENDPOINT: { schema: url, expect: 'an https:// URL', describe: 'Cognito IdP endpoint override (emulator, private endpoints)', defaultDoc: "AWS's regional endpoint" },
-  SPEAKUP_AUTH_FLOW: { schema: z.enum(['USER_SRP_AUTH', 'USER_PASSWORD_AUTH']), expect: 'USER_SRP_AUTH or USER_PASSWORD_AUTH', describe: 'Cognito login flow (SRP never sends the password)', default: 'USER_SRP_AUTH' },
+  SPEAKUP_AUTH: { schema: z.enum(AUTH_KINDS), expect: 'password, client-credentials or amplify', describe: 'token provider: password (service account via amazon-cognito-identity-js), client-credentials (a SpeakUp App Integration: OAuth 2.0 client id + secret), amplify (service account via aws-amplify v6 Auth)', default: 'password' },
+  SPEAKUP_USER_POOL_ID: { schema: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/), expect: 'a Cognito user pool id such as eu-west-1_AbCdEf123', describe: 'Cognito user pool id (password, amplify)', requiredFor: COGNITO_USER },
+  SPEAKUP_APP_CLIENT_ID: { schema: nonEmpty, expect: 'the Cognito app client id, or the App Integration client id', describe: 'Cognito app client id (password, amplify), or the App Integration client id (client-credentials)', requiredFor: AUTH_KINDS },
+  SPEAKUP_USERNAME: { schema: nonEmpty, expect: 'the service account user name', describe: 'service account user name (password, amplify)', requiredFor: COGNITO_USER },
+  SPEAKUP_PASSWORD: { schema: secretValue, expect: 'the service account password', describe: 'service account password (password, amplify)', secret: true, requiredFor: COGNITO_USER },
+  SPEAKUP_REGION: { schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), expect: 'an AWS region such as eu-west-1', describe: 'AWS region of the user pool (password, amplify)', defaultDoc: 'prefix of SPEAKUP_USER_POOL_ID' },
+  SPEAKUP_COGNITO_ENDPOINT: { schema: url, expect: 'an https:// URL', describe: 'Cognito IdP endpoint override (emulator, private endpoints; password, amplify)', defaultDoc: "AWS's regional endpoint" },
+  SPEAKUP_AUTH_FLOW: { schema: z.enum(['USER_SRP_AUTH', 'USER_PASSWORD_AUTH']), expect: 'USER_SRP_AUTH or USER_PASSWORD_AUTH', describe: 'Cognito login flow (SRP never sends the password; password, amplify)', default: 'USER_SRP_AUTH' },
+  SPEAKUP_TOKEN_URL: { schema: url, expect: 'the https:// token URL of the App Integration (usually ending in /oauth2/token)', describe: 'OAuth 2.0 token endpoint of the App Integration (client-credentials)', requiredFor: ['client-credentials'] },
+  SPEAKUP_CLIENT_SECRET: { schema: secretValue, expect: 'the App Integration client secret', describe: 'client secret of the App Integration (client-credentials)', secret: true, requiredFor: ['client-credentials'] },
+  SPEAKUP_SCOPES: { schema: scopes, expect: 'space-separated OAuth scopes such as "speakup/issues.read"', describe: 'scopes to ask for (client-credentials)', defaultDoc: "the App Integration's own" },
   SPEAKUP_DB: { schema: nonEmpty, expect: 'a file path', describe: 'SQLite database file', default: './data/speakup.db' },
   SPEAKUP_SCHEDULE: { schema: nonEmpty, expect: 'a cron expression such as "*/15 * * * *"', describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)', default: '*/15 * * * *' },
   SPEAKUP_TIMEZONE: { schema: nonEmpty, expect: 'an IANA time zone such as Europe/Amsterdam', describe: 'time zone of the schedule', default: 'UTC' },
   SPEAKUP_RUN_AT_START: { schema: bool, expect: '1 or 0', describe: 'daemon: run one sync immediately at start', default: '1' },
-  SPEAKUP_CONCURRENCY: { schema: int(1, 128), expect: 'an integer from 1 to 128', describe: 'detail requests in flight at most (lowered automatically on 429)', default: '16' },
+  SPEAKUP_CONCURRENCY: { schema: int(1, 128), expect: 'an integer from 1 to 128', describe: 'detail requests in flight at most (the request rate also adapts to 429s)', default: '16' },
   SPEAKUP_PAGE_SIZE: { schema: int(1, 10_000), expect: 'an integer from 1 to 10000', describe: 'list page size asked for (servers may cap it)', default: '500' },
   SPEAKUP_PAGE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-number parameter', default: 'page' },
   SPEAKUP_PAGE_SIZE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-size parameter', default: 'pageSize' },

@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { ConfigError } from '../errors.js';
-import { ENV_VARS, type EnvVarName } from './env-vars.js';
-import type { AuthConfig, Config } from './types.js';
+import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';
+import type { AuthConfig, AuthKind, Config } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -32,13 +32,6 @@ export function isLoopbackHost(hostname: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
 }
-
-const REQUIRED_FOR_PASSWORD: EnvVarName[] = [
-  'SPEAKUP_USER_POOL_ID',
-  'SPEAKUP_APP_CLIENT_ID',
-  'SPEAKUP_USERNAME',
-  'SPEAKUP_PASSWORD',
-];
 
 export interface LoadOptions {
   /** Directory of `.env` and base of relative paths; default process.cwd(). */
@@ -75,12 +68,20 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
       }
     }
   };
-  need(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM']);
-  need(REQUIRED_FOR_PASSWORD);
-
+  need([...ALWAYS_REQUIRED] as EnvVarName[]);
   const get = <T>(name: EnvVarName) => values.get(name) as T;
+  // Undefined when SPEAKUP_AUTH itself is invalid: that is reported, and nothing can be said about the rest.
+  const authKind = get<AuthKind | undefined>('SPEAKUP_AUTH');
+  if (authKind) {
+    const which = `SPEAKUP_AUTH=${authKind}${env['SPEAKUP_AUTH']?.trim() ? '' : ' (the default)'}`;
+    for (const [name, spec] of Object.entries(ENV_VARS) as [EnvVarName, EnvVar][]) {
+      if (!spec.requiredFor?.includes(authKind) || values.has(name) || problems.some((p) => p.startsWith(`${name}:`))) continue;
+      problems.push(`${name}: required when ${which}, expected ${spec.expect}`);
+    }
+  }
+
   const allowInsecure = get<boolean>('SPEAKUP_ALLOW_INSECURE_HTTP');
-  for (const name of ['SPEAKUP_API_URL', 'SPEAKUP_COGNITO_ENDPOINT'] as const) {
+  for (const name of ['SPEAKUP_API_URL', 'SPEAKUP_COGNITO_ENDPOINT', 'SPEAKUP_TOKEN_URL'] as const) {
     const value = get<string | undefined>(name);
     if (!value) continue;
     const u = new URL(value);
@@ -98,17 +99,7 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const poolId = get<string>('SPEAKUP_USER_POOL_ID');
-  const auth: AuthConfig = {
-    kind: 'password',
-    userPoolId: poolId,
-    appClientId: get<string>('SPEAKUP_APP_CLIENT_ID'),
-    username: get<string>('SPEAKUP_USERNAME'),
-    password: get<string>('SPEAKUP_PASSWORD'),
-    region: get<string | undefined>('SPEAKUP_REGION') ?? poolId.split('_')[0]!,
-    endpoint: get<string | undefined>('SPEAKUP_COGNITO_ENDPOINT'),
-    flow: get<'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH'>('SPEAKUP_AUTH_FLOW'),
-  };
+  const auth = buildAuth(authKind!, get);
   const config: Config = {
     api: {
       baseUrl: get<string>('SPEAKUP_API_URL'),
@@ -133,6 +124,30 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
     warnings,
   };
   return deepFreeze(config);
+}
+
+/** The provider's settings; only called once validation found nothing missing. */
+function buildAuth(kind: AuthKind, get: <T>(name: EnvVarName) => T): AuthConfig {
+  if (kind === 'client-credentials') {
+    return {
+      kind,
+      tokenUrl: get<string>('SPEAKUP_TOKEN_URL'),
+      clientId: get<string>('SPEAKUP_APP_CLIENT_ID'),
+      clientSecret: get<string>('SPEAKUP_CLIENT_SECRET'),
+      scopes: get<string[] | undefined>('SPEAKUP_SCOPES') ?? [],
+    };
+  }
+  const poolId = get<string>('SPEAKUP_USER_POOL_ID');
+  return {
+    kind,
+    userPoolId: poolId,
+    appClientId: get<string>('SPEAKUP_APP_CLIENT_ID'),
+    username: get<string>('SPEAKUP_USERNAME'),
+    password: get<string>('SPEAKUP_PASSWORD'),
+    region: get<string | undefined>('SPEAKUP_REGION') ?? poolId.split('_')[0]!,
+    endpoint: get<string | undefined>('SPEAKUP_COGNITO_ENDPOINT'),
+    flow: get<'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH'>('SPEAKUP_AUTH_FLOW'),
+  };
 }
 
 function isTimeZone(tz: string): boolean {

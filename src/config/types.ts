@@ -1,6 +1,7 @@
 /** The validated, frozen configuration every other module receives. Built only by loadConfig. */
-export interface PasswordAuthConfig {
-  kind: 'password';
+
+/** A SpeakUp service account in the Cognito user pool (what `password` and `amplify` log in with). */
+interface CognitoUserAuthFields {
   userPoolId: string;
   appClientId: string;
   username: string;
@@ -11,7 +12,32 @@ export interface PasswordAuthConfig {
   flow: 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH';
 }
 
-export type AuthConfig = PasswordAuthConfig;
+/** `SPEAKUP_AUTH=password`: amazon-cognito-identity-js (the default). */
+export interface PasswordAuthConfig extends CognitoUserAuthFields {
+  kind: 'password';
+}
+
+/** `SPEAKUP_AUTH=amplify`: the same account through aws-amplify v6 Auth. */
+export interface AmplifyAuthConfig extends CognitoUserAuthFields {
+  kind: 'amplify';
+}
+
+/** `SPEAKUP_AUTH=client-credentials`: a SpeakUp App Integration (OAuth 2.0 client credentials, RFC 6749 §4.4). */
+export interface ClientCredentialsAuthConfig {
+  kind: 'client-credentials';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Scopes asked for; empty = the integration's defaults. */
+  scopes: readonly string[];
+  /** No user here. Declared (always absent) so code that reads `auth.username` across kinds gets undefined, not a type error. */
+  username?: never;
+}
+
+export type AuthConfig = PasswordAuthConfig | AmplifyAuthConfig | ClientCredentialsAuthConfig;
+
+/** The SPEAKUP_AUTH values. */
+export type AuthKind = AuthConfig['kind'];
 
 export interface ApiConfig {
   baseUrl: string;

@@ -3,7 +3,7 @@
  * batches are single BEGIN IMMEDIATE transactions (WAL + deferred read-then-write can fail with
  * SQLITE_BUSY_SNAPSHOT, which the busy handler does not retry: anchors §3).
  */
-import { and, count, eq, getTableColumns, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { count, eq, getTableColumns, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteInsertValue } from 'drizzle-orm/sqlite-core';
 import type { MappedIssue } from '../sync/map-issue.js';
 import { issuesFts } from './fts.js';
@@ -13,7 +13,7 @@ import { createLockOps, type SyncLockOps } from './lock.js';
 import { nativeStatement } from './native.js';
 import type { DatabaseHandle } from './open.js';
 import { createRunLog, type RunLog } from './run-log.js';
-import { issueChanges, issueFieldValues, issues } from './schema.js';
+import { issueChanges, issueFieldValues, issues, issueSightings } from './schema.js';
 
 export type { MappedIssue } from '../sync/map-issue.js';
 
@@ -27,7 +27,7 @@ export interface IssueState {
 export interface IssueStore extends RunLog, SyncLockOps {
   /** Stored state of each id that exists (absent ids are new). */
   getStates(ids: readonly number[]): Map<number, IssueState>;
-  /** Records that `runId`'s listing held these ids: last_listed_run, last_seen_at, and clears deleted_at. */
+  /** Records that `runId`'s listing held these (stored) ids: last_listed_run, last_seen_at; clears deleted_at. */
   markListed(ids: readonly number[], runId: number, at: string): void;
   /** Upserts issues with their field values, FTS row and tracked-field changes, all in one transaction. */
   saveIssues(records: readonly MappedIssue[], runId: number): void;
@@ -42,7 +42,7 @@ export interface IssueStore extends RunLog, SyncLockOps {
 // Keeps IN lists and their JSON parameter small; a listing page is normally below this anyway.
 const ID_CHUNK = 500;
 // Columns the store owns; every other issues column comes from the mapper (MappedIssueRow).
-const STORE_OWNED = new Set(['firstSeenAt', 'lastSeenAt', 'lastListedRun', 'deletedAt']);
+const STORE_OWNED = new Set(['firstSeenAt', 'deletedAt']);
 
 /** Builds the store over an open database; `identity` (default: this process) goes into runs and the lease. */
 export function createIssueStore(handle: DatabaseHandle, identity: Partial<ProcessIdentity> = {}): IssueStore {
@@ -51,7 +51,9 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   const P = sql.placeholder;
   // `IN (SELECT value FROM json_each(?))`: one prepared statement for any list length.
   const idIn = (col: typeof issues.id): SQL => sql`${col} IN (SELECT value FROM json_each(${P('ids')}))`;
-  const missing = and(isNull(issues.deletedAt), or(isNull(issues.lastListedRun), lt(issues.lastListedRun, P('runId'))));
+  // Missing: not deleted, and no sighting by this run's listing (an issue without a sighting row counts too).
+  const seenThisRun = db.select({ id: issueSightings.issueId }).from(issueSightings).where(gte(issueSightings.lastListedRun, P('runId')));
+  const missing = sql`${issues.deletedAt} IS NULL AND ${issues.id} NOT IN ${seenThisRun}`;
 
   const columns = getTableColumns(issues);
   const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
@@ -60,9 +62,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     .insert(issues)
     .values({
       ...Object.fromEntries(mappedKeys.map((k) => [k, P(k)])),
-      firstSeenAt: P('seenAt'),
-      lastSeenAt: P('seenAt'),
-      lastListedRun: P('runId'),
+      firstSeenAt: P('syncedAt'),
       deletedAt: null,
     } as SQLiteInsertValue<typeof issues>)
     .onConflictDoUpdate({
@@ -71,8 +71,6 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
       set: {
         // Never `id`: assigning the primary key, even unchanged, makes SQLite check every child row's FK.
         ...Object.fromEntries(mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)])),
-        lastSeenAt: sql`excluded.last_seen_at`,
-        lastListedRun: sql`excluded.last_listed_run`,
         deletedAt: sql`NULL`,
       },
     }));
@@ -82,10 +80,22 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     .where(idIn(issues.id))
     .prepare();
   const readStates = db.select({ id: issues.id, updatedAt: issues.updatedAt, deletedAt: issues.deletedAt }).from(issues).where(idIn(issues.id)).prepare();
-  const listed = db
+  const sighted = { target: issueSightings.issueId, set: { lastListedRun: sql`excluded.last_listed_run`, lastSeenAt: sql`excluded.last_seen_at` } };
+  const sight = nativeStatement(sqlite, db
+    .insert(issueSightings)
+    .values({ issueId: P('id'), lastListedRun: P('runId'), lastSeenAt: P('observedAt') })
+    .onConflictDoUpdate(sighted));
+  // Sightings only for ids already stored (new ones get theirs from saveIssues), one statement per page.
+  const sightListed = db
+    .insert(issueSightings)
+    .select(sql`SELECT ${issues.id}, ${P('runId')}, ${P('at')} FROM ${issues} WHERE ${idIn(issues.id)}`)
+    .onConflictDoUpdate(sighted)
+    .prepare();
+  // Touches only issues coming back from deletion, so an ordinary listing leaves `issues` unwritten.
+  const undelete = db
     .update(issues)
-    .set({ lastListedRun: sql`${P('runId')}`, lastSeenAt: sql`${P('at')}`, deletedAt: null })
-    .where(idIn(issues.id))
+    .set({ deletedAt: null })
+    .where(sql`${issues.deletedAt} IS NOT NULL AND ${idIn(issues.id)}`)
     .prepare();
   const deleteFields = nativeStatement(sqlite, db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))));
   const insertField = nativeStatement(sqlite, db.insert(issueFieldValues).values({
@@ -119,7 +129,11 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     markListed(ids, runId, at) {
       if (ids.length === 0) return;
       db.transaction(() => {
-        for (const chunk of chunks(ids)) listed.run({ ids: JSON.stringify(chunk), runId, at });
+        for (const chunk of chunks(ids)) {
+          const list = JSON.stringify(chunk);
+          sightListed.run({ ids: list, runId, at });
+          undelete.run({ ids: list });
+        }
       }, { behavior: 'immediate' });
     },
     saveIssues(records, runId) {
@@ -133,16 +147,18 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
         for (const { issue, fields, fts } of records) {
           const id = issue.id;
           const old = before.get(id);
-          upsert.run({ ...issue, seenAt: issue.syncedAt, runId });
+          upsert.run(issue);
+          const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
+          sight.run(ctx);
           if (old) {
             // New issues have nothing to replace: skip two index probes each.
-            deleteFields.run({ id });
-            deleteFts.run({ id });
+            deleteFields.run(ctx);
+            deleteFts.run(ctx);
           }
           for (const field of fields) insertField.run(field);
-          insertFts.run({ id, ...fts });
+          insertFts.run(fts, ctx);
           const now = trackedValues(issue);
-          for (const change of diffTracked(old, now)) insertChange.run({ ...change, issueId: id, runId, observedAt: issue.syncedAt });
+          for (const change of diffTracked(old, now)) insertChange.run(change, ctx);
           // A duplicate id later in the same batch compares against this version.
           before.set(id, now);
         }

@@ -1,15 +1,21 @@
 /**
- * The hot write path's executor: Drizzle builds the SQL from the schema (so column names and types stay
- * in one place), better-sqlite3 runs it. Drizzle's own prepared `.run(values)` resolves every parameter
- * with `is()` entity checks on each call; saveIssues binds ~165 parameters per issue, and that resolution
- * took ~45% of its time (175 vs 96 µs per issue, scripts/bench-write.ts). Here it is resolved once.
+ * The hot write path's executor: Drizzle builds the SQL from the schema (column names and types stay in
+ * one place), better-sqlite3 runs it. Drizzle's prepared `.run(values)` resolves every parameter with
+ * `is()` entity checks on each call, and callers tend to spread row objects to add keys; saveIssues binds
+ * ~170 parameters per issue, and that cost ~40% of its time (~175 vs ~110 µs of CPU per issue on the
+ * project's 2-core machine, scripts/bench-write.ts). Here placeholders are resolved to positions once,
+ * and a second `more` object supplies the keys a row lacks, so no merged object is built per row.
  */
 import type Database from 'better-sqlite3';
 import { Column, is, Param, Placeholder, type Query } from 'drizzle-orm';
 
+// `object`, not Record: interfaces such as MappedIssueRow have no index signature.
+type Values = object;
+
 /** A statement bound by placeholder name, like a Drizzle prepared query. */
 export interface NativeStatement {
-  run(values: Readonly<Record<string, unknown>>): Database.RunResult;
+  /** Names are looked up in `values`, then in `more` (saves building a merged object per row). */
+  run(values: Values, more?: Values): Database.RunResult;
 }
 
 /** Anything Drizzle can render to SQL with parameters (query builders with `sql.placeholder`s). */
@@ -43,7 +49,7 @@ export function nativeStatement(sqlite: Database.Database, query: ToSql): Native
     constants.push(p);
   }
   return {
-    run(values) {
+    run(values, more) {
       const args = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const name = names[i];
@@ -51,7 +57,8 @@ export function nativeStatement(sqlite: Database.Database, query: ToSql): Native
           args[i] = constants[i];
           continue;
         }
-        const v = values[name];
+        let v = (values as Record<string, unknown>)[name];
+        if (v === undefined && more !== undefined) v = (more as Record<string, unknown>)[name];
         // better-sqlite3 refuses undefined anyway; say which name is missing, as Drizzle does.
         if (v === undefined) throw new Error(`No value for placeholder "${name}" was provided`);
         const enc = encoders[i];

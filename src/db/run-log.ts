@@ -50,8 +50,8 @@ export interface StaleRunOptions {
 /** Run log operations. */
 export interface RunLog {
   startRun(input: StartRunInput): number;
-  /** Stores the counts given (absolute values) and refreshes the run's heartbeat. */
-  updateRunProgress(id: number, counts: Partial<RunCounts>, at: string): void;
+  /** Stores the counts given (absolute values) and refreshes the run's heartbeat (default: now). */
+  updateRunProgress(id: number, counts: Partial<RunCounts>, at?: string): void;
   finishRun(id: number, input: FinishRunInput): void;
   /**
    * Marks `running` rows of vanished processes as interrupted; returns how many. Call it holding the
@@ -90,7 +90,7 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
       return row.id;
     },
     updateRunProgress(id, counts, at) {
-      db.update(syncRuns).set({ ...pickCounts(counts), heartbeatAt: at }).where(eq(syncRuns.id, id)).run();
+      db.update(syncRuns).set({ ...pickCounts(counts), heartbeatAt: at ?? new Date().toISOString() }).where(eq(syncRuns.id, id)).run();
     },
     finishRun(id, input) {
       db.update(syncRuns)
@@ -110,7 +110,7 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
           const weHoldLease = holder !== undefined && holder.pid === pid && holder.host === host;
           for (const run of running.all({ except: options.exceptRunId ?? -1 })) {
             const lastSign = run.heartbeatAt ?? run.startedAt;
-            const why = deathOf(run, lastSign);
+            const why = deathOf(run, { pid, host, weHoldLease, stale: now - Date.parse(lastSign) > staleAfterMs, lastSign });
             if (why === undefined) continue;
             // finished_at = last sign of life, so durations stay truthful; the error says when we noticed.
             tx.update(syncRuns)
@@ -118,17 +118,6 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
               .where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, 'running')))
               .run();
             count++;
-          }
-
-          function deathOf(run: { pid: number | null; host: string | null }, lastSign: string): string | undefined {
-            const where = `process ${run.pid ?? '?'} on ${run.host ?? '?'}`;
-            // Our own pid and host but not our run: an earlier incarnation (a restarted container reuses pids).
-            if (run.pid === pid && run.host === host) return `${where} is an earlier run of this process id`;
-            if (run.host === host && run.pid !== null && !isProcessAlive(run.pid)) return `${where} is gone`;
-            // Every sync holds the lease while it runs: if we hold it, nobody else is running.
-            if (weHoldLease) return `${where} no longer holds the sync lock`;
-            if (now - Date.parse(lastSign) > staleAfterMs) return `${where} sent no heartbeat since ${lastSign}`;
-            return undefined;
           }
         },
         { behavior: 'immediate' },
@@ -138,6 +127,26 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
     getRun: (id) => byId.get({ id }),
     listRuns: (limit) => newest.all({ limit }),
   };
+}
+
+interface Judge {
+  pid: number;
+  host: string;
+  weHoldLease: boolean;
+  stale: boolean;
+  lastSign: string;
+}
+
+/** Why a `running` row's process is gone, or undefined while it may still be alive. */
+function deathOf(run: { pid: number | null; host: string | null }, j: Judge): string | undefined {
+  const where = `process ${run.pid ?? '?'} on ${run.host ?? '?'}`;
+  // Our own pid and host but not our run: an earlier incarnation (a restarted container reuses pids).
+  if (run.pid === j.pid && run.host === j.host) return `${where} is an earlier run of this process id`;
+  if (run.host === j.host && run.pid !== null && !isProcessAlive(run.pid)) return `${where} is gone`;
+  // Every sync holds the lease while it runs: if the caller holds it, nobody else is running.
+  if (j.weHoldLease) return `${where} no longer holds the sync lock`;
+  if (j.stale) return `${where} sent no heartbeat since ${j.lastSign}`;
+  return undefined;
 }
 
 /** Only the counter keys, so a caller's extra properties never reach the SET list. */

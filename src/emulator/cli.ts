@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { PAGING_MODES, RETRY_AFTER_MODES } from './api/knobs.js';
 import type { ApiKnobsInit, PagingMode, RetryAfterMode } from './api/knobs.js';
+import { startControlServer, stopWhenOrphaned } from './control.js';
 import { startEmulator } from './start.js';
 import type { StartEmulatorOptions } from './start.js';
 
@@ -36,11 +37,15 @@ Faults
   --jitter MS            extra random delay, 0..MS             (default 0)
   --rate-limit RPS[:BURST]  token bucket, 429 when empty        (default off)
   --retry-after-mode M   seconds | http-date | none            (default seconds)
+  --advertise-rate       send RateLimit-Policy: <rps>;w=1 with the rate limit
   --p-5xx P              probability of 500/502/503            (default 0)
   --p-reset P            probability of a connection reset     (default 0)
   --p-malformed P        probability of a truncated JSON body  (default 0)
   --p-stall P            probability of never answering        (default 0)
   --fail-ids ID,ID,...   issue ids whose detail always fails   (default none)
+Harness
+  --control              serve /__emulator/* on a third port, print
+                         EMULATOR_CONTROL_URL; stop when the parent dies
   -h, --help             this text
 `;
 
@@ -64,11 +69,13 @@ const OPTIONS = {
   jitter: { type: 'string' },
   'rate-limit': { type: 'string' },
   'retry-after-mode': { type: 'string' },
+  'advertise-rate': { type: 'boolean' },
   'p-5xx': { type: 'string' },
   'p-reset': { type: 'string' },
   'p-malformed': { type: 'string' },
   'p-stall': { type: 'string' },
   'fail-ids': { type: 'string' },
+  control: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -108,6 +115,7 @@ function optionsFromArgs(values: Values): StartEmulatorOptions {
   set('pReset', number('p-reset', 0, 1, false));
   set('pMalformed', number('p-malformed', 0, 1, false));
   set('pStall', number('p-stall', 0, 1, false));
+  if (values['advertise-rate']) knobs.advertisePolicy = true;
   set('pageParam', values['page-param']);
   set('pageSizeParam', values['page-size-param']);
   const rate = values['rate-limit'];
@@ -165,6 +173,8 @@ async function main(): Promise<void> {
   }
   const emu = await startEmulator(opts);
   for (const [key, value] of Object.entries(emu.env())) process.stdout.write(`${key}=${value}\n`);
+  const control = values.control ? await startControlServer(emu) : undefined;
+  if (control) process.stdout.write(`EMULATOR_CONTROL_URL=${control.url}\n`);
   process.stderr.write(
     `emulator: API ${emu.apiUrl}  IdP ${emu.cognitoEndpoint}  ${emu.data.size()} issues (seed ${opts.seed ?? 1}), paging ${emu.knobs.paging}\n` +
       `emulator: paste the lines above into .env, then npm run sync; Ctrl-C stops\n`,
@@ -175,10 +185,11 @@ async function main(): Promise<void> {
     stopping = true;
     const c = emu.counters;
     process.stderr.write(`emulator: ${signal}, closing (served list ${c.requests.list}, detail ${c.requests.detail}, other ${c.requests.other})\n`);
-    void emu.close();
+    void Promise.all([emu.close(), control?.close()]);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (control) stopWhenOrphaned(() => stop('SIGTERM'));
 }
 
 await main();

@@ -7,8 +7,8 @@ import { BadResponseError } from '../errors.js';
 import type { FieldValueRow, IssueRow } from '../db/schema.js';
 import { toIsoUtc, toPlainDate } from './timestamps.js';
 
-/** The issue columns the mapper owns; the store adds first/last seen, last listed run and deleted_at. */
-export type MappedIssueRow = Omit<IssueRow, 'firstSeenAt' | 'lastSeenAt' | 'lastListedRun' | 'deletedAt'>;
+/** The issue columns the mapper owns; the store adds first_seen_at, deleted_at and the sighting. */
+export type MappedIssueRow = Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>;
 
 /** Text indexed by FTS5 for one issue (rowid = issue id). */
 export interface FtsText {

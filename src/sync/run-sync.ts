@@ -155,6 +155,10 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
         break;
       }
       const page = next.value;
+      if (page.hole !== undefined) {
+        listingClean = false;
+        fail(undefined, new BadResponseError(page.hole));
+      }
       for (const bad of page.invalid) {
         if (bad.id === undefined) listingClean = false;
         else seen.add(bad.id);

@@ -53,6 +53,7 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
   });
   log.info('stopping: finishing the write in flight');
   await scheduler.stop();
+  await tokens.close?.();
   db.close();
   log.info('daemon stopped');
   return EXIT.OK;

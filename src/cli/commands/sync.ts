@@ -41,6 +41,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   } finally {
     bar?.done();
     api.close();
+    await tokens.close?.();
     db.close();
   }
   if (!args.quiet) process.stdout.write(`${summaryLine(result)}\n`);

@@ -71,6 +71,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
       const t = now();
       const r = bucket.take(t);
       headers = rateLimitHeaders(r, k.rateLimit, k.retryAfterMode, t);
+      if (k.advertisePolicy) headers['ratelimit-policy'] = `${k.rateLimit.rps};w=1`;
       if (!r.ok) {
         counters.rateLimited += 1;
         return message(429, 'Too Many Requests');

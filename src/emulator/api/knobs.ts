@@ -25,6 +25,8 @@ export interface ApiKnobs {
   /** null = unlimited. Answers 429 when the bucket is empty; X-RateLimit-* headers on every answer when set. */
   rateLimit: RateLimit | null;
   retryAfterMode: RetryAfterMode;
+  /** Also advertise the rate as `RateLimit-Policy: <rps>;w=1` (IETF draft) so clients can pace exactly. */
+  advertisePolicy: boolean;
   /** Probability of a 5xx answer (status drawn from `statuses5xx`). */
   p5xx: number;
   /** Probability that the connection is reset without an answer. */
@@ -59,6 +61,7 @@ export function createApiKnobs(init: ApiKnobsInit = {}): ApiKnobs {
     jitterMs: 0,
     rateLimit: null,
     retryAfterMode: 'seconds',
+    advertisePolicy: false,
     p5xx: 0,
     pReset: 0,
     pMalformed: 0,

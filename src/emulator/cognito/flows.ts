@@ -98,6 +98,15 @@ export function getTokensFromRefreshToken(ctx: FlowContext, input: Json): Json {
   return { AuthenticationResult: ctx.tokens.refresh(token, ctx.appClientId, (name) => ctx.users.get(name)) };
 }
 
+/** RevokeToken (Amplify's signOut): revokes one refresh token; answers `{}`. */
+export function revokeToken(ctx: FlowContext, input: Json): Json {
+  const token = input['Token'];
+  if (typeof token !== 'string') throw missingMember('token');
+  checkClient(ctx, input['ClientId']);
+  ctx.tokens.revokeOne(token, ctx.appClientId);
+  return {};
+}
+
 function startSrp(ctx: FlowContext, params: Json): Json {
   const username = required(params, 'USERNAME');
   const srpA = required(params, 'SRP_A');

@@ -6,7 +6,7 @@
 import type { EmuHandler, EmuOAuthClient, EmuRequest, EmuResponse, EmuUser } from '../types.js';
 import { toJwks } from '../jwt.js';
 import { IDP_MESSAGES, IdpError, idpErrorResponse, idpJsonResponse } from './errors.js';
-import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, type FlowContext } from './flows.js';
+import { getTokensFromRefreshToken, revokeToken, initiateAuth, respondToAuthChallenge, type FlowContext } from './flows.js';
 import { handleTokenRequest, throttledTokenResponse } from './oauth.js';
 import { SecretBlockSealer } from './secret-block.js';
 import { TokenService } from './tokens.js';
@@ -25,6 +25,7 @@ const OPERATIONS = new Map<string, Operation>([
   ['InitiateAuth', initiateAuth],
   ['RespondToAuthChallenge', respondToAuthChallenge],
   ['GetTokensFromRefreshToken', getTokensFromRefreshToken],
+  ['RevokeToken', revokeToken],
 ]);
 
 /** Creates an emulated user pool with one app client, its users and its App Integrations. */

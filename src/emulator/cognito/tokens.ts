@@ -149,6 +149,12 @@ export class TokenService {
     this.liveJtis = new Set();
   }
 
+  /** RevokeToken: this refresh token (of this client) stops working; unknown tokens are ignored, as Cognito does. */
+  revokeOne(refreshToken: string, clientId: string): void {
+    const record = this.refreshTokens.get(refreshToken);
+    if (record && record.clientId === clientId) record.revoked = true;
+  }
+
   /** Every refresh token issued so far becomes invalid. */
   revokeRefresh(): void {
     for (const record of this.refreshTokens.values()) record.revoked = true;

@@ -1,0 +1,85 @@
+/** Command line of `npm run bench`. */
+import { parseArgs } from 'node:util';
+import type { BenchOptions } from './types.js';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Runs the real speakup-sync against the emulator (a separate process) and compares it with the
+physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approach.
+
+  --n N              issues of scenarios 1-4 and 7                (default 10000)
+  --n-write N        issues of scenario 5 (L = 0)                 (default 20000)
+  --n-scale N        issues of scenario 6 (L = 0, RSS)            (default 100000)
+  --latency MS       API latency L of scenarios 1-4 and 7         (default 20)
+  --rate RPS         rate limit R of scenario 2                   (default 200)
+  --concurrency C    SPEAKUP_CONCURRENCY                          (default: the project's)
+  --page-size S      SPEAKUP_PAGE_SIZE                            (default: the project's)
+  --scenarios LIST   e.g. 1,3,7; "w" adds scripts/bench-write.ts  (default 1,2,3,4,5,6,7)
+  --naive-sample N   details the naive baseline fetches before
+                     extrapolating to N; "all" = no extrapolation (default 300)
+  --change-share F   share of issues changed before scenario 4    (default 0.02)
+  --timeout S        deadline of each child process, seconds      (default: from the bound)
+  --out FILE         JSON results                  (default bench/results/latest.json)
+  --keep             keep the temporary databases
+  -h, --help         this text
+`;
+
+const OPTIONS = {
+  n: { type: 'string' },
+  'n-write': { type: 'string' },
+  'n-scale': { type: 'string' },
+  latency: { type: 'string' },
+  rate: { type: 'string' },
+  concurrency: { type: 'string' },
+  'page-size': { type: 'string' },
+  scenarios: { type: 'string' },
+  'naive-sample': { type: 'string' },
+  'change-share': { type: 'string' },
+  timeout: { type: 'string' },
+  out: { type: 'string' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SCENARIO_IDS = ['1', '2', '3', '4', '5', '6', '7', 'w'];
+
+/** Parses argv; returns null for --help; throws one Error listing every bad option. */
+export function parseBenchArgs(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) return null;
+  const problems: string[] = [];
+  const num = (flag: keyof typeof values, fallback: number, min: number, integer = true): number => {
+    const raw = values[flag];
+    if (typeof raw !== 'string') return fallback;
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      problems.push(`--${flag}: expected ${integer ? 'an integer' : 'a number'} >= ${min} (got "${raw}")`);
+    }
+    return v;
+  };
+  const optional = (flag: 'concurrency' | 'page-size' | 'timeout'): number | undefined =>
+    values[flag] === undefined ? undefined : num(flag, 0, 1);
+  const scenarios = new Set((values.scenarios ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) problems.push(`--scenarios: unknown scenario "${s}" (known: ${SCENARIO_IDS.join(', ')})`);
+  const sample = values['naive-sample'] === 'all' ? Infinity : num('naive-sample', 300, 1);
+  const share = num('change-share', 0.02, 0, false);
+  if (share > 1) problems.push(`--change-share: expected a fraction from 0 to 1 (got ${share})`);
+  const timeoutS = optional('timeout');
+  const opts: BenchOptions = {
+    n: num('n', 10_000, 1),
+    nWrite: num('n-write', 20_000, 1),
+    nScale: num('n-scale', 100_000, 1),
+    latencyMs: num('latency', 20, 0, false),
+    rate: num('rate', 200, 1, false),
+    concurrency: optional('concurrency'),
+    pageSize: optional('page-size'),
+    scenarios,
+    naiveSample: sample,
+    changeShare: share,
+    timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+    out: values.out ?? 'bench/results/latest.json',
+    keep: values.keep ?? false,
+  };
+  if (problems.length > 0) throw new Error(`invalid options:\n  ${problems.join('\n  ')}`);
+  return opts;
+}

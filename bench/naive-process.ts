@@ -1,0 +1,129 @@
+/**
+ * Scenario 7 (the naive baseline, bench/naive.ts), the list-only probe of scenario 3, and the optional
+ * write-path scenario "w" (scripts/bench-write.ts), each run as a measured child process.
+ */
+import { join } from 'node:path';
+import { boundMs, listPages } from './analyze.js';
+import type { EmulatorProcess } from './emulator-process.js';
+import { runMeasured } from './measure.js';
+import type { NaiveResult } from './naive.js';
+import type { RunContext } from './scenarios.js';
+import type { ScenarioResult } from './types.js';
+
+/** Runs bench/naive.ts against `emu`; the scenario fields are only meaningful for a full (not list-only) run. */
+export async function runNaive(
+  ctx: RunContext,
+  emu: EmulatorProcess,
+  dbPath: string,
+  how: { listOnly: boolean; baseline?: ScenarioResult | undefined },
+): Promise<{ result: NaiveResult | undefined; scenario: ScenarioResult }> {
+  const { opts } = ctx;
+  const sample = Math.min(opts.naiveSample, opts.n);
+  await emu.reset();
+  const args = ['--import', 'tsx', join(ctx.repoRoot, 'bench/naive.ts'), '--db', dbPath, '--page-size', String(ctx.pageSize)];
+  args.push(...(how.listOnly ? ['--list-only'] : ['--limit', String(sample)]));
+  const expected = { n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: 1, pageSize: ctx.pageSize, expectDetails: how.listOnly ? 0 : opts.n };
+  const run = await runMeasured({
+    command: process.execPath,
+    args,
+    cwd: ctx.repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, ...emu.env },
+    timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, sample * opts.latencyMs * 3 + 60_000),
+    watch: { emulator: emu.pid },
+  });
+  const c = await emu.counters();
+  let result: NaiveResult | undefined;
+  try {
+    result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as NaiveResult;
+  } catch {
+    result = undefined;
+  }
+  const problems: string[] = [];
+  if (run.exit.timedOut) problems.push('timed out');
+  else if (run.exit.code !== 0) problems.push(`exit code ${run.exit.code ?? run.exit.signal}: ${run.stderrTail.trim()}`);
+  if (result && result.listed !== opts.n) problems.push(`listed ${result.listed}, expected ${opts.n}`);
+  if (result && !how.listOnly && result.details !== sample) problems.push(`fetched ${result.details}, expected ${sample}`);
+
+  // Linear extrapolation of the detail loop from the sample to N: one request and one INSERT per issue.
+  const perIssueMs = result && result.details > 0 ? result.detailLoopMs / result.details : 0;
+  const missing = result ? opts.n - result.details : 0;
+  const wallMs = run.wallMs + (how.listOnly ? 0 : missing * perIssueMs);
+  const netWallMs = wallMs - ctx.noopNaiveMs;
+  const bound = boundMs(expected);
+  const s1 = how.baseline;
+  const status: ScenarioResult['status'] = run.exit.timedOut ? 'timeout' : run.exit.code !== 0 || !result ? 'failed' : problems.length > 0 ? 'mismatch' : 'ok';
+  const ran = status === 'ok' || status === 'mismatch';
+  const scenario: ScenarioResult = {
+    id: '7',
+    title: Number.isFinite(opts.naiveSample) && sample < opts.n ? `naive baseline (${sample} measured, extrapolated)` : 'naive baseline',
+    n: opts.n,
+    latencyMs: opts.latencyMs,
+    rps: null,
+    concurrency: 1,
+    pageSize: ctx.pageSize,
+    status,
+    problems,
+    wallMs,
+    netWallMs,
+    phases: result
+      ? { startupMs: result.startupMs, loginMs: result.loginMs, apiMs: result.listMs + result.detailLoopMs + missing * perIssueMs, tailMs: run.wallMs - result.startupMs - result.totalMs }
+      : null,
+    requests: { list: c.requests.list, detail: c.requests.detail, other: c.requests.other, rateLimited: c.rateLimited, detailIds: c.detailIds },
+    listed: result?.listed ?? null,
+    fetched: result?.details ?? null,
+    issuesPerSec: ran ? { incl: (opts.n * 1000) / wallMs, excl: (opts.n * 1000) / netWallMs } : { incl: NaN, excl: NaN },
+    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
+    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
+    boundMs: bound,
+    ratio: ran ? { incl: bound / wallMs, excl: bound / netWallMs, api: null } : { incl: null, excl: null, api: null },
+    extra: {
+      measuredWallMs: run.wallMs,
+      sample: result?.details ?? 0,
+      perIssueMs,
+      fetchPerIssueMs: result && result.details > 0 ? result.fetchMs / result.details : null,
+      insertPerIssueMs: result && result.details > 0 ? result.insertMs / result.details : null,
+      listPages: listPages(opts.n, ctx.pageSize),
+      naive: result ?? null,
+      speedupIncl: ran && s1 ? wallMs / s1.wallMs : null,
+      speedupExcl: ran && s1 ? netWallMs / s1.netWallMs : null,
+    },
+  };
+  return { result, scenario };
+}
+
+/** Runs scripts/bench-write.ts (another engineer's write-path benchmark) and reports its RESULT line. */
+export async function runWritePath(ctx: RunContext, n: number): Promise<ScenarioResult> {
+  const run = await runMeasured({
+    command: process.execPath,
+    args: ['--import', 'tsx', 'scripts/bench-write.ts', String(n)],
+    cwd: ctx.repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, TMPDIR: ctx.workDir },
+    timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, n * 5),
+  });
+  const m = /RESULT write throughput: ([\d,]+) issues\/s/.exec(run.stdout);
+  const rate = m ? Number(m[1]?.replaceAll(',', '')) : NaN;
+  const problems = run.exit.code === 0 && m ? [] : [`exit ${run.exit.code ?? run.exit.signal}, no RESULT line`];
+  return {
+    id: 'w',
+    title: 'SQLite write path alone (scripts/bench-write.ts)',
+    n,
+    latencyMs: 0,
+    rps: null,
+    concurrency: 1,
+    pageSize: 0,
+    status: run.exit.timedOut ? 'timeout' : problems.length > 0 ? 'failed' : 'ok',
+    problems,
+    wallMs: run.wallMs,
+    netWallMs: run.wallMs - ctx.noopSyncMs,
+    phases: null,
+    requests: { list: 0, detail: 0, other: 0, rateLimited: 0, detailIds: 0 },
+    listed: null,
+    fetched: null,
+    issuesPerSec: { incl: rate, excl: rate },
+    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
+    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
+    boundMs: null,
+    ratio: { incl: null, excl: null, api: null },
+    extra: { output: run.stdout.trim().split('\n') },
+  };
+}

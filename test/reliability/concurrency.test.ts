@@ -1,0 +1,163 @@
+/**
+ * Concurrent runs on one database, as real CLI processes: a second sync refuses with exit 75 naming the
+ * holder (pid, host, since when) or, with --wait, waits and then succeeds; a lock left by a SIGKILLed
+ * process is taken over; BI readers (a read-only better-sqlite3 connection with no busy timeout, and the
+ * sqlite3 shell when installed) are never blocked by a sync writing in batches.
+ *
+ * The first sync is held in place by emulator latency, which the test lowers once the others have seen
+ * it: the order of events is driven by what the processes report, not by sleeps.
+ */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lastLine, runCli, startCli } from '../helpers/cli.js';
+import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
+import { lockRow, mirrorProblems, openIfExists, recordVersions, runRows, waitFor, type Versions } from '../helpers/reliability.js';
+
+const clean = { missing: [], extra: [], different: [] };
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** The lease row as a reader sees it, or undefined (also while the file or table does not exist yet). */
+function holder(x: Harness): { pid: number; host: string; acquired_at: string } | undefined {
+  try {
+    const db = openIfExists(x.dbPath);
+    try {
+      return db ? lockRow(db) : undefined;
+    } finally {
+      db?.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function consistent(x: Harness): void {
+  const versions: Versions = new Map();
+  recordVersions(x.emu, versions);
+  const db = new Database(x.dbPath, { readonly: true });
+  try {
+    expect(mirrorProblems(db, versions)).toEqual([]);
+    expect(runRows(db).filter((r) => r.status === 'running')).toEqual([]);
+    expect(lockRow(db)).toBeUndefined();
+  } finally {
+    db.close();
+  }
+}
+
+describe('two syncs on one database', () => {
+  it('the second exits 75 naming the holder; a third with --wait waits, then succeeds', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 120, seed: 71, knobs: { latencyMs: 400 } }, { SPEAKUP_CONCURRENCY: '2' });
+    const first = startCli(['sync'], h.env, h.dir);
+    await waitFor(() => holder(h!)?.pid === first.child.pid, 'the first sync to hold the lock');
+    const held = holder(h)!;
+
+    const waiting = startCli(['sync', '--wait'], h.env, h.dir);
+    let waitingErr = '';
+    waiting.child.stderr!.on('data', (d: Buffer) => (waitingErr += d.toString()));
+    const second = await runCli(['sync'], h.env, h.dir);
+    expect(second.code).toBe(75);
+    expect(lastLine(second.stderr)).toBe(
+      `speakup-sync: another sync is running on this database (pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}); wait for it to finish, or run with --wait`,
+    );
+    await waitFor(() => waitingErr.includes('waiting for the sync held by'), 'the --wait sync to wait');
+
+    // Let the first one finish; the waiting one then takes its turn.
+    h.emu.knobs.latencyMs = 0;
+    const [a, c] = await Promise.all([first.result, waiting.result]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(c.code, c.stderr).toBe(0);
+    expect(waitingErr).toContain(`waiting for the sync held by pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}`);
+    const db = new Database(h.dbPath, { readonly: true });
+    const runs = db.prepare('SELECT pid, status, started_at, finished_at FROM sync_runs ORDER BY id').all() as { pid: number; status: string; started_at: string; finished_at: string }[];
+    db.close();
+    // The refused sync never started a run; the waiting one started after the first had finished.
+    expect(runs.map((r) => [r.pid, r.status])).toEqual([[first.child.pid, 'succeeded'], [waiting.child.pid, 'succeeded']]);
+    expect(runs[1]!.started_at >= runs[0]!.finished_at).toBe(true);
+    expect(mirrorDiff(h)).toEqual(clean);
+    consistent(h);
+  });
+
+  it('a lock left by a SIGKILLed sync is taken over by the next run, whose dead run is marked interrupted', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 80, seed: 72, knobs: { latencyMs: 200 } }, { SPEAKUP_CONCURRENCY: '2' });
+    const dead = startCli(['sync'], h.env, h.dir);
+    await waitFor(() => holder(h!)?.pid === dead.child.pid && h!.emu.counters.requests.detail > 4, 'the first sync to hold the lock and fetch');
+    dead.child.kill('SIGKILL');
+    expect((await dead.result).signal).toBe('SIGKILL');
+    expect(holder(h)?.pid).toBe(dead.child.pid);
+
+    h.emu.knobs.latencyMs = 0;
+    const next = await runCli(['sync'], h.env, h.dir);
+    expect(next.code, next.stderr).toBe(0);
+    const logs = next.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; holder?: { pid: number } });
+    expect(logs.find((l) => l.msg === 'took over the sync lock of a process that is gone')?.holder?.pid).toBe(dead.child.pid);
+    expect(logs.some((l) => l.msg === 'marked runs left "running" by a dead process as interrupted')).toBe(true);
+    const db = new Database(h.dbPath, { readonly: true });
+    const runs = runRows(db);
+    db.close();
+    expect(runs).toEqual([
+      { id: 1, status: 'interrupted', pid: dead.child.pid, error: expect.stringMatching(new RegExp(`^interrupted: process ${dead.child.pid} on .+ is gone`)) },
+      { id: 2, status: 'succeeded', pid: expect.any(Number), error: null },
+    ]);
+    expect(mirrorDiff(h)).toEqual(clean);
+    consistent(h);
+  });
+});
+
+describe('BI readers during a sync', () => {
+  it('are never blocked: every query answers at once, never SQLITE_BUSY', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 400, seed: 73 });
+    // A first sync creates the schema, as it would exist when a BI tool connects.
+    expect((await h.sync()).status).toBe('succeeded');
+    // Large details make every write batch a long transaction: the worst case for a reader.
+    for (const id of h.emu.data.ids()) h.emu.data.update(id, { description: 'y'.repeat(30_000) });
+    const reader = new Database(h.dbPath, { readonly: true });
+    // No busy timeout: a reader that had to wait for the writer would fail at once with SQLITE_BUSY.
+    reader.pragma('busy_timeout = 0');
+    const queries = [
+      reader.prepare('SELECT count(*) AS n FROM current_issues'),
+      reader.prepare('SELECT status, count(*) AS n FROM current_issues GROUP BY status'),
+      reader.prepare('SELECT count(*) AS n FROM issue_fields'),
+      reader.prepare('SELECT * FROM latest_runs LIMIT 3'),
+      reader.prepare('SELECT sum(length(data)) AS bytes FROM issues'),
+    ];
+    const hasShell = spawnSync('sqlite3', ['-version']).status === 0;
+    const sync = startCli(['sync', '--full'], h.env, h.dir);
+    let finished = false;
+    void sync.result.then(() => (finished = true));
+    let reads = 0;
+    let shellReads = 0;
+    let slowest = 0;
+    let sawRunning = false;
+    while (!finished) {
+      for (const q of queries) {
+        const t = performance.now();
+        q.all();
+        slowest = Math.max(slowest, performance.now() - t);
+        reads++;
+      }
+      sawRunning ||= (reader.prepare("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'").get() as { n: number }).n > 0;
+      if (hasShell && reads % 10 === 0) {
+        // The sqlite3 shell, read-only, also with no busy timeout (its default).
+        const r = spawnSync('sqlite3', ['-readonly', h.dbPath, 'SELECT count(*) FROM current_issues;'], { encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        shellReads++;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    reader.close();
+    const r = await sync.result;
+    expect(r.code, r.stderr).toBe(0);
+    expect(sawRunning).toBe(true);
+    expect(reads).toBeGreaterThan(50);
+    if (hasShell) expect(shellReads).toBeGreaterThan(0);
+    // Generous: a blocked reader would wait for a whole batch or fail; these answer in milliseconds.
+    expect(slowest).toBeLessThan(1000);
+    expect(mirrorDiff(h)).toEqual(clean);
+  });
+});

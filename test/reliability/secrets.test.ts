@@ -1,0 +1,141 @@
+/**
+ * Secrets never leak: a full sync as the CLI with debug logging and fault injection (5xx, resets, 429s,
+ * access tokens revoked mid-run, short-lived ID tokens that force refreshes), then a scan of stdout,
+ * stderr, every text column of every table, the raw database file and its WAL for the password, the
+ * client secret and every token the emulator issued. A second run is SIGKILLed mid-run so a WAL is left
+ * on disk to scan. Then the errors thrown for authentication failures, inspected the way a logger or a
+ * crash report would print them (stack, causes, own properties).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTokenProvider } from '../../src/cli/compose.js';
+import { silentLogger } from '../../src/log.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
+import { allText, findSecrets, killTrigger, killWhen, readWal } from '../helpers/reliability.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Everything secret the emulator and the configuration hold. */
+function secretsOf(x: Harness): string[] {
+  return [x.emu.password, x.emu.unconfirmedUser.password, x.emu.oauthClient.clientSecret, ...x.emu.cognito.issuedSecrets()];
+}
+
+/** Everything a leak could end up in: text columns, the raw file, the WAL if there is one. */
+function databaseHaystacks(x: Harness): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = { 'database file bytes': readFileSync(x.dbPath) };
+  if (existsSync(`${x.dbPath}-wal`)) out['WAL file bytes'] = readFileSync(`${x.dbPath}-wal`);
+  const db = new Database(x.dbPath, { readonly: true });
+  try {
+    out['text columns'] = allText(db).join('\n');
+  } finally {
+    db.close();
+  }
+  return out;
+}
+
+const BEARER = /Bearer\s+[A-Za-z0-9_-]{10,}/;
+
+describe('no secret in output, errors or the database', () => {
+  it('a debug-logged sync through faults, token revocation and refreshes', { timeout: 90_000 }, async () => {
+    h = await harness(
+      { issues: 150, seed: 91, knobs: { p5xx: 0.1, pReset: 0.02, rateLimit: { rps: 150, burst: 20 }, latencyMs: 3 }, cognito: { idTokenTtlSec: 4, accessTokenTtlSec: 4 } },
+      { SPEAKUP_CONCURRENCY: '4' },
+    );
+    // A failed login first: a wrong password must not be echoed either.
+    const wrongPassword = `${h.emu.password}-not-it`;
+    const failed = await runCli(['sync', '--verbose'], { ...h.env, SPEAKUP_PASSWORD: wrongPassword }, h.dir);
+    expect(failed.code).toBe(1);
+
+    const run = startCli(['sync', '--verbose'], h.env, h.dir);
+    await waitForDetails(h, 50);
+    h.emu.cognito.revokeAccessTokens();
+    const r = await run.result;
+    expect(r.code, r.stderr.slice(-500)).toBe(0);
+    expect(mirrorDiff(h)).toEqual({ missing: [], extra: [], different: [] });
+    // The faults did happen, the tokens were refreshed, debug logging was on.
+    expect(h.emu.counters.faults['5xx'] + h.emu.counters.faults.reset).toBeGreaterThan(5);
+    expect(h.emu.counters.byStatus[401]).toBeGreaterThan(0);
+    expect(h.emu.cognito.counters.operations['InitiateAuth:REFRESH_TOKEN_AUTH']).toBeGreaterThan(0);
+    expect(r.stderr).toContain('"level":20');
+
+    const secrets = [...secretsOf(h), wrongPassword];
+    expect(secrets.length).toBeGreaterThan(5);
+    const hay = { 'failed run stdout': failed.stdout, 'failed run stderr': failed.stderr, stdout: r.stdout, stderr: r.stderr, ...databaseHaystacks(h) };
+    // Positive control: the scan does see what the mirror holds (a summary, in the columns and the raw file).
+    const summary = h.emu.data.get(h.emu.data.ids()[0]!)!.summary!;
+    expect(findSecrets(hay, [summary])).toEqual(expect.arrayContaining([expect.stringContaining('text columns'), expect.stringContaining('database file bytes')]));
+    expect(findSecrets(hay, secrets)).toEqual([]);
+    for (const [where, text] of Object.entries(hay)) expect(BEARER.test(text.toString('latin1')), where).toBe(false);
+  });
+
+  it('a debug-logged sync killed mid-run: its WAL and output hold no secret either', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 150, seed: 92, knobs: { p5xx: 0.05, latencyMs: 2 } });
+    const trigger = killTrigger({ phase: 'write', after: 60, delayMs: 0 }, h.emu, h.dbPath);
+    const r = await killWhen(() => startCli(['sync', '--verbose', '--full'], h!.env, h!.dir), trigger);
+    expect(r.signal).toBe('SIGKILL');
+    expect(readWal(h.dbPath).frames).toBeGreaterThan(0);
+    const hay = { stdout: r.stdout, stderr: r.stderr, ...databaseHaystacks(h) };
+    expect(Object.keys(hay)).toContain('WAL file bytes');
+    // Positive control: the WAL holds issue rows the scan can see (custom ids sit in each row's first bytes).
+    const customIds = h.emu.data.list().map((it) => it.customId!);
+    expect(findSecrets({ wal: hay['WAL file bytes']! }, customIds).length).toBeGreaterThan(0);
+    expect(findSecrets(hay, secretsOf(h))).toEqual([]);
+  });
+
+  it('errors thrown for authentication failures carry no password or token, causes included', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 5, seed: 93 }, { SPEAKUP_MAX_ATTEMPTS: '2' });
+    const x = h;
+    const wrong = `${x.emu.password}-wrong`;
+    const failures: Record<string, unknown> = {};
+    const attempt = async (name: string, env: Record<string, string>, before?: () => void) => {
+      before?.();
+      const provider = createTokenProvider(x.config(env), silentLogger());
+      failures[name] = await provider.getToken().then(() => undefined, (err: unknown) => err);
+      x.emu.cognito.knobs.unavailable = false;
+      x.emu.cognito.knobs.throttleNext = 0;
+    };
+    await attempt('wrong password (SRP)', { SPEAKUP_PASSWORD: wrong });
+    await attempt('wrong password (USER_PASSWORD_AUTH)', { SPEAKUP_PASSWORD: wrong, SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' });
+    await attempt('unknown user', { SPEAKUP_USERNAME: 'nobody' });
+    await attempt('unconfirmed user', { SPEAKUP_USERNAME: x.emu.unconfirmedUser.username, SPEAKUP_PASSWORD: x.emu.unconfirmedUser.password });
+    await attempt('IdP unreachable', {}, () => (x.emu.cognito.knobs.unavailable = true));
+    await attempt('throttled at login', { SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' }, () => (x.emu.cognito.knobs.throttleNext = 10));
+
+    // A refresh that fails: logged in, tokens revoked, the IdP gone when the refresh and re-login are tried.
+    const provider = createTokenProvider(x.config(), silentLogger());
+    const token = await provider.getToken();
+    x.emu.cognito.revokeRefreshTokens();
+    x.emu.cognito.knobs.unavailable = true;
+    provider.invalidate(token);
+    failures['refresh and re-login failing'] = await provider.getToken().then(() => undefined, (err: unknown) => err);
+    x.emu.cognito.knobs.unavailable = false;
+
+    const secrets = [...secretsOf(x), wrong];
+    for (const [name, err] of Object.entries(failures)) {
+      expect(err, name).toBeInstanceOf(Error);
+      const printed = {
+        message: (err as Error).message,
+        stack: (err as Error).stack ?? '',
+        inspect: inspect(err, { depth: 10, showHidden: true }),
+        json: JSON.stringify(err, Object.getOwnPropertyNames(err)),
+      };
+      expect(findSecrets(printed, secrets), name).toEqual([]);
+      expect((err as Error).message, name).not.toMatch(BEARER);
+    }
+  });
+});
+
+async function waitForDetails(x: Harness, n: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (x.emu.counters.requests.detail < n) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} detail requests`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The daemon on SIGTERM / SIGINT, in the middle of a run: it stops scheduling, lets the write in flight
+ * finish (everything fetched before the signal is stored, the counts say so), records the run as
+ * interrupted, exits 0 within a bounded time and leaves the database unlocked: no lease row, and a writer
+ * gets BEGIN IMMEDIATE at once.
+ */
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
+import { harness, type Harness } from '../helpers/harness.js';
+import { killTrigger, mirrorProblems, openIfExists, recordVersions, waitFor, type Versions } from '../helpers/reliability.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+interface RunRow {
+  id: number;
+  trigger: string;
+  status: string;
+  fetched: number;
+  error: string | null;
+  started_at: string;
+}
+
+function runs(x: Harness): RunRow[] {
+  const db = openIfExists(x.dbPath);
+  if (!db) return [];
+  try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sync_runs'").get()) return [];
+    return db.prepare('SELECT id, trigger, status, fetched, error, started_at FROM sync_runs ORDER BY id').all() as RunRow[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('daemon shutdown', () => {
+  it.each([
+    // SIGTERM while details are being fetched.
+    ['SIGTERM', 'fetching'],
+    // SIGINT the moment a write batch is seen going to the WAL (large details: long transactions).
+    ['SIGINT', 'write'],
+  ] as const)('%s during %s: the write finishes, the run is interrupted, exit 0, nothing left locked', { timeout: 60_000 }, async (signal, phase) => {
+    h = await harness({ issues: 200, seed: signal === 'SIGTERM' ? 81 : 82, knobs: { latencyMs: 5 } }, { SPEAKUP_CONCURRENCY: '4' });
+    if (phase === 'write') for (const id of h.emu.data.ids()) h.emu.data.update(id, { description: `${'z'.repeat(40_000)} ${id}` });
+    const versions: Versions = new Map();
+    recordVersions(h.emu, versions);
+    // Every second: a tick arriving while the startup run is still going is skipped, never queued.
+    const env = { ...h.env, SPEAKUP_SCHEDULE: '* * * * * *', SPEAKUP_RUN_AT_START: '1' };
+    const daemon = startCli(['daemon'], env, h.dir);
+    const trigger = killTrigger({ phase, after: 40, delayMs: 0 }, h.emu, h.dbPath);
+    await waitFor(trigger, `the daemon's first run to reach ${phase}`);
+    const signalledAt = new Date().toISOString();
+    const t = Date.now();
+    daemon.child.kill(signal);
+    const r = await daemon.result;
+    const stopMs = Date.now() - t;
+    expect(r.code, r.stderr).toBe(0);
+    expect(stopMs).toBeLessThan(10_000);
+    expect(r.stderr).toContain('stopping: finishing the write in flight');
+    expect(r.stderr).toContain('daemon stopped');
+
+    // One run, the startup one, interrupted; no run started after the signal.
+    const all = runs(h);
+    expect(all.map((x) => [x.trigger, x.status])).toEqual([['startup', 'interrupted']]);
+    expect(all[0]!.error).toBe('stopped by signal before the run finished');
+    expect(all.every((x) => x.started_at < signalledAt)).toBe(true);
+
+    const db = new Database(h.dbPath);
+    try {
+      // Never left locked: a writer gets in at once, and the lease is gone.
+      db.pragma('busy_timeout = 0');
+      db.exec('BEGIN IMMEDIATE; ROLLBACK');
+      expect(db.prepare('SELECT count(*) AS n FROM sync_lock').get()).toEqual({ n: 0 });
+      // What was fetched was written, whole: the counts match the rows, every issue with its fields.
+      const stored = (db.prepare('SELECT count(*) AS n FROM issues').get() as { n: number }).n;
+      expect(stored).toBeGreaterThan(0);
+      expect(all[0]!.fetched).toBe(stored);
+      expect(mirrorProblems(db, versions)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('SIGTERM while idle between runs: exit 0 at once, no run left behind', { timeout: 60_000 }, async () => {
+    h = await harness({ issues: 20, seed: 83 });
+    const env = { ...h.env, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' };
+    const daemon = startCli(['daemon'], env, h.dir);
+    await waitFor(() => runs(h!).some((x) => x.status === 'succeeded'), 'the startup run to finish');
+    const t = Date.now();
+    daemon.child.kill('SIGTERM');
+    const r = await daemon.result;
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(runs(h).map((x) => x.status)).toEqual(['succeeded']);
+    const db = new Database(h.dbPath);
+    db.pragma('busy_timeout = 0');
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
+    expect(db.prepare('SELECT count(*) AS n FROM sync_lock').get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
