@@ -3,7 +3,7 @@
  * ratios, phases, CPU shares, and the checks that the run did what the scenario expects.
  */
 import type { ControlCounters } from '../src/emulator/control.js';
-import { cpuBetween, hostBusyBetween } from './proc.js';
+import { cpuBetween, hostBusyBetween, rssTimelineMb } from './proc.js';
 import type { SyncRun } from './sync-process.js';
 import type { Phases, ScenarioResult } from './types.js';
 
@@ -120,6 +120,6 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
     },
     boundMs: bound > spec.latencyMs ? bound : null,
     ratio: bound > spec.latencyMs ? { incl: ratio(bound, run.wallMs), excl: ratio(bound, netWall), api: ratio(bound, phases?.apiMs) } : { incl: null, excl: null, api: null },
-    extra: { warnings: run.warnings, cpuSource: run.source, summary: s ?? null },
+    extra: { warnings: run.warnings, cpuSource: run.source, summary: s ?? null, rssTimelineMb: rssTimelineMb(run.samples, 'self') },
   };
 }

@@ -14,7 +14,8 @@ physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approac
   --rate RPS         rate limit R of scenario 2                   (default 200)
   --concurrency C    SPEAKUP_CONCURRENCY                          (default: the project's)
   --page-size S      SPEAKUP_PAGE_SIZE                            (default: the project's)
-  --scenarios LIST   e.g. 1,3,7; "w" adds scripts/bench-write.ts  (default 1,2,3,4,5,6,7)
+  --scenarios LIST   e.g. 1,3,7; extras: "0" a calibration client (no DB),
+                     "w" scripts/bench-write.ts                   (default 1,2,3,4,5,6,7)
   --naive-sample N   details the naive baseline fetches before
                      extrapolating to N; "all" = no extrapolation (default 300)
   --change-share F   share of issues changed before scenario 4    (default 0.02)
@@ -41,7 +42,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SCENARIO_IDS = ['1', '2', '3', '4', '5', '6', '7', 'w'];
+const SCENARIO_IDS = ['0', '1', '2', '3', '4', '5', '6', '7', 'w'];
 
 /** Parses argv; returns null for --help; throws one Error listing every bad option. */
 export function parseBenchArgs(argv: string[]): BenchOptions | null {

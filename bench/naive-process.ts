@@ -100,8 +100,11 @@ export async function runWritePath(ctx: RunContext, n: number): Promise<Scenario
     env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, TMPDIR: ctx.workDir },
     timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, n * 5),
   });
-  const m = /RESULT write throughput: ([\d,]+) issues\/s/.exec(run.stdout);
+  // Loose on purpose (another engineer's script): the first "N issues/s" of its RESULT line is the wall rate.
+  const line = /^RESULT.*$/m.exec(run.stdout)?.[0];
+  const m = line === undefined ? null : /([\d,]+) issues\/s/.exec(line);
   const rate = m ? Number(m[1]?.replaceAll(',', '')) : NaN;
+  const perCpu = line === undefined ? undefined : /([\d,]+) issues\/s per CPU-second/.exec(line)?.[1];
   const problems = run.exit.code === 0 && m ? [] : [`exit ${run.exit.code ?? run.exit.signal}, no RESULT line`];
   return {
     id: 'w',
@@ -124,6 +127,6 @@ export async function runWritePath(ctx: RunContext, n: number): Promise<Scenario
     cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
     boundMs: null,
     ratio: { incl: null, excl: null, api: null },
-    extra: { output: run.stdout.trim().split('\n') },
+    extra: { result: line ?? null, perCpuSecond: perCpu === undefined ? null : Number(perCpu.replaceAll(',', '')), output: run.stdout.trim().split('\n') },
   };
 }

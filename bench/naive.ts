@@ -9,8 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { AuthenticationDetails, CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import Database from 'better-sqlite3';
+import { login } from './cognito-login.js';
 
 /** The timings naive.ts prints (ms, from its own start after module loading). */
 export interface NaiveResult {
@@ -26,20 +26,6 @@ export interface NaiveResult {
   insertMs: number;
   detailLoopMs: number;
   totalMs: number;
-}
-
-/** Logs in the way the manual shows (USER_SRP_AUTH) and returns the ID token. */
-function login(env: NodeJS.ProcessEnv): Promise<string> {
-  const pool = new CognitoUserPool({
-    UserPoolId: env.SPEAKUP_USER_POOL_ID ?? '',
-    ClientId: env.SPEAKUP_APP_CLIENT_ID ?? '',
-    ...(env.SPEAKUP_COGNITO_ENDPOINT ? { endpoint: env.SPEAKUP_COGNITO_ENDPOINT } : {}),
-  });
-  const user = new CognitoUser({ Username: env.SPEAKUP_USERNAME ?? '', Pool: pool });
-  const details = new AuthenticationDetails({ Username: env.SPEAKUP_USERNAME ?? '', Password: env.SPEAKUP_PASSWORD ?? '' });
-  return new Promise((resolve, reject) =>
-    user.authenticateUser(details, { onSuccess: (s) => resolve(s.getIdToken().getJwtToken()), onFailure: reject }),
-  );
 }
 
 async function main(): Promise<void> {

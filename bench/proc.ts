@@ -112,6 +112,19 @@ export function hostBusyBetween(samples: Sample[]): number | undefined {
   return a === undefined || b === undefined ? undefined : b - a;
 }
 
+/** VmRSS of `name` (MB) at `points` evenly spaced samples: growth or plateau at a glance. */
+export function rssTimelineMb(samples: Sample[], name: string, points = 10): number[] {
+  // A zombie, or the fork before exec under /usr/bin/time, shows no RSS: not part of the program's life.
+  const withProc = samples.filter((s) => (s.procs[name]?.rssKb ?? 0) > 0);
+  if (withProc.length === 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i < points; i++) {
+    const s = withProc[Math.round((i * (withProc.length - 1)) / Math.max(1, points - 1))];
+    out.push(Math.round((s?.procs[name]?.rssKb ?? 0) / 1024));
+  }
+  return out;
+}
+
 /** Highest VmHWM seen for `name`. */
 export function peakKb(samples: Sample[], name: string): number | undefined {
   let peak: number | undefined;

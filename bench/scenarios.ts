@@ -8,6 +8,7 @@ import { analyzeSync, boundMs } from './analyze.js';
 import type { ScenarioSpec } from './analyze.js';
 import { startEmulatorProcess } from './emulator-process.js';
 import type { EmulatorProcess } from './emulator-process.js';
+import { runIdeal } from './ideal-process.js';
 import { runNaive, runWritePath } from './naive-process.js';
 import { runSyncProcess } from './sync-process.js';
 import type { BenchOptions, ScenarioResult } from './types.js';
@@ -37,13 +38,17 @@ export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
     ctx.log(`  -> ${r.status}: ${(r.wallMs / 1000).toFixed(2)} s${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`);
   };
 
-  if (['1', '2', '3', '4', '7'].some(want)) {
+  if (['0', '1', '2', '3', '4', '7'].some(want)) {
     const emu = await startEmulatorProcess(ctx.repoRoot, { issues: opts.n, latencyMs: opts.latencyMs });
     try {
       const mainDb = join(ctx.workDir, 'scenario1.db');
       // 3, 4 and 7 need scenario 1 (its database, or its time for the speed-up): it always runs with them.
       if (['1', '3', '4', '7'].some(want)) {
         push(await syncScenario(ctx, emu, mainDb, spec(ctx, '1', 'full sync', opts.n, opts.latencyMs, null, opts.n)));
+      }
+      if (want('0')) {
+        ctx.log(`scenario 0: calibration client (C ${ctx.concurrency}, no DB)`);
+        push(await runIdeal(ctx, emu));
       }
       if (want('3')) {
         const r = await syncScenario(ctx, emu, mainDb, spec(ctx, '3', 'unchanged re-sync of 1', opts.n, opts.latencyMs, null, 0));

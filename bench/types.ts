@@ -14,7 +14,7 @@ export interface BenchOptions {
   concurrency: number | undefined;
   /** SPEAKUP_PAGE_SIZE; undefined = the project's default. */
   pageSize: number | undefined;
-  /** Scenario ids to run: "1".."7", and "w" for scripts/bench-write.ts. */
+  /** Scenario ids to run: "1".."7", "0" for the calibration client, "w" for scripts/bench-write.ts. */
   scenarios: Set<string>;
   /** Details the naive baseline actually fetches before extrapolating to N (Infinity = all). */
   naiveSample: number;

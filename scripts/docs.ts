@@ -1,5 +1,6 @@
 /** What `npm run docs` writes, as path → text, so a test can compare without writing. */
 import { renderConfigTable, renderEnvExample } from '../src/config/env-example.js';
+import { renderDataDictionary } from './data-dictionary.js';
 
 type Read = (path: string, enc: 'utf8') => string;
 
@@ -16,5 +17,6 @@ export function renderDocs(read: Read): Record<string, string> {
   return {
     '.env.example': renderEnvExample(),
     'README.md': replaceBetween(read('README.md', 'utf8'), 'config', renderConfigTable()),
+    'docs/data-dictionary.md': renderDataDictionary(),
   };
 }

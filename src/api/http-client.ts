@@ -42,7 +42,8 @@ const USER_AGENT = 'speakup-sync/0.1 (+node)';
 
 export class HttpClient {
   readonly stats: HttpStats = { requests: 0, retries: 0, unauthorized: 0 };
-  private readonly base: URL;
+  /** Request options shared by every call; only `path` and the token change (no URL parsing per request). */
+  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
@@ -50,22 +51,22 @@ export class HttpClient {
     // Keep the base path: "https://h/api" and "https://h/api/" both resolve "v1/..." under /api/.
     const base = new URL(opts.baseUrl);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
-    this.base = base;
+    this.target = { protocol: base.protocol, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: base.port, basePath: base.pathname };
     this.transport = base.protocol === 'https:' ? https : http;
     const agentOpts = { keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 };
     this.agent = base.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }
 
-  /** The URL of a path relative to the base ("v1/public/issues?page=1"). */
-  url(relative: string): URL {
-    return new URL(relative.replace(/^\//, ''), this.base);
-  }
-
   /** GET and parse JSON, with retries. Throws HttpError / NetworkError / BadResponseError. */
   async getJson(relative: string, signal?: AbortSignal): Promise<unknown> {
-    const url = this.url(relative);
-    const path = url.pathname + url.search;
-    const res = await withRetry(() => this.attempt(url, path, signal), this.opts.retry, {
+    const res = await this.get(relative, signal);
+    return this.parse(res.path, res.body.toString('utf8'));
+  }
+
+  /** GET with retries; the raw answer. `relative` is a path under the base URL, without a leading slash. */
+  async get(relative: string, signal?: AbortSignal): Promise<{ path: string; body: Buffer }> {
+    const path = this.target.basePath + relative.replace(/^\//, '');
+    const res = await withRetry(() => this.attempt(path, signal), this.opts.retry, {
       signal,
       serverWaitMs: (err) => (err instanceof HttpError && err.status === 429 ? err.retryAfterMs : undefined),
       onRetry: (err, attempt) => {
@@ -73,18 +74,23 @@ export class HttpClient {
         this.opts.log.debug({ path, attempt, code: (err as SyncError).code, err: (err as Error).message }, 'request failed, retrying');
       },
     });
+    return { path, body: res.body };
+  }
+
+  /** Parse a JSON body; BadResponseError naming the path when it is not JSON. */
+  parse(path: string, text: string): unknown {
     try {
-      return JSON.parse(res.body.toString('utf8')) as unknown;
+      return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${res.body.length} bytes)`, err);
+      throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${Buffer.byteLength(text)} bytes)`, err);
     }
   }
 
   /** One attempt, including at most one token renewal after a 401. */
-  private async attempt(url: URL, path: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async attempt(path: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     for (let renewed = false; ; renewed = true) {
       const token = await this.opts.tokens.getToken(signal);
-      const res = await this.send(url, path, token, signal);
+      const res = await this.send(path, token, signal);
       if (res.status === 401 && !renewed) {
         this.stats.unauthorized++;
         this.opts.tokens.invalidate(token);
@@ -97,14 +103,14 @@ export class HttpClient {
   }
 
   /** One request on the wire, through the throttle. */
-  private async send(url: URL, path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async send(path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     await this.opts.throttle.acquire(signal);
     this.stats.requests++;
     let status = 0;
     let headers: IncomingHttpHeaders | undefined;
     let retryAfterMs: number | undefined;
     try {
-      const res = await this.request(url, path, token, signal);
+      const res = await this.request(path, token, signal);
       status = res.status;
       headers = res.headers;
       if (status === 429) retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
@@ -114,7 +120,7 @@ export class HttpClient {
     }
   }
 
-  private request(url: URL, path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private request(path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     const maxBody = this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
     return new Promise<RawResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(new SyncError('ABORTED', 'stopped by signal'));
@@ -127,7 +133,12 @@ export class HttpClient {
         req.destroy();
         reject(err);
       };
-      const req = this.transport.request(url, {
+      const { protocol, hostname, port } = this.target;
+      const req = this.transport.request({
+        protocol,
+        hostname,
+        port,
+        path,
         method: 'GET',
         agent: this.agent,
         headers: {

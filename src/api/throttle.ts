@@ -3,7 +3,7 @@
  * rate limit instead of hammering it and backing off:
  * - at most `maxConcurrency` requests in flight;
  * - request starts paced at a rate learned from 429s (AIMD, as TCP does): on a 429 the rate drops to 95%
- *   of the success rate measured since the previous drop, then grows again by 2% per second of success;
+ *   of the success rate measured since the previous drop, then grows again by 3% per second of success;
  * - a `RateLimit-Policy` header (IETF draft-ietf-httpapi-ratelimit-headers, `q;w=`) sets the rate at once;
  * - a long `Retry-After` (≥ 2 s: an overloaded or paused server) pauses every request, not only the one
  *   that got it. Short ones are waited by that request alone (api/retry.ts), while pacing slows the rest.
@@ -12,7 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 
 const DECREASE_FACTOR = 0.95;
-const GROWTH_PER_SECOND = 0.02;
+const GROWTH_PER_SECOND = 0.03;
+/** How far the paced timeline may lag behind the clock and still be caught up (timer lateness). */
+const CATCH_UP_MS = 50;
 const MIN_DECREASE_INTERVAL_MS = 200;
 const GLOBAL_PAUSE_THRESHOLD_MS = 2000;
 
@@ -59,8 +61,9 @@ export class Throttle {
       }
       const now = this.now();
       this.firstStartAt ??= now;
-      // Each start claims the next slot on the paced timeline (no catch-up bursts after idle time).
-      this.nextStartAt = Math.max(now, this.nextStartAt) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
+      // Each start claims the next slot on the paced timeline. Timer lateness is caught up (up to
+      // CATCH_UP_MS, within any server's burst), but idle time is not banked into a burst.
+      this.nextStartAt = Math.max(now - CATCH_UP_MS, this.nextStartAt) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
     } catch (err) {
       this.release();
       throw err;

@@ -4,11 +4,14 @@
  * print "internal error" and, with --verbose, the stack.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
+import { loadConfig, loadDbConfig } from '../config/load.js';
 import { ConfigError, LockedError, SyncError, describeError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { daemonCommand } from './commands/daemon.js';
 import { demoCommand } from './commands/demo.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
@@ -28,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         issues: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'max-age': { type: 'string' },
       },
     });
   } catch (err) {
@@ -41,8 +46,13 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? EXIT.OK : EXIT.USAGE;
   }
 
-  if (!['sync', 'daemon', 'demo'].includes(command)) {
+  if (!['sync', 'daemon', 'demo', 'status', 'snapshot'].includes(command)) {
     process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
+    return EXIT.USAGE;
+  }
+  const usageError = checkCommandArgs(command, positionals, values['max-age']);
+  if (usageError) {
+    process.stderr.write(`speakup-sync: ${usageError}; see speakup-sync --help\n`);
     return EXIT.USAGE;
   }
 
@@ -64,6 +74,13 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'demo') {
       const log = createLogger({ level: level('warn') });
       return await demoCommand(log, { issues: values.issues ? Number(values.issues) : 300 }, abort.signal);
+    }
+    if (command === 'status' || command === 'snapshot') {
+      // Database-only commands: SPEAKUP_DB is all they read, so a monitoring user needs no credentials.
+      const dbConfig = loadDbConfig(process.env);
+      if (command === 'snapshot') return await snapshotCommand(dbConfig, { path: positionals[1]!, quiet: values.quiet });
+      const maxAge = values['max-age'];
+      return statusCommand(dbConfig, { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) });
     }
     const config = loadConfig(process.env);
     const log = createLogger({ level: level(config.logLevel) });
@@ -94,6 +111,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`speakup-sync: internal error: ${describeError(err)} (run with --verbose for details)\n`);
     return EXIT.FATAL;
   }
+}
+
+/** Positional and option checks per command; returns the problem, if any. */
+function checkCommandArgs(command: string, positionals: string[], maxAge: string | undefined): string | undefined {
+  if (command === 'snapshot' && positionals.length !== 2) return 'snapshot needs exactly one path: speakup-sync snapshot <path>';
+  if (command !== 'snapshot' && positionals.length > 1) return `unexpected argument "${positionals[1]}"`;
+  if (maxAge !== undefined && command !== 'status') return '--max-age only applies to status';
+  if (maxAge !== undefined && parseDuration(maxAge) === undefined) return `--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`;
+  return undefined;
 }
 
 // Exit explicitly: idle keep-alive sockets (ours and the Cognito library's fetch) would otherwise hold

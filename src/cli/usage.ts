@@ -6,6 +6,9 @@ Usage: speakup-sync <command> [options]
 Commands
   sync        one sync run, then exit (npm run sync)
   daemon      sync on SPEAKUP_SCHEDULE until SIGINT/SIGTERM (npm run daemon)
+  status      last runs, issue counts, database size; exits 1 when the last successful run is older
+              than SPEAKUP_STALE_AFTER (or --max-age) or there is none: a monitoring check (npm run status)
+  snapshot P  write a consistent copy of the database to path P (mode 0600) for a BI tool on another host
   demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
 
 Options
@@ -14,11 +17,15 @@ Options
   --wait                if another sync holds the database, wait for it instead of exiting 75
   --no-run-at-start     daemon: wait for the first scheduled time instead of syncing at start
   --issues N            demo: size of the emulated data set (default 300)
+  --json                status: machine-readable output on stdout
+  --max-age DURATION    status: staleness threshold for this check, e.g. 30m, 2h, 1d (default SPEAKUP_STALE_AFTER)
   -v, --verbose         debug logging
   -q, --quiet           warnings and errors only, no progress or summary
   -h, --help            this text
 
 Configuration comes from SPEAKUP_* environment variables and ./.env (see README.md, .env.example).
-Exit codes: 0 ok, 1 fatal error, 2 some issues failed (retried next run), 64 usage,
-75 another sync holds the database, 78 configuration error.
+Exit codes: 0 ok, 1 fatal error (status: stale or never synced), 2 some issues failed (retried next run),
+64 usage, 75 another sync holds the database, 78 configuration error.
+
+The daemon serves /healthz and /metrics (Prometheus) when SPEAKUP_METRICS_PORT is set.
 `;

@@ -2,7 +2,9 @@
  * Every environment variable speakup-sync reads: its schema, default and meaning. This table is the single
  * source for validation, `.env.example` and the README's configuration table.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseDuration } from './duration.js';
 import type { AuthKind } from './types.js';
 
 export interface EnvVar {
@@ -30,6 +32,9 @@ export const ALWAYS_REQUIRED: ReadonlySet<string> = new Set(['SPEAKUP_API_URL', 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+const duration = z.string().transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
+// An IP address or a DNS name: what net.Server#listen accepts as a host.
+const host = z.string().trim().refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
 // Secrets are taken verbatim: trimming would silently change a password that has edge spaces.
@@ -66,6 +71,9 @@ export const ENV_VARS = {
   SPEAKUP_MAX_RETRY_TIME_MS: { schema: int(1_000, 3_600_000), expect: 'milliseconds from 1000 to 3600000', describe: 'give up on one request after this long, waits included', default: '300000' },
   SPEAKUP_MAX_DELETE_SHARE: { schema: num(0, 1), expect: 'a fraction from 0 to 1', describe: 'refuse to soft-delete more than this share of stored issues in one run (override: --allow-mass-delete)', default: '0.5' },
   SPEAKUP_ALLOW_INSECURE_HTTP: { schema: bool, expect: '1 or 0', describe: 'allow http:// URLs to non-loopback hosts (never do this in production)', default: '0' },
+  SPEAKUP_STALE_AFTER: { schema: duration, expect: 'a duration such as 90m, 2h or 1d', describe: '`status` exits 1 and the daemon\'s /healthz answers 503 when the last successful run is older than this', defaultDoc: 'twice the longest gap between SPEAKUP_SCHEDULE runs, at least 1h' },
+  SPEAKUP_METRICS_PORT: { schema: int(0, 65_535), expect: 'a TCP port from 0 to 65535', describe: 'daemon: serve /healthz and /metrics (Prometheus) on this port; 0 picks a free port (logged)', defaultDoc: 'unset (no server)' },
+  SPEAKUP_METRICS_HOST: { schema: host, expect: 'an IP address or host name such as 127.0.0.1', describe: 'daemon: address the /healthz and /metrics server binds to (the server has no authentication: keep it on loopback or a private network)', default: '127.0.0.1' },
   SPEAKUP_LOG_LEVEL: { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
 } satisfies Record<string, EnvVar>;
 

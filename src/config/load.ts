@@ -9,7 +9,8 @@ import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { ConfigError } from '../errors.js';
 import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';
-import type { AuthConfig, AuthKind, Config } from './types.js';
+import { defaultStaleAfterMs } from './duration.js';
+import type { AuthConfig, AuthKind, Config, DbConfig } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -40,26 +41,66 @@ export interface LoadOptions {
   dotenv?: boolean;
 }
 
-/** Parse and validate; throws ConfigError listing every problem. */
-export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
-  const cwd = opts.cwd ?? process.cwd();
-  const env = opts.dotenv === false ? rawEnv : readEnv(rawEnv, cwd);
+/** Validated values of the named variables (defaults applied), and one problem line per invalid one. */
+function parseVars(env: Env, names: readonly EnvVarName[]): { values: Map<EnvVarName, unknown>; problems: string[] } {
   const problems: string[] = [];
-  const warnings: string[] = [];
   const values = new Map<EnvVarName, unknown>();
-
-  for (const [name, spec] of Object.entries(ENV_VARS) as [EnvVarName, (typeof ENV_VARS)[EnvVarName]][]) {
+  for (const name of names) {
+    const spec: EnvVar = ENV_VARS[name];
     const raw = env[name];
     const given = raw !== undefined && raw.trim() !== '';
-    const source = given ? raw : 'default' in spec ? spec.default : undefined;
+    const source = given ? raw : spec.default;
     if (source === undefined) continue;
     const result = spec.schema.safeParse(source);
     if (result.success) values.set(name, result.data);
     else {
-      const shown = 'secret' in spec && spec.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+      const shown = spec.secret ? '' : ` (got ${JSON.stringify(raw)})`;
       problems.push(`${name}: expected ${spec.expect}${shown}`);
     }
   }
+  return { values, problems };
+}
+
+/** Schedule checks node-cron's own parser does not express as a schema; pushes to `problems`. */
+function checkSchedule(values: Map<EnvVarName, unknown>, problems: string[]): { cron: string | undefined; tz: string | undefined } {
+  const cronExpr = values.get('SPEAKUP_SCHEDULE') as string | undefined;
+  if (cronExpr && !cron.validate(cronExpr)) problems.push(`SPEAKUP_SCHEDULE: expected a cron expression such as "*/15 * * * *" (got ${JSON.stringify(cronExpr)})`);
+  const tz = values.get('SPEAKUP_TIMEZONE') as string | undefined;
+  if (tz && !isTimeZone(tz)) problems.push(`SPEAKUP_TIMEZONE: expected an IANA time zone such as Europe/Amsterdam (got ${JSON.stringify(tz)})`);
+  return { cron: cronExpr, tz };
+}
+
+/** SPEAKUP_STALE_AFTER, or its default derived from the schedule. */
+function staleAfter(values: Map<EnvVarName, unknown>, schedule: { cron: string; tz: string }): number {
+  return (values.get('SPEAKUP_STALE_AFTER') as number | undefined) ?? defaultStaleAfterMs(schedule.cron, schedule.tz);
+}
+
+const DB_VARS: readonly EnvVarName[] = ['SPEAKUP_DB', 'SPEAKUP_STALE_AFTER', 'SPEAKUP_SCHEDULE', 'SPEAKUP_TIMEZONE', 'SPEAKUP_LOG_LEVEL'];
+
+/**
+ * The configuration of the database-only commands (`status`, `snapshot`): SPEAKUP_DB and the staleness
+ * threshold. No API URL or credentials are read or required, so a monitoring user needs no secrets.
+ */
+export function loadDbConfig(rawEnv: Env, opts: LoadOptions = {}): DbConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.dotenv === false ? rawEnv : readEnv(rawEnv, cwd);
+  const { values, problems } = parseVars(env, DB_VARS);
+  const schedule = checkSchedule(values, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    dbPath: resolve(cwd, values.get('SPEAKUP_DB') as string),
+    staleAfterMs: staleAfter(values, { cron: schedule.cron!, tz: schedule.tz! }),
+    logLevel: values.get('SPEAKUP_LOG_LEVEL') as DbConfig['logLevel'],
+    warnings: [],
+  });
+}
+
+/** Parse and validate; throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.dotenv === false ? rawEnv : readEnv(rawEnv, cwd);
+  const { values, problems } = parseVars(env, Object.keys(ENV_VARS) as EnvVarName[]);
+  const warnings: string[] = [];
 
   const need = (names: EnvVarName[]) => {
     for (const name of names) {
@@ -92,10 +133,7 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
     }
   }
 
-  const cronExpr = get<string | undefined>('SPEAKUP_SCHEDULE');
-  if (cronExpr && !cron.validate(cronExpr)) problems.push(`SPEAKUP_SCHEDULE: expected a cron expression such as "*/15 * * * *" (got ${JSON.stringify(cronExpr)})`);
-  const tz = get<string | undefined>('SPEAKUP_TIMEZONE');
-  if (tz && !isTimeZone(tz)) problems.push(`SPEAKUP_TIMEZONE: expected an IANA time zone such as Europe/Amsterdam (got ${JSON.stringify(tz)})`);
+  const { cron: cronExpr, tz } = checkSchedule(values, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -120,6 +158,8 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
     dbPath: resolve(cwd, get<string>('SPEAKUP_DB')),
     schedule: { cron: cronExpr!, timezone: tz!, runAtStart: get<boolean>('SPEAKUP_RUN_AT_START') },
     maxDeleteShare: get<number>('SPEAKUP_MAX_DELETE_SHARE'),
+    staleAfterMs: staleAfter(values, { cron: cronExpr!, tz: tz! }),
+    metrics: { port: get<number | undefined>('SPEAKUP_METRICS_PORT'), host: get<string>('SPEAKUP_METRICS_HOST') },
     logLevel: get<Config['logLevel']>('SPEAKUP_LOG_LEVEL'),
     warnings,
   };

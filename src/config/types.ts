@@ -56,14 +56,28 @@ export interface RetryConfig {
   maxRetryTimeMs: number;
 }
 
-export interface Config {
-  api: ApiConfig;
-  auth: AuthConfig;
-  retry: RetryConfig;
+/** The daemon's /healthz and /metrics server. */
+export interface MetricsConfig {
+  /** undefined = no server. */
+  port: number | undefined;
+  host: string;
+}
+
+/** What the database-only commands (`status`, `snapshot`) need: no API settings, no credentials. */
+export interface DbConfig {
   dbPath: string;
-  schedule: { cron: string; timezone: string; runAtStart: boolean };
-  maxDeleteShare: number;
+  /** A run older than this (ms) is stale: `status` exits 1, /healthz answers 503. */
+  staleAfterMs: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Warnings found while loading (e.g. insecure http allowed), for the caller to log. */
   warnings: readonly string[];
+}
+
+export interface Config extends DbConfig {
+  api: ApiConfig;
+  auth: AuthConfig;
+  retry: RetryConfig;
+  schedule: { cron: string; timezone: string; runAtStart: boolean };
+  maxDeleteShare: number;
+  metrics: MetricsConfig;
 }

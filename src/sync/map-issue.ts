@@ -34,9 +34,10 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /**
  * Maps one `GET /v1/public/issues/{id}` body. Throws BadResponseError (one line, naming the id and the
  * problem) when the id is not a positive integer, differs from `expectedId`, or updatedAt is not a full
- * timestamp. `syncedAt` must be a full timestamp (it is normalised too).
+ * timestamp. `syncedAt` must be a full timestamp (it is normalised too). `rawJson`, the body the object was
+ * parsed from, is stored as `data` when given (saves serialising it again on the per-issue path).
  */
-export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number): MappedIssue {
+export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number, rawJson?: string): MappedIssue {
   if (!isRecord(detail)) {
     throw new BadResponseError(`issue detail${about(expectedId)}: expected a JSON object, got ${kindOf(detail)}`);
   }
@@ -76,7 +77,7 @@ export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: nu
     acknowledgedAt: toIsoUtc(detail.acknowledgedAt),
     dueAt: toIsoUtc(detail.dueAt),
     closedAt: toIsoUtc(detail.closedAt),
-    data: JSON.stringify(detail),
+    data: rawJson ?? JSON.stringify(detail),
     syncedAt: synced,
   };
   const { rows, text } = mapForms(id, detail.forms);

@@ -33,7 +33,10 @@ export interface SyncOptions {
   /** …unless this is set. */
   allowMassDelete: boolean;
   signal?: AbortSignal;
-  /** Issues per write transaction, and the longest a finished detail waits for its write. */
+  /**
+   * Issues per write transaction, and the longest a finished detail waits for its write. Small batches
+   * keep each synchronous write short (~10 ms), so it does not stall the HTTP event loop.
+   */
   batchSize?: number;
   flushMs?: number;
   onProgress?: (p: SyncProgress) => void;
@@ -48,7 +51,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const startedAt = now().toISOString();
-  const batchSize = opts.batchSize ?? 250;
+  const batchSize = opts.batchSize ?? 100;
   const flushMs = opts.flushMs ?? 250;
 
   const interrupted = store.interruptStaleRuns(startedAt);
@@ -88,10 +91,29 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     try {
       store.saveIssues(batch, runId);
       counts.fetched += batch.length;
-      store.updateRunProgress(runId, counts, now().toISOString());
-    } catch (err) {
-      die(new SyncError('DB_ERROR', `writing ${batch.length} issues failed: ${describeError(err)}`, { cause: err }));
+    } catch (batchErr) {
+      if (!isRecordSpecific(batchErr)) {
+        die(new SyncError('DB_ERROR', `writing to the database failed: ${describeError(batchErr)}`, { cause: batchErr }));
+        return;
+      }
+      // The batch rolled back whole. Write its issues one by one so one bad record fails alone;
+      // if none can be written, the database itself is the problem.
+      let stored = 0;
+      for (const record of batch) {
+        try {
+          store.saveIssues([record], runId);
+          stored++;
+        } catch (err) {
+          fail(record.issue.id, new SyncError('DB_ERROR', `issue ${record.issue.id}: could not be stored: ${describeError(err)}`, { cause: err }));
+        }
+      }
+      counts.fetched += stored;
+      if (stored === 0) {
+        die(new SyncError('DB_ERROR', `writing to the database failed: ${describeError(batchErr)}`, { cause: batchErr }));
+        return;
+      }
     }
+    store.updateRunProgress(runId, counts, now().toISOString());
   };
   const flushTimer = setInterval(flush, flushMs);
   const progress = () => {
@@ -123,12 +145,8 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
       }
       active++;
       try {
-        const detail = await api.getIssue(id, stop.signal);
-        const record = toIssueRecord(detail, syncedAt());
-        if (record.issue.id !== id) {
-          throw new BadResponseError(`issue ${id}: the detail answered for id ${record.issue.id}; not stored`);
-        }
-        buffer.push(record);
+        const { detail, raw } = await api.getIssue(id, stop.signal);
+        buffer.push(toIssueRecord(detail, syncedAt(), id, raw));
         if (buffer.length >= batchSize) flush();
       } catch (err) {
         if (stop.signal.aborted) return;
@@ -222,6 +240,13 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const durationMs = Date.now() - started;
   runLog.info({ status, ...counts, durationMs }, 'sync finished');
   return { runId, status, counts, error: runError, fatal, failures, durationMs };
+}
+
+/** Errors one record can cause (constraints, values SQLite cannot bind), as opposed to a busy, full or broken database. */
+function isRecordSpecific(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+  return err instanceof TypeError || err instanceof RangeError;
 }
 
 /** Make sure a per-item message names the issue. */

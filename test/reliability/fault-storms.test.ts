@@ -42,7 +42,8 @@ describe('transport faults', () => {
   });
 
   it('stalls beyond the client timeout: timed out, retried, stored', async () => {
-    h = await harness({ issues: 120, seed: 43, knobs: { pStall: 0.05 } }, { SPEAKUP_TIMEOUT_MS: '300' });
+    // The timeout bounds IdP calls too: USER_PASSWORD_AUTH keeps login far below it even on a busy machine.
+    h = await harness({ issues: 120, seed: 43, knobs: { pStall: 0.05 } }, { SPEAKUP_TIMEOUT_MS: '800', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' });
     const r = await h.sync();
     expect(r.status, r.error).toBe('succeeded');
     expect(mirrorDiff(h)).toEqual(clean);

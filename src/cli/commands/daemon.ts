@@ -1,16 +1,20 @@
 /**
  * `speakup-sync daemon`: runs on SPEAKUP_SCHEDULE until SIGINT/SIGTERM. The token provider and the
  * database connection live as long as the daemon; each run takes the cross-process lock, and a run that
- * finds it held (a manual sync) is skipped with a warning.
+ * finds it held (a manual sync) is skipped with a warning. With SPEAKUP_METRICS_PORT set it also serves
+ * /healthz and /metrics, fed from each run's result.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
+import { countIssues, lastSuccessfulRun } from '../../db/status.js';
 import { LockedError } from '../../errors.js';
+import { createSyncMetrics } from '../../sync/metrics.js';
 import { runSync } from '../../sync/run-sync.js';
 import { withRunLock } from '../../sync/run-lock.js';
 import { startScheduler } from '../../sync/scheduler.js';
 import { createApi, createTokenProvider, openStore } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
+import { startHealthServer, type HealthServer } from '../health-server.js';
 
 export interface DaemonArgs {
   allowMassDelete: boolean;
@@ -21,6 +25,17 @@ export interface DaemonArgs {
 /** Runs until `signal` aborts; resolves with the exit code once the run in flight has finished. */
 export async function daemonCommand(config: Config, log: Logger, args: DaemonArgs, signal: AbortSignal): Promise<number> {
   const db = openStore(config, log);
+  // Seeded from the database, so a restarted daemon is healthy as long as the mirror is fresh.
+  const metrics = createSyncMetrics({ lastSuccessAt: lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined, issues: countIssues(db.handle.db) });
+  let health: HealthServer | undefined;
+  if (config.metrics.port !== undefined) {
+    try {
+      health = await startHealthServer({ host: config.metrics.host, port: config.metrics.port, metrics, staleAfterMs: config.staleAfterMs, log });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   const tokens = createTokenProvider(config, log);
   const scheduler = startScheduler({
     cron: config.schedule.cron,
@@ -30,17 +45,25 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
     run: async (trigger, runSignal) => {
       // A fresh API client per run: its counters are the run's, its pooled connections are closed after.
       const api = createApi(config, tokens, log);
+      const started = Date.now();
       try {
-        const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () =>
-          runSync(
+        const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () => {
+          metrics.runStarted();
+          return runSync(
             { api, store: db.store, log },
             { full: false, concurrency: config.api.concurrency, trigger, maxDeleteShare: config.maxDeleteShare, allowMassDelete: args.allowMassDelete, signal: runSignal },
-          ),
-        );
+          );
+        });
+        metrics.runFinished(result, new Date(), countIssues(db.handle.db));
         if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');
       } catch (err) {
-        if (err instanceof LockedError) log.warn(err.message);
-        else throw err;
+        if (err instanceof LockedError) {
+          metrics.runSkipped();
+          log.warn(err.message);
+        } else {
+          metrics.runCrashed(new Date(), Date.now() - started);
+          throw err;
+        }
       } finally {
         api.close();
       }
@@ -53,6 +76,7 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
   });
   log.info('stopping: finishing the write in flight');
   await scheduler.stop();
+  await health?.close();
   await tokens.close?.();
   db.close();
   log.info('daemon stopped');

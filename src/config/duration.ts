@@ -1,0 +1,56 @@
+/**
+ * Durations as operators write them (`90s`, `15m`, `1h30m`, `2d`) and as status output shows them, plus
+ * the default staleness threshold derived from the schedule.
+ */
+import cron from 'node-cron';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+
+/** Milliseconds of "90s", "15m", "1h30m", "2d", "500ms"; undefined for anything else or for zero. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim().toLowerCase();
+  if (s === '') return undefined;
+  PART.lastIndex = 0;
+  let total = 0;
+  let end = 0;
+  for (let m = PART.exec(s); m !== null; m = PART.exec(s)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    end = PART.lastIndex;
+  }
+  return end === s.length && total > 0 ? Math.round(total) : undefined;
+}
+
+/** "12 s", "4 min", "3 h 2 min", "2 d 4 h": two units at most, for ages and thresholds. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** The floor of the default staleness threshold. */
+export const MIN_STALE_AFTER_MS = 3_600_000;
+const LOOKAHEAD_RUNS = 8;
+
+/**
+ * Default SPEAKUP_STALE_AFTER: twice the longest gap between the schedule's next runs, at least 1 h.
+ * Twice, so one failed or skipped run is not an alarm; the longest gap, so a weekday-only schedule does
+ * not alarm every Monday morning.
+ */
+export function defaultStaleAfterMs(expr: string, timezone: string): number {
+  // createTask does not start the task; destroy() removes it from node-cron's registry again.
+  const task = cron.createTask(expr, () => undefined, { timezone });
+  try {
+    const runs = task.getNextRuns(LOOKAHEAD_RUNS).map((d) => d.getTime());
+    let longest = 0;
+    for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]! - runs[i - 1]!);
+    return Math.max(MIN_STALE_AFTER_MS, 2 * longest);
+  } finally {
+    void task.destroy();
+  }
+}

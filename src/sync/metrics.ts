@@ -1,0 +1,143 @@
+/**
+ * What the daemon knows about its runs, for /healthz and /metrics: counters since the process started
+ * plus gauges of the last run and of the mirror. Pure state and rendering; the HTTP server is in cli/.
+ * Prometheus text exposition format: https://prometheus.io/docs/instrumenting/exposition_formats/
+ */
+import { formatAge } from '../config/duration.js';
+import type { RunStatus, SyncResult } from './types.js';
+
+type FinalStatus = Exclude<RunStatus, 'running'>;
+const FINAL_STATUSES: readonly FinalStatus[] = ['succeeded', 'partial', 'failed', 'interrupted'];
+/** Statuses that count as a successful run (mirrors db/status.ts SUCCESS_STATUSES). */
+const SUCCESS: ReadonlySet<FinalStatus> = new Set(['succeeded', 'partial']);
+
+/** Whether the mirror is fresh enough. */
+export interface Health {
+  ok: boolean;
+  /** ISO time of the last successful run's end, if any. */
+  lastSuccessAt: string | undefined;
+  ageSeconds: number | undefined;
+  staleAfterSeconds: number;
+  /** One line: why it is (not) healthy. */
+  reason: string;
+}
+
+/** Healthy when the last successful run ended less than `staleAfterMs` before `nowMs`. */
+export function evaluateHealth(lastSuccessAt: string | undefined, staleAfterMs: number, nowMs: number): Health {
+  const staleAfterSeconds = staleAfterMs / 1000;
+  if (lastSuccessAt === undefined) return { ok: false, lastSuccessAt, ageSeconds: undefined, staleAfterSeconds, reason: 'no successful run yet' };
+  const ageMs = Math.max(0, nowMs - Date.parse(lastSuccessAt));
+  const ok = ageMs <= staleAfterMs;
+  const threshold = formatAge(staleAfterMs);
+  const reason = `last successful run ended ${formatAge(ageMs)} ago${ok ? ` (threshold ${threshold})` : `, older than the ${threshold} threshold`}`;
+  return { ok, lastSuccessAt, ageSeconds: Math.round(ageMs / 100) / 10, staleAfterSeconds, reason };
+}
+
+/** The last finished run as the daemon saw it. */
+export interface LastRun {
+  runId: number;
+  status: FinalStatus;
+  finishedAt: string;
+  durationSeconds: number;
+}
+
+/** A read-only copy of the metrics state. */
+export interface MetricsState {
+  startedAt: string;
+  running: boolean;
+  lastSuccessAt: string | undefined;
+  lastRun: LastRun | undefined;
+  runs: Record<FinalStatus, number>;
+  /** Runs skipped because another process held the sync lock. */
+  skipped: number;
+  totals: { requests: number; throttled: number; retries: number; itemFailures: number; fetched: number; deleted: number; durationSeconds: number };
+  issues: { mirrored: number; deleted: number };
+}
+
+/** The daemon's run metrics. */
+export interface SyncMetrics {
+  runStarted(): void;
+  /** A run returned; `issues` are the mirror's counts after it. */
+  runFinished(result: SyncResult, finishedAt: Date, issues: { mirrored: number; deleted: number }): void;
+  /** The run threw instead of returning a result (counted as failed). */
+  runCrashed(finishedAt: Date, durationMs: number): void;
+  runSkipped(): void;
+  state(): MetricsState;
+}
+
+/** Seed values read from the database at start, so a restart does not forget the last success. */
+export interface MetricsSeed {
+  lastSuccessAt?: string | undefined;
+  issues?: { mirrored: number; deleted: number };
+  now?: Date;
+}
+
+/** Creates the metrics of one daemon process. */
+export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
+  const s: MetricsState = {
+    startedAt: (seed.now ?? new Date()).toISOString(),
+    running: false,
+    lastSuccessAt: seed.lastSuccessAt,
+    lastRun: undefined,
+    runs: { succeeded: 0, partial: 0, failed: 0, interrupted: 0 },
+    skipped: 0,
+    totals: { requests: 0, throttled: 0, retries: 0, itemFailures: 0, fetched: 0, deleted: 0, durationSeconds: 0 },
+    issues: seed.issues ?? { mirrored: 0, deleted: 0 },
+  };
+  const finish = (runId: number, status: FinalStatus, at: Date, durationMs: number) => {
+    s.running = false;
+    s.runs[status]++;
+    s.totals.durationSeconds += durationMs / 1000;
+    s.lastRun = { runId, status, finishedAt: at.toISOString(), durationSeconds: durationMs / 1000 };
+    if (SUCCESS.has(status)) s.lastSuccessAt = at.toISOString();
+  };
+  return {
+    runStarted: () => void (s.running = true),
+    runFinished(result, at, issues) {
+      const c = result.counts;
+      s.totals.requests += c.requests;
+      s.totals.throttled += c.throttled;
+      s.totals.retries += c.retries;
+      s.totals.itemFailures += c.failed;
+      s.totals.fetched += c.fetched;
+      s.totals.deleted += c.deleted;
+      s.issues = { ...issues };
+      finish(result.runId, result.status, at, result.durationMs);
+    },
+    runCrashed: (at, durationMs) => finish(0, 'failed', at, durationMs),
+    runSkipped: () => void s.skipped++,
+    state: () => structuredClone(s),
+  };
+}
+
+const seconds = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso) / 1000);
+
+/** Renders the state (and health) in the Prometheus text format, version 0.0.4. */
+export function renderPrometheus(m: MetricsState, health: Health): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [labels: string, value: number | undefined][]) => {
+    const present = samples.filter((x): x is [string, number] => x[1] !== undefined);
+    if (present.length === 0) return;
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of present) out.push(`${name}${labels} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+  };
+  metric('speakup_sync_healthy', 'gauge', '1 when the last successful run is recent enough (what /healthz reports as 200).', [['', health.ok ? 1 : 0]]);
+  metric('speakup_sync_last_success_timestamp_seconds', 'gauge', 'Unix time the last successful (or partial) run ended.', [['', seconds(m.lastSuccessAt)]]);
+  metric('speakup_sync_stale_after_seconds', 'gauge', 'Age of the last success after which the mirror counts as stale (SPEAKUP_STALE_AFTER).', [['', health.staleAfterSeconds]]);
+  metric('speakup_sync_last_run_timestamp_seconds', 'gauge', 'Unix time the last run of this process ended.', [['', seconds(m.lastRun?.finishedAt)]]);
+  metric('speakup_sync_last_run_duration_seconds', 'gauge', 'Duration of the last run of this process.', [['', m.lastRun?.durationSeconds]]);
+  metric('speakup_sync_last_run_success', 'gauge', '1 when the last run of this process succeeded or was partial.', [['', m.lastRun ? (SUCCESS.has(m.lastRun.status) ? 1 : 0) : undefined]]);
+  metric('speakup_sync_running', 'gauge', '1 while a run is in progress.', [['', m.running ? 1 : 0]]);
+  metric('speakup_sync_issues', 'gauge', 'Issues in the mirror: still listed (mirrored) or soft-deleted.', [['{state="mirrored"}', m.issues.mirrored], ['{state="deleted"}', m.issues.deleted]]);
+  metric('speakup_sync_runs_total', 'counter', 'Finished runs by status since the daemon started.', FINAL_STATUSES.map((st) => [`{status="${st}"}`, m.runs[st]]));
+  metric('speakup_sync_runs_skipped_total', 'counter', 'Scheduled runs skipped because another process held the sync lock.', [['', m.skipped]]);
+  metric('speakup_sync_run_duration_seconds_total', 'counter', 'Time spent in runs since the daemon started.', [['', m.totals.durationSeconds]]);
+  metric('speakup_sync_requests_total', 'counter', 'HTTP requests to the SpeakUp API.', [['', m.totals.requests]]);
+  metric('speakup_sync_throttled_total', 'counter', 'HTTP 429 (Too Many Requests) answers received.', [['', m.totals.throttled]]);
+  metric('speakup_sync_retries_total', 'counter', 'Requests retried (after a 429, 5xx, timeout or network error).', [['', m.totals.retries]]);
+  metric('speakup_sync_issue_failures_total', 'counter', 'Issues that failed in a run (retried next run).', [['', m.totals.itemFailures]]);
+  metric('speakup_sync_issues_fetched_total', 'counter', 'Issue details fetched and stored.', [['', m.totals.fetched]]);
+  metric('speakup_sync_issues_deleted_total', 'counter', 'Issues soft-deleted because the API no longer lists them.', [['', m.totals.deleted]]);
+  metric('speakup_sync_start_timestamp_seconds', 'gauge', 'Unix time the daemon started.', [['', seconds(m.startedAt)]]);
+  return `${out.join('\n')}\n`;
+}
