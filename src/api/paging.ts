@@ -55,13 +55,14 @@ export async function* listIssuePages(
     const query = new URLSearchParams({ [opts.pageParam]: String(page), [opts.pageSizeParam]: String(opts.pageSize) });
     return `v1/public/issues?${query.toString()}`;
   };
-  // Rows each page held, the most any page held, and the pages already read twice.
-  const sizes = new Map<number, number>();
+  // Pages not yet known to be short, by size (few distinct sizes: full pages and the odd short one).
+  const bySize = new Map<number, number[]>();
   let largest = 0;
-  const reread = new Set<number>();
+  let prefetched: Promise<unknown> | undefined;
   for (let page = 1; page <= maxPages; page++) {
     const relative = relativeOf(page);
-    const body = await getJson(relative, signal);
+    const body = await (prefetched ?? getJson(relative, signal));
+    prefetched = undefined;
     const { rows, more, total } = unwrap(body, relative);
     if (rows.length === 0) return 'empty-page';
     const parsed = parseItems(rows, page);
@@ -69,24 +70,35 @@ export async function* listIssuePages(
     if (previousIds && sameIds(previousIds, ids)) return 'repeated-page';
     previousIds = ids;
     seen += rows.length;
+    const last = more === false || (total !== undefined && seen >= total);
+    // Ask for the next page while the caller works on this one (its database lookups overlap the request).
+    if (!last && page < maxPages) {
+      prefetched = getJson(relativeOf(page + 1), signal);
+      prefetched.catch(() => undefined); // awaited next iteration; never an unhandled rejection meanwhile
+    }
     yield parsed;
-    sizes.set(page, rows.length);
+    // An earlier page shorter than a later one was not the end: items went missing from that answer.
     largest = Math.max(largest, rows.length);
-    // An earlier page shorter than this one was not the end: items went missing from that answer.
-    for (const [short, size] of sizes) {
-      if (short === page || size >= largest || reread.has(short)) continue;
-      reread.add(short);
-      const again = unwrap(await getJson(relativeOf(short), signal), relativeOf(short)).rows;
-      sizes.set(short, again.length);
-      const repaired = parseItems(again, short);
+    const short: number[] = [];
+    for (const [size, pages] of bySize) {
+      if (size < rows.length) {
+        bySize.delete(size);
+        short.push(...pages);
+      }
+    }
+    const same = bySize.get(rows.length);
+    if (same) same.push(page);
+    else bySize.set(rows.length, [page]);
+    for (const shortPage of short) {
+      const again = unwrap(await getJson(relativeOf(shortPage), signal), relativeOf(shortPage)).rows;
+      const repaired = parseItems(again, shortPage);
       if (again.length < largest) {
-        repaired.hole = `list page ${short} held ${again.length} items where other pages held ${largest}, also when read again: the listing is incomplete, so no issue is marked deleted this run`;
+        repaired.hole = `list page ${shortPage} held ${again.length} items where other pages held ${largest}, also when read again: the listing is incomplete, so no issue is marked deleted this run`;
       }
       // Items already seen are skipped by the caller; the ones that went missing are new to it.
       yield repaired;
     }
-    if (more === false) return 'envelope-end';
-    if (total !== undefined && seen >= total) return 'total-reached';
+    if (last) return more === false ? 'envelope-end' : 'total-reached';
   }
   throw new BadResponseError(`the issue list did not end after ${maxPages} pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM`);
 }

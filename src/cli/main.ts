@@ -8,11 +8,6 @@ import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadDbConfig } from '../config/load.js';
 import { ConfigError, LockedError, SyncError, describeError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
-import { daemonCommand } from './commands/daemon.js';
-import { demoCommand } from './commands/demo.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { statusCommand } from './commands/status.js';
-import { syncCommand } from './commands/sync.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
@@ -70,26 +65,33 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const level = (base: LogLevel): LogLevel => (values.verbose ? 'debug' : values.quiet ? 'warn' : base);
+  // Commands are loaded on demand: `status` should not pay for the HTTP, auth and emulator modules.
   try {
     if (command === 'demo') {
+      const { demoCommand } = await import('./commands/demo.js');
       const log = createLogger({ level: level('warn') });
       return await demoCommand(log, { issues: values.issues ? Number(values.issues) : 300 }, abort.signal);
     }
     if (command === 'status' || command === 'snapshot') {
       // Database-only commands: SPEAKUP_DB is all they read, so a monitoring user needs no credentials.
       const dbConfig = loadDbConfig(process.env);
-      if (command === 'snapshot') return await snapshotCommand(dbConfig, { path: positionals[1]!, quiet: values.quiet });
+      if (command === 'snapshot') return await (await import('./commands/snapshot.js')).snapshotCommand(dbConfig, { path: positionals[1]!, quiet: values.quiet });
       const maxAge = values['max-age'];
+      const { statusCommand } = await import('./commands/status.js');
       return statusCommand(dbConfig, { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) });
     }
     const config = loadConfig(process.env);
     const log = createLogger({ level: level(config.logLevel) });
     for (const w of config.warnings) log.warn(w);
     switch (command) {
-      case 'sync':
+      case 'sync': {
+        const { syncCommand } = await import('./commands/sync.js');
         return await syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, abort.signal);
-      case 'daemon':
+      }
+      case 'daemon': {
+        const { daemonCommand } = await import('./commands/daemon.js');
         return await daemonCommand(config, log, { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) }, abort.signal);
+      }
       default:
         process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
         return EXIT.USAGE;
