@@ -13,8 +13,8 @@ import { withRetry, type RetryPolicy } from '../api/retry.js';
 import type { AmplifyAuthConfig } from '../config/types.js';
 import { AuthError } from '../errors.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
-import { abortable, usableLifetimeMs, withTimeout } from './renewal.js';
-import { renewMarginMs, type TokenProvider } from './token-provider.js';
+import { TokenCache, withTimeout } from './renewal.js';
+import type { TokenProvider } from './token-provider.js';
 
 /** What the Amplify provider is built from (see compose.ts). */
 export interface AmplifyProviderOptions {
@@ -43,8 +43,9 @@ export class AmplifyTokenProvider implements TokenProvider {
   readonly stats = { logins: 0, refreshes: 0 };
   private readonly now: () => number;
   private modules: Promise<AmplifyModules> | undefined;
-  private tokens: { idToken: string; renewAt: number } | undefined;
-  private renewing: Promise<string> | undefined;
+  private readonly cache: TokenCache;
+  /** Whether a sign-in succeeded (then a refresh is tried before signing in again). */
+  private signedIn = false;
   private restoreLogLevel: (() => void) | undefined;
   private closed = false;
 
@@ -54,20 +55,16 @@ export class AmplifyTokenProvider implements TokenProvider {
     }
     owner = this;
     this.now = opts.now ?? Date.now;
+    this.cache = new TokenCache((signal) => this.renew(signal), this.now);
   }
 
   async getToken(signal?: AbortSignal): Promise<string> {
     if (this.closed) throw new AuthError('AUTH_FAILED', 'the Amplify token provider is closed');
-    const t = this.tokens;
-    if (t && this.now() < t.renewAt) return t.idToken;
-    this.renewing ??= this.renew(signal).finally(() => {
-      this.renewing = undefined;
-    });
-    return abortable(this.renewing, signal);
+    return this.cache.get(signal);
   }
 
   invalidate(token: string): void {
-    if (this.tokens?.idToken === token) this.tokens.renewAt = 0;
+    this.cache.invalidate(token);
   }
 
   /** Signs out (Cognito revokes the refresh token where it can) and frees the process's Amplify slot. */
@@ -75,11 +72,12 @@ export class AmplifyTokenProvider implements TokenProvider {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.renewing?.catch(() => undefined);
+      await this.cache.renewing?.catch(() => undefined);
       const m = await this.modules?.catch(() => undefined);
       if (m) await withTimeout(m.auth.signOut(), this.opts.timeoutMs, () => new Error('timeout')).catch((err: unknown) => this.opts.log.debug({ code: cognitoCode(err) }, 'Amplify sign-out failed'));
     } finally {
-      this.tokens = undefined;
+      this.cache.clear();
+      this.signedIn = false;
       this.restoreLogLevel?.();
       if (owner === this) owner = undefined;
     }
@@ -87,7 +85,7 @@ export class AmplifyTokenProvider implements TokenProvider {
 
   private async renew(signal: AbortSignal | undefined): Promise<string> {
     const m = await this.load();
-    if (this.tokens) {
+    if (this.signedIn) {
       try {
         const refreshed = await this.refresh(m, signal);
         if (refreshed !== undefined) return refreshed;
@@ -136,10 +134,8 @@ export class AmplifyTokenProvider implements TokenProvider {
   /** The renewal time comes from the token's own lifetime on the local clock (immune to clock skew). */
   private keep(idToken: IdToken): string {
     const { exp, iat } = idToken.payload;
-    const lifetimeMs = typeof exp === 'number' && typeof iat === 'number' ? usableLifetimeMs((exp - iat) * 1000) : 0;
-    const value = idToken.toString();
-    this.tokens = { idToken: value, renewAt: this.now() + lifetimeMs - renewMarginMs(lifetimeMs) };
-    return value;
+    this.signedIn = true;
+    return this.cache.set(idToken.toString(), typeof exp === 'number' && typeof iat === 'number' ? (exp - iat) * 1000 : 0);
   }
 
   /** A sign-in that stopped at a step a service account cannot take. */

@@ -11,8 +11,8 @@ import { withRetry, type RetryPolicy } from '../api/retry.js';
 import type { ClientCredentialsAuthConfig } from '../config/types.js';
 import { AuthError, SyncError } from '../errors.js';
 import { oauthErrorCode, retryAfterOf, tokenEndpointError, tokenTransportError, type TokenEndpointContext } from './oauth-errors.js';
-import { abortable, usableLifetimeMs } from './renewal.js';
-import { renewMarginMs, type TokenProvider } from './token-provider.js';
+import { TokenCache } from './renewal.js';
+import type { TokenProvider } from './token-provider.js';
 
 /** What the client-credentials provider is built from (see compose.ts). */
 export interface ClientCredentialsOptions {
@@ -44,25 +44,20 @@ export class ClientCredentialsProvider implements TokenProvider {
   private readonly now: () => number;
   private readonly ctx: TokenEndpointContext;
   private method: ClientAuthMethod = 'basic';
-  private token: { value: string; renewAt: number } | undefined;
-  private renewing: Promise<string> | undefined;
+  private readonly cache: TokenCache;
 
   constructor(private readonly opts: ClientCredentialsOptions) {
     this.now = opts.now ?? Date.now;
     this.ctx = { host: new URL(opts.auth.tokenUrl).host, clientId: opts.auth.clientId, scopes: opts.auth.scopes };
+    this.cache = new TokenCache((signal) => this.obtain(signal), this.now);
   }
 
-  async getToken(signal?: AbortSignal): Promise<string> {
-    const t = this.token;
-    if (t && this.now() < t.renewAt) return t.value;
-    this.renewing ??= this.obtain(signal).finally(() => {
-      this.renewing = undefined;
-    });
-    return abortable(this.renewing, signal);
+  getToken(signal?: AbortSignal): Promise<string> {
+    return this.cache.get(signal);
   }
 
   invalidate(token: string): void {
-    if (this.token?.value === token) this.token.renewAt = 0;
+    this.cache.invalidate(token);
   }
 
   private obtain(signal: AbortSignal | undefined): Promise<string> {
@@ -87,9 +82,8 @@ export class ClientCredentialsProvider implements TokenProvider {
     }
     if (answer.status < 200 || answer.status >= 300) throw tokenEndpointError(answer.status, answer.body, this.ctx, answer.retryAfterMs);
     const { value, lifetimeS } = this.parse(answer.body);
-    const lifetimeMs = usableLifetimeMs(lifetimeS * 1000);
-    // Measured from when the request was sent, on the local clock: immune to clock skew, errs early.
-    this.token = { value, renewAt: sentAt + lifetimeMs - renewMarginMs(lifetimeMs) };
+    // Measured from when the request was sent: errs early.
+    this.cache.set(value, lifetimeS * 1000, sentAt);
     this.stats.logins++;
     this.opts.log.debug({ expiresInS: lifetimeS, method: this.method }, 'obtained an access token');
     return value;

@@ -17,8 +17,8 @@ import type { PasswordAuthConfig } from '../config/types.js';
 import { AuthError } from '../errors.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
 import { MemoryStorage } from './memory-storage.js';
-import { abortable, usableLifetimeMs, withTimeout } from './renewal.js';
-import { renewMarginMs, type TokenProvider } from './token-provider.js';
+import { TokenCache, withTimeout } from './renewal.js';
+import type { TokenProvider } from './token-provider.js';
 
 export interface CognitoProviderOptions {
   auth: PasswordAuthConfig;
@@ -27,13 +27,6 @@ export interface CognitoProviderOptions {
   retry: RetryPolicy;
   log: Logger;
   now?: () => number;
-}
-
-interface Tokens {
-  idToken: string;
-  refreshToken: string;
-  /** Local clock time after which the ID token is renewed (expiry minus margin). */
-  renewAt: number;
 }
 
 /** The slice of the library's internal Client we call directly (see refresh()). */
@@ -46,11 +39,12 @@ export class CognitoPasswordProvider implements TokenProvider {
   private readonly pool: CognitoUserPool;
   private readonly storage = new MemoryStorage();
   private readonly now: () => number;
-  private tokens: Tokens | undefined;
-  private renewing: Promise<string> | undefined;
+  private readonly cache: TokenCache;
+  private refreshToken: string | undefined;
 
   constructor(private readonly opts: CognitoProviderOptions) {
     this.now = opts.now ?? Date.now;
+    this.cache = new TokenCache((signal) => this.renew(signal), this.now);
     this.pool = new CognitoUserPool({
       UserPoolId: opts.auth.userPoolId,
       ClientId: opts.auth.appClientId,
@@ -59,23 +53,18 @@ export class CognitoPasswordProvider implements TokenProvider {
     });
   }
 
-  async getToken(signal?: AbortSignal): Promise<string> {
-    const t = this.tokens;
-    if (t && this.now() < t.renewAt) return t.idToken;
-    this.renewing ??= this.renew(signal).finally(() => {
-      this.renewing = undefined;
-    });
-    return abortable(this.renewing, signal);
+  getToken(signal?: AbortSignal): Promise<string> {
+    return this.cache.get(signal);
   }
 
   invalidate(token: string): void {
-    if (this.tokens?.idToken === token) this.tokens.renewAt = 0;
+    this.cache.invalidate(token);
   }
 
   private async renew(signal: AbortSignal | undefined): Promise<string> {
-    if (this.tokens) {
+    if (this.refreshToken) {
       try {
-        return await this.refresh(this.tokens.refreshToken, signal);
+        return await this.refresh(this.refreshToken, signal);
       } catch (err) {
         // An expired or revoked refresh token is routine (it lives 1 h): log in again.
         this.opts.log.debug({ code: cognitoCode(err) }, 'token refresh refused, logging in again');
@@ -148,9 +137,8 @@ export class CognitoPasswordProvider implements TokenProvider {
   /** Store tokens; the renewal time comes from the token's own lifetime measured on the local clock (immune to clock skew). */
   private keep(idToken: string, refreshToken: string): string {
     const decoded = new CognitoIdToken({ IdToken: idToken });
-    const lifetimeMs = usableLifetimeMs((decoded.getExpiration() - decoded.getIssuedAt()) * 1000);
-    this.tokens = { idToken, refreshToken, renewAt: this.now() + lifetimeMs - renewMarginMs(lifetimeMs) };
-    return idToken;
+    this.refreshToken = refreshToken;
+    return this.cache.set(idToken, (decoded.getExpiration() - decoded.getIssuedAt()) * 1000);
   }
 
   private toError(err: unknown): AuthError {

@@ -1,3 +1,5 @@
+import { renewMarginMs } from './token-provider.js';
+
 /**
  * Small pieces every token provider shares: waiting on a renewal shared by many callers without losing
  * one caller's own cancellation, and bounding a library call that has no timeout of its own.
@@ -32,4 +34,52 @@ export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error
 export function usableLifetimeMs(nominalMs: number): number {
   const ms = Math.max(0, nominalMs);
   return Math.max(ms - 1000, ms / 2);
+}
+
+/**
+ * The token a provider hands out, renewed ahead of expiry. Concurrent callers share one renewal, so
+ * parallel requests never trigger parallel logins; each caller can still leave on its own signal.
+ */
+export class TokenCache {
+  private current: { value: string; renewAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+
+  constructor(
+    private readonly renew: (signal: AbortSignal | undefined) => Promise<string>,
+    private readonly now: () => number,
+  ) {}
+
+  /** The cached token while it is fresh, otherwise the (shared) renewal. */
+  get(signal?: AbortSignal): Promise<string> {
+    const t = this.current;
+    if (t && this.now() < t.renewAt) return Promise.resolve(t.value);
+    this.pending ??= this.renew(signal).finally(() => {
+      this.pending = undefined;
+    });
+    return abortable(this.pending, signal);
+  }
+
+  /**
+   * Keep `value`. Its renewal time is measured on the local clock from `since` (when it was asked for or
+   * received), so clock skew with the server does not matter; see usableLifetimeMs and renewMarginMs.
+   */
+  set(value: string, nominalLifetimeMs: number, since: number = this.now()): string {
+    const lifetimeMs = usableLifetimeMs(nominalLifetimeMs);
+    this.current = { value, renewAt: since + lifetimeMs - renewMarginMs(lifetimeMs) };
+    return value;
+  }
+
+  /** The server refused `token`: renew on the next get, unless a newer token is already in use. */
+  invalidate(token: string): void {
+    if (this.current?.value === token) this.current.renewAt = 0;
+  }
+
+  /** A renewal in flight, if any (to wait for it before closing). */
+  get renewing(): Promise<string> | undefined {
+    return this.pending;
+  }
+
+  clear(): void {
+    this.current = undefined;
+  }
 }

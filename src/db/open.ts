@@ -134,7 +134,9 @@ function migrateWithRetry(db: AppDatabase, file: string): void {
       migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
       return;
     } catch (err) {
-      const racy = /^SQLITE_BUSY/.test(errCode(err)) || /already exists/.test(String((err as Error).message));
+      // Drizzle wraps the SQLite error: look through the cause chain.
+      const chain = causes(err);
+      const racy = chain.some((e) => /^SQLITE_BUSY/.test(errCode(e)) || /already exists/.test(String((e as Error | null)?.message)));
       if (!racy || attempt >= MIGRATE_ATTEMPTS) {
         throw new SyncError('DB_ERROR', `cannot apply migrations to "${file}": ${oneLine(err)}; restore a backup or move the file away and sync again`, { cause: err });
       }
@@ -151,6 +153,13 @@ function dbError(file: string, err: unknown): SyncError {
   else if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') hint = 'make the file and its directory writable by this user, or set SPEAKUP_DB to a writable path';
   else if (code === 'EISDIR') hint = 'the path is a directory: set SPEAKUP_DB to a file path';
   return new SyncError('DB_ERROR', `cannot open database "${file}": ${oneLine(err)}; ${hint}`, { cause: err });
+}
+
+/** `err`, its cause, its cause's cause… (bounded). */
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err; e !== undefined && e !== null && out.length < 8; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
 }
 
 function errCode(err: unknown): string {

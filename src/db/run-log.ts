@@ -5,20 +5,11 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
+import type { RunCounts } from '../sync/types.js';
 import { syncLock, syncRuns, type RunStatus, type RunTrigger, type SyncRunRow } from './schema.js';
 
-/** The integer counters of a run. */
-export interface RunCounts {
-  listed: number;
-  fetched: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  requests: number;
-  retries: number;
-  /** HTTP 429 answers. */
-  throttled: number;
-}
+// The counters are the sync core's type: the database implements the core's ports, not the reverse.
+export type { RunCounts };
 
 /** What is known when a run starts; pid and host default to the store's process. */
 export interface StartRunInput {
