@@ -1,8 +1,7 @@
 /** SPEAKUP_AUTH: which variables each token provider needs, what validation says, and what it never echoes. */
 import { describe, expect, it } from 'vitest';
 import { AUTH_KINDS, ENV_VARS } from '../../src/config/env-vars.js';
-import { loadConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems, loadTestConfig } from '../helpers/config.js';
 
 const common = { SPEAKUP_API_URL: 'https://api.example.test', SPEAKUP_CLIENT_SYSTEM: 'showroom' };
 const user = {
@@ -18,17 +17,9 @@ const integration = {
   SPEAKUP_APP_CLIENT_ID: 'integ-1',
   SPEAKUP_CLIENT_SECRET: SECRET,
 };
-const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false, cwd: '/tmp' });
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+const load = loadTestConfig;
+const problems = configProblems;
 
 describe('SPEAKUP_AUTH', () => {
   it('defaults to password and says so when its variables are missing', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, loadConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems, loadTestConfig } from '../helpers/config.js';
 
 const base = {
   SPEAKUP_API_URL: 'https://api.example.test/base',
@@ -13,17 +13,9 @@ const base = {
   SPEAKUP_USERNAME: 'sync-bot',
   SPEAKUP_PASSWORD: 'S3cret-Passw0rd!',
 };
-const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false, cwd: '/tmp' });
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+const load = loadTestConfig;
+const problems = configProblems;
 
 describe('loadConfig', () => {
   it('applies defaults and derives the region from the pool id', () => {
