@@ -5,23 +5,12 @@
 import type { ControlCounters } from '../src/emulator/control.js';
 import { cpuBetween, hostBusyBetween, rssTimelineMb } from './proc.js';
 import type { SyncRun } from './sync-process.js';
-import type { Phases, ScenarioResult } from './types.js';
+import type { Phases, ScenarioResult, ScenarioSpec } from './types.js';
+
+export type { ScenarioSpec };
 
 /** The emulator's server-side cap on the page size (knobs.pageSizeMax default). */
 export const SERVER_PAGE_CAP = 500;
-
-/** What a scenario is and what a correct run of it must show. */
-export interface ScenarioSpec {
-  id: string;
-  title: string;
-  n: number;
-  latencyMs: number;
-  rps: number | null;
-  concurrency: number;
-  pageSize: number;
-  /** Details a correct run fetches (N for a full sync, 0 for an unchanged re-sync). */
-  expectDetails: number;
-}
 
 /** List requests of a complete listing: full pages plus the empty page that ends it. */
 export function listPages(n: number, pageSize: number): number {

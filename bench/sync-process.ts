@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { runMeasured } from './measure.js';
 import type { MeasuredRun } from './measure.js';
+import type { RunCounts } from '../src/sync/types.js';
 
 /** One sync run to perform. */
 export interface SyncSpec {
@@ -23,16 +24,7 @@ export interface SyncSpec {
 }
 
 /** The numbers of the CLI's closing summary line. */
-export interface SyncSummary {
-  status: string;
-  listed: number;
-  fetched: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  requests: number;
-  throttled: number;
-}
+export type SyncSummary = { status: string } & Pick<RunCounts, 'listed' | 'fetched' | 'unchanged' | 'deleted' | 'failed' | 'requests' | 'throttled'>;
 
 /** A measured sync run with what its output says. */
 export interface SyncRun extends MeasuredRun {

@@ -38,8 +38,8 @@ export interface Phases {
   tailMs: number;
 }
 
-/** One benchmark scenario's results. */
-export interface ScenarioResult {
+/** What a scenario is and what a correct run of it must show. */
+export interface ScenarioSpec {
   id: string;
   title: string;
   n: number;
@@ -47,6 +47,12 @@ export interface ScenarioResult {
   rps: number | null;
   concurrency: number;
   pageSize: number;
+  /** Details a correct run fetches (N for a full sync, 0 for an unchanged re-sync). */
+  expectDetails: number;
+}
+
+/** One benchmark scenario's results. */
+export interface ScenarioResult extends Omit<ScenarioSpec, 'expectDetails'> {
   /** ok; failed (bad exit); timeout; mismatch (ran, but the counts are not what the scenario expects). */
   status: 'ok' | 'failed' | 'timeout' | 'mismatch';
   problems: string[];
