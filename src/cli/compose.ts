@@ -9,6 +9,7 @@ import { ClientCredentialsProvider } from '../auth/client-credentials.js';
 import { CognitoPasswordProvider } from '../auth/cognito-password.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
+import { startCheckpointer } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import type { LockPort } from '../sync/run-lock.js';
 import { createIssueStore, type IssueStore } from '../db/issue-store.js';
@@ -44,6 +45,8 @@ export interface OpenStore {
   handle: DatabaseHandle;
   store: IssueStore;
   lock: LockPort;
+  /** Runs `fn` (a sync run) with WAL checkpoints on a worker thread instead of inside its commits. */
+  withCheckpointer<T>(fn: () => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -63,5 +66,13 @@ export function openStore(config: Config, log: Logger): OpenStore {
     },
     release: () => void store.releaseLock(),
   };
-  return { handle, store, lock, close: () => handle.close() };
+  const withCheckpointer = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const checkpointer = startCheckpointer(handle, { log: log.child({ component: 'db' }) });
+    try {
+      return await fn();
+    } finally {
+      await checkpointer.stop();
+    }
+  };
+  return { handle, store, lock, withCheckpointer, close: () => handle.close() };
 }

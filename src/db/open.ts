@@ -35,6 +35,7 @@ export interface OpenOptions {
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 const PAGE_SIZE = 16_384;
+const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 /** Opens (creating if needed) the SQLite file at `path`, sets pragmas and applies pending migrations. */
 export function openDatabase(path: string, options: OpenOptions = {}): DatabaseHandle {
@@ -64,6 +65,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
+    // A WAL that grew during a big run is cut back to this when it starts over, not kept at its peak.
+    sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     const db = drizzle({ client: sqlite });
     migrateWithRetry(db, file);
     return {

@@ -51,7 +51,7 @@ export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Reco
       const tokens = createTokenProvider(cfg, log);
       const api = createApi(cfg, tokens, log);
       try {
-        return await withRunLock(db.lock, { wait: false, log }, () =>
+        return await withRunLock(db.lock, { wait: false, log }, () => db.withCheckpointer(() =>
           runSync({ api, store: db.store, log }, {
             full: false,
             concurrency: cfg.api.concurrency,
@@ -60,7 +60,7 @@ export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Reco
             allowMassDelete: false,
             ...opts,
           }),
-        );
+        ));
       } finally {
         api.close();
         await tokens.close?.();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIssueStore, type IssueStore } from '../../src/db/issue-store.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open.js';
+import { diffTracked, trackedValues } from '../../src/db/history.js';
 import { toIssueRecord, type MappedIssue } from '../../src/sync/map-issue.js';
 
 let dir: string;
@@ -140,6 +141,36 @@ describe('issue_changes', () => {
     ]);
     store.saveIssues([rec(detail(1, { updatedAt: T2, summary: 'y', status: 'IN_PROGRESS', assignee: null, labels: ['a', 'b'] }), T2)], newRun(T2));
     expect(one('SELECT count(*) AS n FROM issue_changes')).toEqual({ n: 8 });
+  });
+
+  it('writes the first-sight rows diffTracked() defines, for every mix of NULL and set fields, in a mixed batch', () => {
+    const variants: Record<string, unknown>[] = [
+      {},
+      { status: null, assignee: null, domain: null, dueAt: null, labels: null },
+      { assignee: { id: 'u-7' }, domain: { id: 42 }, labels: [] },
+      { status: 'CLOSED', dueAt: null, domain: { name: 'no id' } },
+      { assignee: { id: 3.5 }, labels: ['x', 7, 'y'] },
+    ];
+    const r0 = newRun(T0);
+    store.saveIssues([rec(detail(100))], r0);
+    const r1 = newRun(T1);
+    // New issues, an existing one, and a new issue twice (its second version is a change, not a first sight).
+    const batch = [...variants.map((v, i) => rec(detail(i + 1, v), T1)), rec(detail(100, { updatedAt: T1, status: 'OPEN' }), T1), rec(detail(3, { ...variants[2], updatedAt: T2, status: 'REOPENED' }), T2)];
+    store.saveIssues(batch, r1);
+    const expected = variants.flatMap((v, i) =>
+      diffTracked(undefined, trackedValues(rec(detail(i + 1, v), T1).issue)).map((c) => ({ issue_id: i + 1, field: c.field, old_value: null, new_value: c.newValue, observed_at: T1 })),
+    );
+    const rows = all<Record<string, unknown>>('SELECT issue_id, field, old_value, new_value, observed_at FROM issue_changes WHERE run_id = ? AND old_value IS NULL AND issue_id <> 100 ORDER BY id', r1);
+    expect(rows).toEqual(expected);
+    expect(all('SELECT issue_id, field, old_value, new_value FROM issue_changes WHERE run_id = ? AND old_value IS NOT NULL ORDER BY id', r1)).toEqual([
+      { issue_id: 100, field: 'status', old_value: 'NEW', new_value: 'OPEN' },
+      { issue_id: 3, field: 'status', old_value: 'NEW', new_value: 'REOPENED' },
+    ]);
+    // Every saved issue is sighted by the run that saved it, at its own synced_at.
+    expect(all('SELECT issue_id, last_listed_run, last_seen_at FROM issue_sightings ORDER BY issue_id')).toEqual([
+      ...variants.map((_, i) => ({ issue_id: i + 1, last_listed_run: r1, last_seen_at: i + 1 === 3 ? T2 : T1 })),
+      { issue_id: 100, last_listed_run: r1, last_seen_at: T1 },
+    ]);
   });
 
   it('supports time in status with a window query', () => {

@@ -49,10 +49,10 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
       try {
         const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () => {
           metrics.runStarted();
-          return runSync(
+          return db.withCheckpointer(() => runSync(
             { api, store: db.store, log },
             { full: false, concurrency: config.api.concurrency, trigger, maxDeleteShare: config.maxDeleteShare, allowMassDelete: args.allowMassDelete, signal: runSignal },
-          );
+          ));
         });
         metrics.runFinished(result, new Date(), countIssues(db.handle.db));
         if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');

@@ -24,7 +24,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   const bar = showProgress ? terminalProgress(process.stderr) : undefined;
   let result: SyncResult;
   try {
-    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () =>
+    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () => db.withCheckpointer(() =>
       runSync(
         { api, store: db.store, log },
         {
@@ -37,7 +37,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
           ...(bar ? { onProgress: bar.update } : {}),
         },
       ),
-    );
+    ));
   } finally {
     bar?.done();
     api.close();
