@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../auth/token-provider.js';
 import { BadResponseError, HttpError, NetworkError, SyncError } from '../errors.js';
+import { parseJsonBody } from '../sync/json-body.js';
 import { parseRetryAfter } from './retry-after.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { Throttle } from './throttle.js';
@@ -60,7 +61,7 @@ export class HttpClient {
   /** GET and parse JSON, with retries. Throws HttpError / NetworkError / BadResponseError. */
   async getJson(relative: string, signal?: AbortSignal): Promise<unknown> {
     const res = await this.get(relative, signal);
-    return this.parse(res.path, res.body.toString('utf8'));
+    return parseJsonBody(res.path, res.body.toString('utf8'));
   }
 
   /** GET with retries; the raw answer. `relative` is a path under the base URL, without a leading slash. */
@@ -75,15 +76,6 @@ export class HttpClient {
       },
     });
     return { path, body: res.body };
-  }
-
-  /** Parse a JSON body; BadResponseError naming the path when it is not JSON. */
-  parse(path: string, text: string): unknown {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${Buffer.byteLength(text)} bytes)`, err);
-    }
   }
 
   /** One attempt, including at most one token renewal after a 401. */

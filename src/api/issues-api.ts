@@ -16,8 +16,8 @@ export interface ApiStats {
 /** What the sync needs from the API; tests and `--load`-style tools can provide their own. */
 export interface IssuesApi {
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
-  /** The detail object as parsed, and the JSON text it came from; validation is the mapper's job. */
-  getIssue(id: number, signal?: AbortSignal): Promise<{ detail: unknown; raw: string }>;
+  /** The detail's JSON text and request path, unparsed: parsing and validation are the writer's job. */
+  getIssue(id: number, signal?: AbortSignal): Promise<{ raw: string; path: string }>;
   stats(): ApiStats;
   close(): void;
 }
@@ -46,8 +46,7 @@ export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: 
       listIssuePages(getJson, { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam }, signal),
     getIssue: async (id, signal) => {
       const res = await client.get(`v1/public/issues/${id}`, signal);
-      const raw = res.body.toString('utf8');
-      return { detail: client.parse(res.path, raw), raw };
+      return { raw: res.body.toString('utf8'), path: res.path };
     },
     stats: () => ({ ...client.stats, throttled: throttle.stats.throttled }),
     close: () => client.close(),

@@ -6,6 +6,7 @@
  * But a page shorter than a later one lost items in that answer (a server whose page shrank between
  * calls): it is read once more, and still short, reported as a hole.
  */
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { BadResponseError } from '../errors.js';
 import type { IssueSummary } from './types.js';
 
@@ -75,6 +76,9 @@ export async function* listIssuePages(
     if (!last && page < maxPages) {
       prefetched = getJson(relativeOf(page + 1), signal);
       prefetched.catch(() => undefined); // awaited next iteration; never an unhandled rejection meanwhile
+      // Let the request reach the socket before the caller's synchronous work: Node writes it on a later
+      // tick, which a caller running straight on from this yield would hold back (no overlap at all).
+      await nextLoopTurn();
     }
     yield parsed;
     // An earlier page shorter than a later one was not the end: items went missing from that answer.

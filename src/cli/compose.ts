@@ -9,9 +9,12 @@ import { ClientCredentialsProvider } from '../auth/client-credentials.js';
 import { CognitoPasswordProvider } from '../auth/cognito-password.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
-import { startCheckpointer } from '../db/checkpointer.js';
+import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
+import { createDetailWriter } from '../sync/detail-writer.js';
 import type { LockPort } from '../sync/run-lock.js';
+import type { DetailWriter } from '../sync/types.js';
+import { startWriterThread } from './writer-thread.js';
 import { createIssueStore, type IssueStore } from '../db/issue-store.js';
 
 /** Build the token provider the configuration asks for (SPEAKUP_AUTH). */
@@ -45,8 +48,11 @@ export interface OpenStore {
   handle: DatabaseHandle;
   store: IssueStore;
   lock: LockPort;
-  /** Runs `fn` (a sync run) with WAL checkpoints on a worker thread instead of inside its commits. */
-  withCheckpointer<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` (a sync run) with its writes and WAL checkpoints on worker threads (writer-thread.ts,
+   * db/checkpointer.ts); the writer falls back to this thread if its thread cannot start.
+   */
+  withRunThreads<T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -66,13 +72,17 @@ export function openStore(config: Config, log: Logger): OpenStore {
     },
     release: () => void store.releaseLock(),
   };
-  const withCheckpointer = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const checkpointer = startCheckpointer(handle, { log: log.child({ component: 'db' }) });
+  const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
+    const dbLog = log.child({ component: 'db' });
+    const checkpointer = startCheckpointer(handle, { log: dbLog });
+    const here = createDetailWriter(store);
+    const thread = handle.path === ':memory:' ? undefined : startWriterThread({ dbPath: handle.path, autocheckpoint: WRITER_AUTOCHECKPOINT, fallback: here, log: dbLog });
     try {
-      return await fn();
+      return await fn(thread ?? here);
     } finally {
+      await thread?.close();
       await checkpointer.stop();
     }
   };
-  return { handle, store, lock, withCheckpointer, close: () => handle.close() };
+  return { handle, store, lock, withRunThreads, close: () => handle.close() };
 }

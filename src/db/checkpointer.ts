@@ -19,7 +19,7 @@ import type { DatabaseHandle } from './open.js';
 /** SQLite's default wal_autocheckpoint, restored whenever the worker is not running. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
 /** The writer's bound on the WAL while the worker runs (64 MB with 16 KiB pages). */
-const WRITER_AUTOCHECKPOINT = 4000;
+export const WRITER_AUTOCHECKPOINT = 4000;
 const DEFAULT_INTERVAL_MS = 200;
 /** How long stop() waits for a checkpoint in progress before terminating the thread. */
 const STOP_TIMEOUT_MS = 5000;

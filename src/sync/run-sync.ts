@@ -9,16 +9,18 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { IssuesApi } from '../api/issues-api.js';
-import type { IssueStore, MappedIssue } from '../db/issue-store.js';
+import type { IssueStore } from '../db/issue-store.js';
 import { AuthError, BadResponseError, SyncError, describeError } from '../errors.js';
 import { Fifo } from './fifo.js';
-import { toIssueRecord } from './map-issue.js';
+import { createDetailWriter, itemFailure } from './detail-writer.js';
 import { toIsoUtc } from './timestamps.js';
-import type { ItemFailure, RunCounts, RunTrigger, SyncProgress, SyncResult } from './types.js';
+import type { DetailWriter, FetchedDetail, ItemFailure, RunCounts, RunTrigger, SyncProgress, SyncResult } from './types.js';
 
 export interface SyncDeps {
   api: IssuesApi;
   store: IssueStore;
+  /** Where fetched details are parsed, mapped and stored (default: on this thread, through `store`). */
+  writer?: DetailWriter;
   log: Logger;
   now?: () => Date;
 }
@@ -44,10 +46,13 @@ export interface SyncOptions {
 }
 
 const MAX_REPORTED_FAILURES = 1000;
+/** Batches handed to the writer and not written yet, before fetch workers wait (bounds memory). */
+const MAX_PENDING_WRITES = 4;
 
 /** Run one sync. Never throws for per-item problems; the result says what happened. */
 export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncResult> {
   const { api, store, log } = deps;
+  const writer = deps.writer ?? createDetailWriter(store);
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const startedAt = now().toISOString();
@@ -62,12 +67,13 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
 
   const counts: RunCounts = { listed: 0, fetched: 0, unchanged: 0, deleted: 0, failed: 0, requests: 0, retries: 0, throttled: 0 };
   const failures: ItemFailure[] = [];
-  const fail = (issueId: number | undefined, err: unknown) => {
+  const recordFailure = (f: ItemFailure) => {
     counts.failed++;
-    const code = err instanceof SyncError ? err.code : 'INTERNAL';
-    const message = describeError(err);
-    if (failures.length < MAX_REPORTED_FAILURES) failures.push({ issueId, code, message });
-    runLog.warn({ issueId, code }, message);
+    if (failures.length < MAX_REPORTED_FAILURES) failures.push(f);
+    runLog.warn({ issueId: f.issueId, code: f.code }, f.message);
+  };
+  const fail = (issueId: number | undefined, err: unknown) => {
+    recordFailure({ issueId, code: err instanceof SyncError ? err.code : 'INTERNAL', message: describeError(err) });
   };
 
   // Internal stop: the caller's signal, or a fatal error of our own.
@@ -82,40 +88,43 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     stop.abort(err);
   };
 
-  // Write buffer: details wait here at most flushMs or until batchSize have arrived.
-  let buffer: MappedIssue[] = [];
+  // Write buffer: details wait here at most flushMs or until batchSize have arrived. Writes are chained
+  // (answered in order) and at most MAX_PENDING_WRITES batches wait, so fetching never outruns writing far.
+  let buffer: FetchedDetail[] = [];
+  let writes: Promise<void> = Promise.resolve();
+  let pendingWrites = 0;
+  const writeRoom: Array<() => void> = [];
   const flush = () => {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
-    try {
-      store.saveIssues(batch, runId);
-      counts.fetched += batch.length;
-    } catch (batchErr) {
-      if (!isRecordSpecific(batchErr)) {
-        die(new SyncError('DB_ERROR', `writing to the database failed: ${describeError(batchErr)}`, { cause: batchErr }));
-        return;
-      }
-      // The batch rolled back whole. Write its issues one by one so one bad record fails alone;
-      // if none can be written, the database itself is the problem.
-      let stored = 0;
-      for (const record of batch) {
-        try {
-          store.saveIssues([record], runId);
-          stored++;
-        } catch (err) {
-          fail(record.issue.id, new SyncError('DB_ERROR', `issue ${record.issue.id}: could not be stored: ${describeError(err)}`, { cause: err }));
-        }
-      }
-      counts.fetched += stored;
-      if (stored === 0) {
-        die(new SyncError('DB_ERROR', `writing to the database failed: ${describeError(batchErr)}`, { cause: batchErr }));
-        return;
-      }
-    }
-    store.updateRunProgress(runId, counts, now().toISOString());
+    pendingWrites++;
+    writes = writes
+      .then(() => writer.write(batch, runId))
+      .then((out) => {
+        counts.fetched += out.stored;
+        for (const f of out.failures) recordFailure(f);
+        if (out.fatal) die(new SyncError('DB_ERROR', out.fatal.message));
+        else store.updateRunProgress(runId, counts, now().toISOString());
+      })
+      .catch((err: unknown) => die(err instanceof SyncError ? err : new SyncError('DB_ERROR', `writing to the database failed: ${describeError(err)}`, { cause: err })))
+      .finally(() => {
+        pendingWrites--;
+        for (const wake of writeRoom.splice(0)) wake();
+      });
   };
   const flushTimer = setInterval(flush, flushMs);
+  // A full buffer is written on the next loop turn, not by the worker that filled it: that worker's next
+  // request (and any others started in this turn) is on the wire first, so the write overlaps them.
+  let flushQueued = false;
+  const flushSoon = () => {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      flush();
+    });
+  };
   const progress = () => {
     const s = api.stats();
     Object.assign(counts, { requests: s.requests, retries: s.retries, throttled: s.throttled });
@@ -145,13 +154,15 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
       }
       active++;
       try {
-        const { detail, raw } = await api.getIssue(id, stop.signal);
-        buffer.push(toIssueRecord(detail, syncedAt(), id, raw));
-        if (buffer.length >= batchSize) flush();
+        const { raw, path } = await api.getIssue(id, stop.signal);
+        buffer.push({ id, raw, path, syncedAt: syncedAt() });
+        if (buffer.length >= batchSize) flushSoon();
+        // Backpressure: wait while enough batches are waiting for the writer.
+        while (pendingWrites >= MAX_PENDING_WRITES && !stop.signal.aborted) await new Promise<void>((resolve) => writeRoom.push(resolve));
       } catch (err) {
         if (stop.signal.aborted) return;
         if (err instanceof AuthError) die(err);
-        else fail(id, prefixId(id, err));
+        else recordFailure(itemFailure(id, err));
       } finally {
         active--;
       }
@@ -205,6 +216,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   clearInterval(flushTimer);
   if (progressTimer) clearInterval(progressTimer);
   flush();
+  await writes;
   opts.signal?.removeEventListener('abort', onOuterAbort);
 
   // Deletions: only after a complete, clean listing of a run that was not stopped.
@@ -240,19 +252,4 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const durationMs = Date.now() - started;
   runLog.info({ status, ...counts, durationMs }, 'sync finished');
   return { runId, status, counts, error: runError, fatal, failures, durationMs };
-}
-
-/** Errors one record can cause (constraints, values SQLite cannot bind), as opposed to a busy, full or broken database. */
-function isRecordSpecific(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
-  return err instanceof TypeError || err instanceof RangeError;
-}
-
-/** Make sure a per-item message names the issue. */
-function prefixId(id: number, err: unknown): unknown {
-  if (err instanceof SyncError && !err.message.includes(`issue ${id}`) && !err.message.includes(`/${id}"`)) {
-    err.message = `issue ${id}: ${err.message}`;
-  }
-  return err;
 }

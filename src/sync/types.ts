@@ -40,3 +40,26 @@ export interface SyncProgress {
   listingDone: boolean;
   elapsedMs: number;
 }
+
+/** A detail as fetched: its JSON text, not parsed yet. The writer parses, maps and stores it. */
+export interface FetchedDetail {
+  id: number;
+  raw: string;
+  /** The request path, for error messages. */
+  path: string;
+  syncedAt: string;
+}
+
+/** What one write of fetched details did. Plain data: it crosses a thread boundary. */
+export interface WriteOutcome {
+  stored: number;
+  /** Details that could not be parsed, mapped or stored; the others are stored. */
+  failures: ItemFailure[];
+  /** The database itself failed (nothing of this write is stored): the run must stop. */
+  fatal?: { code: string; message: string };
+}
+
+/** Parses, maps and stores fetched details, in one transaction per call. Calls are answered in order. */
+export interface DetailWriter {
+  write(details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome>;
+}

@@ -51,8 +51,8 @@ export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Reco
       const tokens = createTokenProvider(cfg, log);
       const api = createApi(cfg, tokens, log);
       try {
-        return await withRunLock(db.lock, { wait: false, log }, () => db.withCheckpointer(() =>
-          runSync({ api, store: db.store, log }, {
+        return await withRunLock(db.lock, { wait: false, log }, () => db.withRunThreads((writer) =>
+          runSync({ api, store: db.store, writer, log }, {
             full: false,
             concurrency: cfg.api.concurrency,
             trigger: 'manual',

@@ -4,7 +4,7 @@
  * transaction was cut in the middle, secret scans over every text column, and small waiting utilities.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -274,10 +274,26 @@ export function killTrigger(plan: KillPlan, emu: Emulator, dbPath: string): () =
       seenAt = now;
       walMark = walStamp();
     }
-    // write: the first change of the WAL after that point is a write transaction under way.
-    if (plan.phase === 'write') return walStamp() !== walMark;
+    // write: the first change of the WAL after that point that leaves a frame in it is a write under way
+    // (background checkpoints restart the WAL, so a change can be a new header with no frame yet).
+    if (plan.phase === 'write') return walStamp() !== walMark && walHasFrame(dbPath);
     return now - seenAt >= plan.delayMs;
   };
+}
+
+/** Whether the WAL's first frame belongs to its current header (salts match): cheap enough to poll. */
+function walHasFrame(dbPath: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`${dbPath}-wal`, 'r');
+    const buf = Buffer.alloc(56);
+    if (readSync(fd, buf, 0, 56, 0) < 56) return false;
+    return buf.readUInt32BE(16) === buf.readUInt32BE(40) && buf.readUInt32BE(20) === buf.readUInt32BE(44);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Runs the CLI child and SIGKILLs it when `trigger` fires; resolves with how it ended. */

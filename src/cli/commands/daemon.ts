@@ -49,8 +49,8 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
       try {
         const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () => {
           metrics.runStarted();
-          return db.withCheckpointer(() => runSync(
-            { api, store: db.store, log },
+          return db.withRunThreads((writer) => runSync(
+            { api, store: db.store, writer, log },
             { full: false, concurrency: config.api.concurrency, trigger, maxDeleteShare: config.maxDeleteShare, allowMassDelete: args.allowMassDelete, signal: runSignal },
           ));
         });

@@ -24,9 +24,9 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   const bar = showProgress ? terminalProgress(process.stderr) : undefined;
   let result: SyncResult;
   try {
-    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () => db.withCheckpointer(() =>
+    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () => db.withRunThreads((writer) =>
       runSync(
-        { api, store: db.store, log },
+        { api, store: db.store, writer, log },
         {
           full: args.full,
           concurrency: config.api.concurrency,

@@ -1,0 +1,92 @@
+/**
+ * Runs the detail writer (parse, map, store) on a worker thread with its own connection, so the event
+ * loop that serves HTTP never stops for SQLite: writes overlap the requests in flight and use the second
+ * core. The sync core sees the same DetailWriter as the in-thread one (sync/detail-writer.ts).
+ */
+import { Worker } from 'node:worker_threads';
+import { describeError, SyncError } from '../errors.js';
+import type { DetailWriter, WriteOutcome } from '../sync/types.js';
+import type { WriterInit, WriterReply, WriterRequest } from './writer-worker.js';
+
+export interface WriterThread extends DetailWriter {
+  /** Finishes the writes already asked for, closes the thread's connection and ends the thread. */
+  close(): Promise<void>;
+}
+
+export interface WriterThreadOptions {
+  dbPath: string;
+  /** wal_autocheckpoint of the thread's connection. */
+  autocheckpoint: number;
+  /** Takes the writes if the thread cannot start (same code, on this thread). */
+  fallback: DetailWriter;
+  log: { warn(fields: Record<string, unknown>, msg: string): void };
+}
+
+const BOOT = new URL('../../bin/worker-boot.js', import.meta.url);
+// The entry is the sibling module in the same tree: dist/cli/*.js, or src/cli/*.ts when run from sources.
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url).href;
+
+/**
+ * Starts the thread on a database the caller has already opened and migrated. Returns at once: the
+ * thread loads while the run logs in and lists, and the first write waits for it if it must.
+ */
+export function startWriterThread(opts: WriterThreadOptions): WriterThread {
+  const init: WriterInit = { entry: ENTRY, dbPath: opts.dbPath, autocheckpoint: opts.autocheckpoint };
+  const worker = new Worker(BOOT, { workerData: init });
+  const pending = new Map<number, { resolve(o: WriteOutcome): void; reject(e: unknown): void }>();
+  let seq = 0;
+  let broken: SyncError | undefined;
+  const failAll = (err: SyncError): void => {
+    broken ??= err;
+    for (const p of pending.values()) p.reject(broken);
+    pending.clear();
+  };
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // true: the thread is up; false: it never came up, so the fallback writes.
+  const ready = new Promise<boolean>((resolve) => {
+    let settled = false;
+    const up = (): void => {
+      settled = true;
+      resolve(true);
+    };
+    const down = (reason: string): void => {
+      if (settled) return;
+      settled = true;
+      opts.log.warn({ reason }, 'the writer thread did not start; writing on the main thread');
+      resolve(false);
+    };
+    worker.once('message', (m: WriterReply) => ('error' in m ? down(m.error) : up()));
+    worker.once('error', (err) => down(describeError(err)));
+    void exited.then(() => down('the thread exited'));
+  });
+  worker.on('message', (m: WriterReply) => {
+    if (!('seq' in m)) return;
+    const p = pending.get(m.seq);
+    pending.delete(m.seq);
+    p?.resolve(m.outcome);
+  });
+  void ready.then((up) => {
+    if (!up) return;
+    worker.on('error', (err) => failAll(new SyncError('DB_ERROR', `the database writer thread failed: ${err.message}`, { cause: err })));
+    void exited.then(() => failAll(new SyncError('DB_ERROR', 'the database writer thread stopped')));
+  });
+  return {
+    async write(details, runId) {
+      if (!(await ready)) return opts.fallback.write(details, runId);
+      if (broken) throw broken;
+      const id = ++seq;
+      return new Promise<WriteOutcome>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ seq: id, details: [...details], runId } satisfies WriterRequest);
+      });
+    },
+    async close() {
+      if (await ready) {
+        if (!broken) worker.postMessage({ close: true } satisfies WriterRequest);
+      } else {
+        await worker.terminate();
+      }
+      await exited;
+    },
+  };
+}

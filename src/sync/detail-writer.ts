@@ -1,0 +1,71 @@
+/**
+ * Fetched details to stored issues: parse, map, then write one transaction per call. A detail that cannot
+ * be parsed or mapped fails alone; a batch the database refuses because of one record is written again
+ * record by record so that record fails alone; a database that refuses everything is fatal.
+ *
+ * Runs on the thread that calls it; cli/writer-thread.ts runs the same code on a worker thread, so the
+ * event loop serving HTTP never stops for a write.
+ */
+import type { IssueStore, MappedIssue } from '../db/issue-store.js';
+import { describeError, SyncError } from '../errors.js';
+import { parseJsonBody } from './json-body.js';
+import { toIssueRecord } from './map-issue.js';
+import type { DetailWriter, FetchedDetail, ItemFailure, WriteOutcome } from './types.js';
+
+/** The writer over `store`, on the calling thread. */
+export function createDetailWriter(store: Pick<IssueStore, 'saveIssues'>): DetailWriter {
+  return { write: async (details, runId) => writeDetails(store, details, runId) };
+}
+
+/** One write, synchronously; never throws (everything ends up in the outcome). */
+export function writeDetails(store: Pick<IssueStore, 'saveIssues'>, details: readonly FetchedDetail[], runId: number): WriteOutcome {
+  const failures: ItemFailure[] = [];
+  const records: MappedIssue[] = [];
+  for (const d of details) {
+    try {
+      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw));
+    } catch (err) {
+      failures.push(itemFailure(d.id, err));
+    }
+  }
+  if (records.length === 0) return { stored: 0, failures };
+  try {
+    store.saveIssues(records, runId);
+    return { stored: records.length, failures };
+  } catch (batchErr) {
+    if (!isRecordSpecific(batchErr)) return { stored: 0, failures, fatal: fatalOf(batchErr) };
+    // The batch rolled back whole. Write its issues one by one so one bad record fails alone;
+    // if none can be written, the database itself is the problem.
+    let stored = 0;
+    for (const record of records) {
+      try {
+        store.saveIssues([record], runId);
+        stored++;
+      } catch (err) {
+        const id = record.issue.id;
+        failures.push(itemFailure(id, new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err })));
+      }
+    }
+    return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures };
+  }
+}
+
+function fatalOf(err: unknown): { code: string; message: string } {
+  return { code: 'DB_ERROR', message: `writing to the database failed: ${describeError(err)}` };
+}
+
+/** A per-item failure whose message names the issue. */
+export function itemFailure(id: number, err: unknown): ItemFailure {
+  const code = err instanceof SyncError ? err.code : 'INTERNAL';
+  let message = describeError(err);
+  // Make sure a per-item message names the issue.
+  if (!message.includes(`issue ${id}`) && !message.includes(`/${id}"`)) message = `issue ${id}: ${message}`;
+  return { issueId: id, code, message };
+}
+
+/** Errors one record can cause (constraints, values SQLite cannot bind), as opposed to a busy, full or broken database. */
+function isRecordSpecific(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+  return err instanceof TypeError || err instanceof RangeError;
+}

@@ -1,0 +1,11 @@
+/** JSON response bodies, parsed once, with a one-line error naming the request. */
+import { BadResponseError } from '../errors.js';
+
+/** Parse a JSON body; BadResponseError naming the path when it is not JSON. */
+export function parseJsonBody(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${Buffer.byteLength(text)} bytes)`, err);
+  }
+}
