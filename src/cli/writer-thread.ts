@@ -32,7 +32,8 @@ const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : '
  */
 export function startWriterThread(opts: WriterThreadOptions): WriterThread {
   const init: WriterInit = { entry: ENTRY, dbPath: opts.dbPath, autocheckpoint: opts.autocheckpoint };
-  const worker = new Worker(BOOT, { workerData: init });
+  // A small young generation: the thread's garbage is short-lived batches, and peak RSS is a target (bench 6).
+  const worker = new Worker(BOOT, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const pending = new Map<number, { resolve(o: WriteOutcome): void; reject(e: unknown): void }>();
   let seq = 0;
   let broken: SyncError | undefined;
