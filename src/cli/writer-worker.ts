@@ -23,7 +23,7 @@ if (!port) throw new Error('writer-worker.ts runs only as a worker thread');
 const init = workerData as WriterInit;
 const reply = (m: WriterReply): void => port.postMessage(m);
 try {
-  const handle = openDatabase(init.dbPath);
+  const handle = openDatabase(init.dbPath, { mustExist: true });
   handle.sqlite.pragma(`wal_autocheckpoint = ${init.autocheckpoint}`);
   const store = createIssueStore(handle);
   port.on('message', (m: WriterRequest) => {

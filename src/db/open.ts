@@ -29,6 +29,8 @@ export interface OpenOptions {
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
   /** Busy timeout in ms: how long a writer waits for another one (default 10000). */
   busyTimeoutMs?: number;
+  /** Refuse to create the file: for second connections to a mirror another one has opened. */
+  mustExist?: boolean;
 }
 
 // Resolved from this file, not the cwd, so `npx speakup-sync` works from any directory.
@@ -46,6 +48,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     warnings.push(msg);
     options.log?.warn(msg, { path: file });
   };
+  if (options.mustExist && !memory && !existsSync(file)) {
+    throw new SyncError('DB_ERROR', `cannot open database "${file}": it does not exist (moved or deleted while in use?); check SPEAKUP_DB`);
+  }
   const fresh = memory || prepareFile(file, warn);
 
   let sqlite: Database.Database;
