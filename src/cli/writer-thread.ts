@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describeError, SyncError } from '../errors.js';
-import type { DetailWriter, WriteOutcome } from '../sync/types.js';
+import type { DetailWriter, FetchedDetail, WriteOutcome } from '../sync/types.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface WriterThread extends DetailWriter {
@@ -78,7 +78,8 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
       const id = ++seq;
       return new Promise<WriteOutcome>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ seq: id, details: [...details], runId } satisfies WriterRequest);
+        // postMessage copies (structured clone): the caller's array is not shared.
+        worker.postMessage({ seq: id, details: details as FetchedDetail[], runId } satisfies WriterRequest);
       });
     },
     async close() {

@@ -159,16 +159,16 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
           for (const row of readTracked.all({ ids: JSON.stringify(chunk) })) before.set(row.id, trackedValues(row));
         }
         // New issues whose first-sight rows are not written yet.
-        let fresh: number[] = [];
+        const fresh = new Set<number>();
         const writeFirstSight = (): void => {
-          for (const chunk of chunks(fresh)) firstSight.run({ ids: JSON.stringify(chunk), runId });
-          fresh = [];
+          for (const chunk of chunks([...fresh])) firstSight.run({ ids: JSON.stringify(chunk), runId });
+          fresh.clear();
         };
         for (const { issue, fields, fts } of records) {
           const id = issue.id;
           const old = before.get(id);
           // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
-          if (old && fresh.length > 0 && fresh.includes(id)) writeFirstSight();
+          if (old && fresh.has(id)) writeFirstSight();
           upsert.run(issue);
           const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
           if (old) {
@@ -180,7 +180,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
           insertFts.run(fts, ctx);
           const now = trackedValues(issue);
           if (old) for (const change of diffTracked(old, now)) insertChange.run(change, ctx);
-          else fresh.push(id);
+          else fresh.add(id);
           // A duplicate id later in the same batch compares against this version.
           before.set(id, now);
         }
