@@ -105,6 +105,7 @@ export async function runWritePath(ctx: RunContext, n: number): Promise<Scenario
   const m = line === undefined ? null : /([\d,]+) issues\/s/.exec(line);
   const rate = m ? Number(m[1]?.replaceAll(',', '')) : NaN;
   const perCpu = line === undefined ? undefined : /([\d,]+) issues\/s per CPU-second/.exec(line)?.[1];
+  const floor = line === undefined ? undefined : /schema floor ([\d,]+) issues\/s/.exec(line)?.[1];
   const problems = run.exit.code === 0 && m ? [] : [`exit ${run.exit.code ?? run.exit.signal}, no RESULT line`];
   return {
     id: 'w',
@@ -127,6 +128,10 @@ export async function runWritePath(ctx: RunContext, n: number): Promise<Scenario
     cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
     boundMs: null,
     ratio: { incl: null, excl: null, api: null },
-    extra: { result: line ?? null, perCpuSecond: perCpu === undefined ? null : Number(perCpu.replaceAll(',', '')), output: run.stdout.trim().split('\n') },
+    extra: {
+      result: line ?? null,
+      perCpuSecond: perCpu === undefined ? null : Number(perCpu.replaceAll(',', '')),
+      schemaFloor: floor === undefined ? null : Number(floor.replaceAll(',', '')),
+      output: run.stdout.trim().split('\n') },
   };
 }

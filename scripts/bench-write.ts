@@ -1,17 +1,25 @@
 /**
- * Measures the database write path: mapped issues per second into a temp file, with ~10 field values
- * each, FTS and change tracking, in batched BEGIN IMMEDIATE transactions, with WAL checkpoints on a worker
- * thread (db/checkpointer.ts), as the sync writes them.
+ * Measures the database write path as the writer thread runs it: detail bodies arrive as JSON text (flat
+ * strings, as the HTTP client decodes them), a batch at a time; each batch is parsed and mapped
+ * (writeDetails), then saveIssues writes it with ~10 field values per issue, FTS and change tracking in one
+ * BEGIN IMMEDIATE transaction, with WAL checkpoints on a worker thread (db/checkpointer.ts).
+ *
+ * Also prints the schema's floor: only the three rows every new issue needs (the issue, its field values, its
+ * FTS row) written by bare positional statements, with no mapping, no history, no sightings and none of the
+ * store's logic. A store that also keeps history cannot write faster than that on this machine and schema.
  * Prints wall-clock and per-CPU-second rates: on a shared machine other load skews the wall figure.
  * Usage: npx tsx scripts/bench-write.ts [issues=20000] [batch=100]
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { startCheckpointer } from '../src/db/checkpointer.js';
-import { createIssueStore } from '../src/db/issue-store.js';
+import { createIssueStore, type IssueStore, type MappedIssue } from '../src/db/issue-store.js';
 import { openDatabase } from '../src/db/open.js';
-import { toIssueRecord, type MappedIssue } from '../src/sync/map-issue.js';
+import { writeDetails } from '../src/sync/detail-writer.js';
+import { toIssueRecord } from '../src/sync/map-issue.js';
+import type { FetchedDetail } from '../src/sync/types.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const BATCH = Number(process.argv[3] ?? 100);
@@ -58,16 +66,85 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStar
 
 interface Rate { wall: number; cpu: number }
 
-/** Runs `fn`, prints and returns its wall-clock and per-CPU-second rates. */
-function timed(label: string, count: number, fn: () => void): Rate {
-  const t0 = process.hrtime.bigint();
-  const c0 = process.cpuUsage();
-  fn();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c = process.cpuUsage(c0);
-  const cpu = (c.user + c.system) / 1e6;
-  console.log(`${label.padEnd(40)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second (${Math.round((100 * c.system) / (c.user + c.system))}% sys)`);
-  return { wall: count / s, cpu: count / cpu };
+/** Accumulates the wall and CPU time of the timed parts of a phase. */
+class Meter {
+  private ns = 0n;
+  private cpuUs = 0;
+  time<T>(fn: () => T): T {
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    try {
+      return fn();
+    } finally {
+      this.ns += process.hrtime.bigint() - t0;
+      const c = process.cpuUsage(c0);
+      this.cpuUs += c.user + c.system;
+    }
+  }
+  /** Prints and returns the rates of `count` items over the timed parts. */
+  report(label: string, count: number): Rate {
+    const s = Number(this.ns) / 1e9;
+    const cpu = this.cpuUs / 1e6;
+    console.log(`${label.padEnd(50)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second`);
+    return { wall: count / s, cpu: count / cpu };
+  }
+}
+
+// Detail bodies as the HTTP client hands them over: JSON text decoded from bytes (a flat string; the
+// output of JSON.stringify is a rope that SQLite's binding would flatten first, which the sync never pays).
+const wire = (version: number): string[] =>
+  Array.from({ length: N }, (_, i) => Buffer.from(JSON.stringify(detail(i + 1, version))).toString('utf8'));
+const syncedAt = new Date().toISOString();
+const batchOf = (texts: readonly string[], from: number): FetchedDetail[] =>
+  texts.slice(from, from + BATCH).map((raw, k) => ({ id: from + k + 1, raw, path: `/v1/public/issues/${from + k + 1}`, syncedAt }));
+const mapBatch = (texts: readonly string[], from: number): MappedIssue[] =>
+  batchOf(texts, from).map((d) => toIssueRecord(JSON.parse(d.raw), d.syncedAt, d.id, d.raw));
+
+/** Writes all `texts` through writeDetails; returns the saveIssues rate and the whole writer's rate. */
+function writerPath(label: string, store: IssueStore, runId: number, texts: readonly string[]): Rate {
+  const save = new Meter();
+  const whole = new Meter();
+  const timedStore = { saveIssues: (records: readonly MappedIssue[], id: number) => save.time(() => store.saveIssues(records, id)) };
+  for (let i = 0; i < N; i += BATCH) {
+    const batch = batchOf(texts, i);
+    const outcome = whole.time(() => writeDetails(timedStore, batch, runId));
+    if (outcome.stored !== batch.length) throw new Error(`${label}: ${JSON.stringify(outcome).slice(0, 300)}`);
+  }
+  whole.report(`writer: parse + map + saveIssues, ${label}`, N);
+  return save.report(`saveIssues alone, ${label} (batch ${BATCH})`, N);
+}
+
+/**
+ * The issue, field value and FTS rows of new issues through bare positional statements, mapped outside the
+ * timed part: what SQLite itself costs per issue before history and sightings.
+ */
+function floor(sqlite: Database.Database, texts: readonly string[]): Rate {
+  const cols = sqlite.prepare("SELECT name FROM pragma_table_info('issues') WHERE name NOT IN ('first_seen_at', 'deleted_at')").pluck().all() as string[];
+  const camel = (c: string): string => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase());
+  const keys = cols.map(camel);
+  const insertIssue = sqlite.prepare(`INSERT INTO issues (${cols.join(', ')}, first_seen_at) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
+  const insertField = sqlite.prepare('INSERT INTO issue_field_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertFts = sqlite.prepare('INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)');
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  const commit = sqlite.prepare('COMMIT');
+  const meter = new Meter();
+  for (let i = 0; i < N; i += BATCH) {
+    const rows = mapBatch(texts, i).map(({ issue, fields, fts }) => ({
+      issue: [...keys.map((k) => (issue as unknown as Record<string, unknown>)[k]), issue.syncedAt],
+      fields: fields.map((f) => [f.issueId, f.position, f.formId, f.formName, f.fieldId, f.label, f.type, f.valueText, f.valueNumber, f.valueJson]),
+      fts: [issue.id, fts.summary, fts.description, fts.fieldText],
+    }));
+    meter.time(() => {
+      begin.run();
+      for (const r of rows) {
+        insertIssue.run(r.issue);
+        for (const f of r.fields) insertField.run(f);
+        insertFts.run(r.fts);
+      }
+      commit.run();
+    });
+  }
+  return meter.report(`floor: issue + fields + FTS rows, bare statements`, N);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'speakup-bench-'));
@@ -76,18 +153,10 @@ const store = createIssueStore(handle);
 const checkpointer = startCheckpointer(handle);
 try {
   const runId = store.startRun({ trigger: 'manual', full: true, startedAt: new Date().toISOString() });
-  const syncedAt = new Date().toISOString();
-  const details1 = Array.from({ length: N }, (_, i) => detail(i + 1, 1));
-  const details2 = Array.from({ length: N }, (_, i) => detail(i + 1, 2));
-  let mapped: MappedIssue[] = [];
-  timed('map (toIssueRecord) only', N, () => { mapped = details1.map((d) => toIssueRecord(d, syncedAt)); });
-  const write = (records: MappedIssue[]): void => {
-    for (let i = 0; i < records.length; i += BATCH) store.saveIssues(records.slice(i, i + BATCH), runId);
-  };
-  const insertRate = timed(`saveIssues, new issues (batch ${BATCH})`, N, () => write(mapped));
-  const updated = details2.map((d) => toIssueRecord(d, syncedAt));
-  const updateRate = timed(`saveIssues, changed issues (batch ${BATCH})`, N, () => write(updated));
-  timed('map + saveIssues, changed issues', N, () => write(details1.map((d) => toIssueRecord(d, syncedAt))));
+  const v1 = wire(1);
+  const v2 = wire(2);
+  const insertRate = writerPath('new issues', store, runId, v1);
+  const updateRate = writerPath('changed issues', store, runId, v2);
   const ids = Array.from({ length: N }, (_, i) => i + 1);
   const run2 = store.startRun({ trigger: 'manual', full: false, startedAt: new Date().toISOString() });
   const walBefore = statSync(join(dir, 'bench.db-wal')).size;
@@ -95,20 +164,33 @@ try {
   await checkpointer.stop();
   handle.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   handle.sqlite.pragma('wal_autocheckpoint = 0');
-  timed('getStates + markListed (pages of 500)', N, () => {
-    for (let i = 0; i < N; i += 500) {
-      const page = ids.slice(i, i + 500);
+  const listing = new Meter();
+  for (let i = 0; i < N; i += 500) {
+    const page = ids.slice(i, i + 500);
+    listing.time(() => {
       store.getStates(page);
       store.markListed(page, run2, new Date().toISOString());
-    }
-  });
+    });
+  }
+  listing.report('getStates + markListed (pages of 500)', N);
   const walAfter = statSync(join(dir, 'bench.db-wal')).size;
   handle.sqlite.pragma('wal_autocheckpoint = 1000');
   const fields = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_field_values').get() as { n: number };
   const changes = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_changes').get() as { n: number };
   console.log(`rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / N)} bytes per issue)`);
+
+  // The floor, into a fresh file of the same schema, with its own checkpointer.
+  const floorHandle = openDatabase(join(dir, 'floor.db'));
+  const floorCheckpointer = startCheckpointer(floorHandle);
+  let floorRate: Rate;
+  try {
+    floorRate = floor(floorHandle.sqlite, v1);
+  } finally {
+    await floorCheckpointer.stop();
+    floorHandle.close();
+  }
   const slower = (k: keyof Rate): string => fmt(Math.min(insertRate[k], updateRate[k])).trim();
-  console.log(`RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update)`);
+  console.log(`RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall`);
 } finally {
   await checkpointer.stop();
   handle.close();
