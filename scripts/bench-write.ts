@@ -14,9 +14,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { getTableColumns } from 'drizzle-orm';
 import { startCheckpointer } from '../src/db/checkpointer.js';
 import { createIssueStore, type IssueStore, type MappedIssue } from '../src/db/issue-store.js';
 import { openDatabase } from '../src/db/open.js';
+import { issues } from '../src/db/schema.js';
 import { writeDetails } from '../src/sync/detail-writer.js';
 import { toIssueRecord } from '../src/sync/map-issue.js';
 import type { FetchedDetail } from '../src/sync/types.js';
@@ -119,9 +121,10 @@ function writerPath(label: string, store: IssueStore, runId: number, texts: read
  * timed part: what SQLite itself costs per issue before history and sightings.
  */
 function floor(sqlite: Database.Database, texts: readonly string[]): Rate {
-  const cols = sqlite.prepare("SELECT name FROM pragma_table_info('issues') WHERE name NOT IN ('first_seen_at', 'deleted_at')").pluck().all() as string[];
-  const camel = (c: string): string => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase());
-  const keys = cols.map(camel);
+  // The mapper's columns, named by the schema (the store adds first_seen_at and deleted_at).
+  const mapped = Object.entries(getTableColumns(issues)).filter(([key]) => key !== 'firstSeenAt' && key !== 'deletedAt');
+  const keys = mapped.map(([key]) => key);
+  const cols = mapped.map(([, column]) => column.name);
   const insertIssue = sqlite.prepare(`INSERT INTO issues (${cols.join(', ')}, first_seen_at) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
   const insertField = sqlite.prepare('INSERT INTO issue_field_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insertFts = sqlite.prepare('INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)');
