@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real servers and child processes: two workers fit a 2-core machine.
     maxWorkers: 2,
+    // A throwaway PostgreSQL server for the PostgreSQL tests, or the one in SPEAKUP_TEST_DATABASE_URL.
+    globalSetup: ['test/setup/postgres.ts'],
   },
 });

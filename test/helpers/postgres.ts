@@ -1,0 +1,63 @@
+/**
+ * The tests' PostgreSQL server (started by test/setup/postgres.ts, or SPEAKUP_TEST_DATABASE_URL) and a
+ * fresh schema per test, so test files run in parallel against one database without seeing each other.
+ * Without a server these helpers throw: a PostgreSQL test fails, it never skips.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+const HOW_TO =
+  'PostgreSQL tests need a server: install PostgreSQL (Debian/Ubuntu: apt-get install postgresql) so the ' +
+  'test setup can start a throwaway one, or set SPEAKUP_TEST_DATABASE_URL=postgres://user:password@127.0.0.1:5432/db';
+
+/** URL of the tests' database (an ordinary role that owns it); throws when there is no server. */
+export function pgTestUrl(): string {
+  const url = inject('pgUrl');
+  if (!url) throw new Error(`${HOW_TO} (${inject('pgUnavailable') || 'no server'})`);
+  return url;
+}
+
+/** URL of a superuser on the tests' database (for roles and grants). */
+export function pgAdminUrl(): string {
+  pgTestUrl();
+  return inject('pgAdminUrl');
+}
+
+/** A schema name no other test uses: `t_<pid>_<random>`. */
+export function uniqueSchemaName(prefix = 't'): string {
+  return `${prefix}_${process.pid}_${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestSchema {
+  url: string;
+  /** Not yet created: the code under test creates it (as migrations do in production). */
+  schema: string;
+  /** Runs SQL on a short-lived connection of the test role. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Drops the schema and everything in it. */
+  drop(): Promise<void>;
+}
+
+/** A fresh schema name on the tests' server, with a query helper and a drop for afterEach. */
+export function testSchema(prefix = 't'): TestSchema {
+  const url = pgTestUrl();
+  const schema = uniqueSchemaName(prefix);
+  const query = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await client.query<R>(text, values);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    url,
+    schema,
+    query,
+    drop: async () => {
+      await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
+  };
+}
