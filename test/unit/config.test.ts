@@ -38,12 +38,33 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret value', () => {
-    try {
-      load({ ...base, SPEAKUP_PASSWORD: '   ' , SPEAKUP_API_URL: 'not a url' });
-      throw new Error('expected failure');
-    } catch (err) {
-      expect((err as Error).message).not.toContain('S3cret');
-      expect((err as Error).message).toContain('SPEAKUP_PASSWORD: required');
+    const messageOf = (env: Record<string, string>): string => {
+      try {
+        load(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('expected a configuration error');
+    };
+    // Control: an invalid value that is not secret is echoed, so a scan of the message can see a value.
+    expect(messageOf({ ...base, SPEAKUP_PAGE_SIZE: 'Zq9-page' })).toContain('"Zq9-page"');
+    // Valid secrets next to other problems.
+    const cc = { SPEAKUP_AUTH: 'client-credentials', SPEAKUP_API_URL: base.SPEAKUP_API_URL, SPEAKUP_CLIENT_SYSTEM: 'showroom', SPEAKUP_APP_CLIENT_ID: 'client123', SPEAKUP_TOKEN_URL: 'https://auth.example.test/oauth2/token', SPEAKUP_CLIENT_SECRET: 'Cc-Secr3t-value' };
+    const withPassword = messageOf({ ...base, SPEAKUP_PAGE_SIZE: 'abc', SPEAKUP_API_URL: 'not a url' });
+    expect(withPassword).toContain('SPEAKUP_API_URL: ');
+    expect(withPassword).not.toContain(base.SPEAKUP_PASSWORD);
+    const withSecret = messageOf({ ...cc, SPEAKUP_PAGE_SIZE: 'abc' });
+    expect(withSecret).toContain('SPEAKUP_PAGE_SIZE: ');
+    expect(withSecret).not.toContain(cc.SPEAKUP_CLIENT_SECRET);
+    // Credentials embedded in a URL are refused without being repeated, for every URL variable.
+    for (const [name, env] of [
+      ['SPEAKUP_API_URL', { ...base, SPEAKUP_API_URL: 'https://sync-bot:Url-Secr3t@api.example.test' }],
+      ['SPEAKUP_COGNITO_ENDPOINT', { ...base, SPEAKUP_COGNITO_ENDPOINT: 'https://sync-bot:Url-Secr3t@idp.example.test/' }],
+      ['SPEAKUP_TOKEN_URL', { ...cc, SPEAKUP_TOKEN_URL: 'https://client123:Url-Secr3t@auth.example.test/oauth2/token' }],
+    ] as const) {
+      const message = messageOf(env);
+      expect(message).toContain(`${name}: must not carry credentials in the URL`);
+      expect(message, name).not.toContain('Url-Secr3t');
     }
   });
 

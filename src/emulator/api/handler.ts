@@ -5,9 +5,10 @@
  * Order per request, as a gateway in front of a service would do it: rate limit, transport/5xx faults,
  * method (405), authentication (401), client header (403), routing (404), per-id failures, malformed bodies.
  */
-import type { EmuHandler, EmuResponse, TokenCheck } from '../types.js';
+import type { EmuHandler, EmuRequest, EmuResponse, TokenCheck } from '../types.js';
 import type { ApiCounters, FaultKind, RequestKind } from './counters.js';
 import type { Dataset } from './dataset.js';
+import { holds } from './hold.js';
 import type { ApiKnobs } from './knobs.js';
 import { listBody, parsePageWindow } from './paging.js';
 import { createTokenBucket, rateLimitHeaders } from './rate-limit.js';
@@ -53,6 +54,17 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     const route = routeOf(req.path, prefix);
     counters.requests[route.kind] += 1;
     if (route.kind === 'detail' && route.id !== null) counters.detailById.set(route.id, (counters.detailById.get(route.id) ?? 0) + 1);
+    const hold = k.hold;
+    if (!holds(hold, route.kind)) return respond(req, route);
+    hold.arrived += 1;
+    hold.waiting += 1;
+    return hold.released.then(() => {
+      hold.waiting -= 1;
+      return respond(req, route);
+    });
+  };
+
+  function respond(req: EmuRequest, route: Route): EmuResponse {
     const delayMs = k.latencyMs + (k.jitterMs > 0 ? rng() * k.jitterMs : 0);
     let headers: Record<string, string> = {};
 
@@ -139,7 +151,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
       body = typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2));
     }
     return answer(200, body);
-  };
+  }
 }
 
 type Route = { kind: RequestKind; id: number | null };

@@ -2,20 +2,23 @@
  * Live-mutable knobs of the emulated SpeakUp API. The handler reads them on every request, so a test
  * (or the CLI at start) can change latency, faults, rate limit and paging while the server runs.
  */
+import type { Hold } from './hold.js';
+import { limiterProblems } from './limiters.js';
+import type { LimiterSpec } from './limiters.js';
 
 /** How the list endpoint pages: SpeakUp's documented bare arrays, an envelope, or no paging at all. */
 export type PagingMode = 'page' | 'envelope' | 'unpaged';
 export const PAGING_MODES: readonly PagingMode[] = ['page', 'envelope', 'unpaged'];
 
-/** How a 429 says when to come back (RFC 9110 §10.2.3 allows delay-seconds or an HTTP-date). */
-export type RetryAfterMode = 'seconds' | 'http-date' | 'none';
-export const RETRY_AFTER_MODES: readonly RetryAfterMode[] = ['seconds', 'http-date', 'none'];
+/**
+ * How a 429 says when to come back: RFC 9110 §10.2.3 allows delay-seconds (whole) or an HTTP-date; some
+ * servers send fractional seconds; some send nothing.
+ */
+export type RetryAfterMode = 'seconds' | 'http-date' | 'fractional' | 'none';
+export const RETRY_AFTER_MODES: readonly RetryAfterMode[] = ['seconds', 'http-date', 'fractional', 'none'];
 
-/** Token bucket: `rps` tokens per second, at most `burst` stored. */
-export interface RateLimit {
-  rps: number;
-  burst: number;
-}
+/** The limit: a token bucket of `rps` tokens per second and at most `burst` stored, unless `kind` says otherwise. */
+export type RateLimit = LimiterSpec;
 
 export interface ApiKnobs {
   /** Fixed delay before every answer, ms. */
@@ -48,6 +51,8 @@ export interface ApiKnobs {
   defaultPageSize: number;
   pageParam: string;
   pageSizeParam: string;
+  /** A closed gate (see hold.ts): matching requests are counted, then wait for its release. null = none. */
+  hold: Hold | null;
 }
 
 /** What `createApiKnobs` accepts: any knob, and failIds as any iterable. */
@@ -74,6 +79,7 @@ export function createApiKnobs(init: ApiKnobsInit = {}): ApiKnobs {
     defaultPageSize: 100,
     pageParam: 'page',
     pageSizeParam: 'pageSize',
+    hold: null,
     ...rest,
   };
   const problems = knobProblems(knobs);
@@ -97,9 +103,6 @@ export function knobProblems(k: ApiKnobs): string[] {
   check(PAGING_MODES.includes(k.paging), 'paging', PAGING_MODES.join(' | '), k.paging);
   check(RETRY_AFTER_MODES.includes(k.retryAfterMode), 'retryAfterMode', RETRY_AFTER_MODES.join(' | '), k.retryAfterMode);
   check(k.statuses5xx.length > 0 && k.statuses5xx.every((s) => s >= 500 && s <= 599), 'statuses5xx', 'a non-empty list of 5xx statuses', k.statuses5xx);
-  if (k.rateLimit) {
-    check(k.rateLimit.rps > 0, 'rateLimit.rps', 'a number > 0', k.rateLimit.rps);
-    check(k.rateLimit.burst >= 1, 'rateLimit.burst', 'a number >= 1', k.rateLimit.burst);
-  }
+  if (k.rateLimit) problems.push(...limiterProblems(k.rateLimit));
   return problems;
 }
