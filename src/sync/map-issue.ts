@@ -5,6 +5,7 @@
  */
 import { BadResponseError } from '../errors.js';
 import type { FieldValueRow, IssueRow } from '../db/schema.js';
+import { DEFAULT_FIELD_MAP, type FieldMap } from './field-map.js';
 import { toIsoUtc, toPlainDate } from './timestamps.js';
 
 /** The issue columns the mapper owns; the store adds first_seen_at, deleted_at and the sighting. */
@@ -36,8 +37,9 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * problem) when the id is not a positive integer, differs from `expectedId`, or updatedAt is not a full
  * timestamp. `syncedAt` must be a full timestamp (it is normalised too). `rawJson`, the body the object was
  * parsed from, is stored as `data` when given (saves serialising it again on the per-issue path).
+ * `map` says which path each typed column is read from (field-map.ts); the default is the built-in one.
  */
-export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number, rawJson?: string): MappedIssue {
+export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number, rawJson?: string, map: FieldMap = DEFAULT_FIELD_MAP): MappedIssue {
   if (!isRecord(detail)) {
     throw new BadResponseError(`issue detail${about(expectedId)}: expected a JSON object, got ${kindOf(detail)}`);
   }
@@ -55,32 +57,31 @@ export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: nu
   const synced = toIsoUtc(syncedAt);
   if (synced === null) throw new TypeError(`toIssueRecord: syncedAt is not a full timestamp: ${syncedAt}`);
 
-  const domain = isRecord(detail.domain) ? detail.domain : {};
-  const assignee = isRecord(detail.assignee) ? detail.assignee : {};
+  const r = map.read;
   const issue: MappedIssueRow = {
     id,
-    customId: idText(detail.customId),
-    createdAt: toIsoUtc(detail.createdAt),
+    customId: idText(r.custom_id(detail)),
+    createdAt: map.date.created_at(detail),
     updatedAt,
-    summary: str(detail.summary),
-    description: str(detail.description),
-    status: str(detail.status),
-    issueType: str(detail.issueType),
-    channel: str(detail.channel),
-    domainId: int(domain.id),
-    domainName: str(domain.name),
-    assigneeId: idText(assignee.id),
-    assigneeName: str(assignee.name),
-    assigneeEmail: str(assignee.email),
-    labels: labelsJson(detail.labels),
-    receivedAt: toIsoUtc(detail.receivedAt),
-    acknowledgedAt: toIsoUtc(detail.acknowledgedAt),
-    dueAt: toIsoUtc(detail.dueAt),
-    closedAt: toIsoUtc(detail.closedAt),
+    summary: str(r.summary(detail)),
+    description: str(r.description(detail)),
+    status: str(r.status(detail)),
+    issueType: str(r.issue_type(detail)),
+    channel: str(r.channel(detail)),
+    domainId: int(r.domain_id(detail)),
+    domainName: str(r.domain_name(detail)),
+    assigneeId: idText(r.assignee_id(detail)),
+    assigneeName: str(r.assignee_name(detail)),
+    assigneeEmail: str(r.assignee_email(detail)),
+    labels: labelsJson(r.labels(detail)),
+    receivedAt: map.date.received_at(detail),
+    acknowledgedAt: map.date.acknowledged_at(detail),
+    dueAt: map.date.due_at(detail),
+    closedAt: map.date.closed_at(detail),
     data: rawJson ?? JSON.stringify(detail),
     syncedAt: synced,
   };
-  const { rows, text } = mapForms(id, detail.forms);
+  const { rows, text } = mapForms(id, r.forms(detail), map);
   return {
     issue,
     fields: rows,
@@ -89,23 +90,27 @@ export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: nu
 }
 
 /** Flattens forms[].fields[] into rows (position = order over all forms) and collects searchable text. */
-function mapForms(issueId: number, forms: unknown): { rows: FieldValueRow[]; text: string[] } {
+function mapForms(issueId: number, forms: unknown, map: FieldMap): { rows: FieldValueRow[]; text: string[] } {
   const rows: FieldValueRow[] = [];
   const text: string[] = [];
   if (!Array.isArray(forms)) return { rows, text };
+  const r = map.read;
   for (const form of forms) {
-    if (!isRecord(form) || !Array.isArray(form.fields)) continue;
-    const formId = idText(form.id);
-    const formName = str(form.name);
-    for (const field of form.fields) {
+    if (!isRecord(form)) continue;
+    const fields = r.form_fields(form);
+    if (!Array.isArray(fields)) continue;
+    const formId = idText(r.form_id(form));
+    const formName = str(r.form_name(form));
+    for (const field of fields) {
       if (!isRecord(field)) continue;
-      const type = str(field.type);
-      const v = mapValue(type, field.value);
+      const type = str(r.field_type(field));
+      const value = r.field_value(field);
+      const v = mapValue(type, value);
       rows.push({
-        issueId, position: rows.length, formId, formName, fieldId: idText(field.id), label: str(field.label), type,
+        issueId, position: rows.length, formId, formName, fieldId: idText(r.field_id(field)), label: str(r.field_label(field)), type,
         valueText: v.text, valueNumber: v.number, valueJson: v.json,
       });
-      if (!NOT_SEARCHABLE.has(type ?? '')) text.push(...searchable(field.value));
+      if (!NOT_SEARCHABLE.has(type ?? '')) text.push(...searchable(value));
     }
   }
   return { rows, text };
