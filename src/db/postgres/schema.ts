@@ -1,0 +1,248 @@
+/**
+ * The PostgreSQL schema (Drizzle pg-core): the same tables, columns, views and indexes as the SQLite
+ * schema (src/db/schema.ts) in PostgreSQL's own types. test/integration/pg-parity.test.ts holds the two
+ * side by side, so a change to one without the other fails.
+ *
+ * Differences that come from the dialect, on purpose:
+ * - dates are `timestamptz` (millisecond precision, what `toISOString()` carries), so no ISO CHECKs;
+ * - the detail, the labels and a field's JSON value are `jsonb`; `sync_runs.full` is a boolean;
+ * - ids are `bigint` (SQLite integers are 64-bit), run and change ids are identity columns;
+ * - full text is a table `issues_fts` with a generated `tsvector` and a GIN index, where SQLite has FTS5.
+ *
+ * Every object lives in one schema whose name is configuration (several SpeakUp systems side by side in
+ * one database), so the tables are built by {@link createPgTables}. Migrations are generated from the
+ * instance named {@link DEFAULT_PG_SCHEMA} (schema-default.ts) and renamed when applied (migrate.ts).
+ */
+import { isNull, sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+/** The schema name used when SPEAKUP_DB_SCHEMA is not set, and the one the migration files are written for. */
+export const DEFAULT_PG_SCHEMA = 'speakup';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/** A point in time: `timestamptz(3)`, read and written as text. */
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
+const id = (name: string) => bigint(name, { mode: 'number' });
+
+// Text search configuration 'simple': no stemming, language-neutral, like FTS5's unicode61 tokenizer.
+const FTS_DOCUMENT = sql`setweight(to_tsvector('simple'::regconfig, coalesce(summary, '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'B') || setweight(to_tsvector('simple'::regconfig, coalesce(field_text, '')), 'C')`;
+
+/** The tables and views of a mirror in the PostgreSQL schema `name`. */
+export function createPgTables(name: string) {
+  const schema = pgSchema(name);
+
+  const issues = schema.table(
+    'issues',
+    {
+      id: id('id').primaryKey(),
+      customId: text('custom_id'),
+      createdAt: ts('created_at'),
+      updatedAt: ts('updated_at').notNull(),
+      summary: text('summary'),
+      description: text('description'),
+      status: text('status'),
+      issueType: text('issue_type'),
+      channel: text('channel'),
+      domainId: id('domain_id'),
+      domainName: text('domain_name'),
+      assigneeId: text('assignee_id'),
+      assigneeName: text('assignee_name'),
+      assigneeEmail: text('assignee_email'),
+      labels: jsonb('labels').$type<string[]>(),
+      receivedAt: ts('received_at'),
+      acknowledgedAt: ts('acknowledged_at'),
+      dueAt: ts('due_at'),
+      closedAt: ts('closed_at'),
+      data: jsonb('data').notNull(),
+      syncedAt: ts('synced_at').notNull(),
+      firstSeenAt: ts('first_seen_at').notNull(),
+      deletedAt: ts('deleted_at'),
+    },
+    (t) => [
+      index('issues_updated_at_idx').on(t.updatedAt),
+      index('issues_status_idx').on(t.status),
+      index('issues_domain_id_idx').on(t.domainId),
+      index('issues_deleted_at_idx').on(t.deletedAt),
+      index('issues_received_at_idx').on(t.receivedAt),
+    ],
+  );
+
+  const issueSightings = schema.table(
+    'issue_sightings',
+    {
+      issueId: id('issue_id').primaryKey().references(() => issues.id, { onDelete: 'cascade' }),
+      lastListedRun: id('last_listed_run').notNull(),
+      lastSeenAt: ts('last_seen_at').notNull(),
+    },
+    (t) => [index('issue_sightings_last_listed_run_idx').on(t.lastListedRun)],
+  );
+
+  const issueFieldValues = schema.table(
+    'issue_field_values',
+    {
+      issueId: id('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
+      position: integer('position').notNull(),
+      formId: text('form_id'),
+      formName: text('form_name'),
+      fieldId: text('field_id'),
+      label: text('label'),
+      type: text('type'),
+      valueText: text('value_text'),
+      valueNumber: doublePrecision('value_number'),
+      valueJson: jsonb('value_json'),
+    },
+    (t) => [primaryKey({ columns: [t.issueId, t.position] })],
+  );
+
+  const syncRuns = schema.table(
+    'sync_runs',
+    {
+      id: id('id').primaryKey().generatedByDefaultAsIdentity(),
+      startedAt: ts('started_at').notNull(),
+      finishedAt: ts('finished_at'),
+      heartbeatAt: ts('heartbeat_at'),
+      status: text('status', { enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }).notNull(),
+      trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup'] }).notNull(),
+      full: boolean('full').notNull().default(false),
+      listed: integer('listed').notNull().default(0),
+      fetched: integer('fetched').notNull().default(0),
+      unchanged: integer('unchanged').notNull().default(0),
+      deleted: integer('deleted').notNull().default(0),
+      failed: integer('failed').notNull().default(0),
+      requests: integer('requests').notNull().default(0),
+      retries: integer('retries').notNull().default(0),
+      throttled: integer('throttled').notNull().default(0),
+      error: text('error'),
+      pid: integer('pid'),
+      host: text('host'),
+    },
+    (t) => [
+      check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
+      check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup')`),
+    ],
+  );
+
+  const issueChanges = schema.table(
+    'issue_changes',
+    {
+      id: id('id').primaryKey().generatedByDefaultAsIdentity(),
+      issueId: id('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
+      runId: id('run_id').notNull().references(() => syncRuns.id),
+      field: text('field', { enum: ['status', 'assignee', 'domain', 'due_at', 'labels'] }).notNull(),
+      oldValue: text('old_value'),
+      newValue: text('new_value'),
+      observedAt: ts('observed_at').notNull(),
+    },
+    (t) => [
+      index('issue_changes_issue_field_idx').on(t.issueId, t.field),
+      check('issue_changes_field_check', sql`${t.field} IN ('status','assignee','domain','due_at','labels')`),
+    ],
+  );
+
+  // The row lease of the SQLite side, kept for parity and for `status`; on PostgreSQL the run lock itself
+  // is an advisory lock (lock.ts), which dies with its connection.
+  const syncLock = schema.table(
+    'sync_lock',
+    {
+      id: integer('id').primaryKey(),
+      pid: integer('pid').notNull(),
+      host: text('host').notNull(),
+      runId: id('run_id'),
+      acquiredAt: ts('acquired_at').notNull(),
+      heartbeatAt: ts('heartbeat_at').notNull(),
+    },
+    (t) => [check('sync_lock_single_row', sql`${t.id} = 1`)],
+  );
+
+  /** One row per issue; the store writes the text in the issue's transaction, PostgreSQL derives `document`. */
+  const issuesFts = schema.table(
+    'issues_fts',
+    {
+      issueId: id('issue_id').primaryKey().references(() => issues.id, { onDelete: 'cascade' }),
+      summary: text('summary'),
+      description: text('description'),
+      fieldText: text('field_text'),
+      document: tsvector('document').notNull().generatedAlwaysAs(FTS_DOCUMENT),
+    },
+    (t) => [index('issues_fts_document_idx').using('gin', t.document)],
+  );
+
+  return { schema, issues, issueSightings, issueFieldValues, syncRuns, issueChanges, syncLock, issuesFts,
+    ...createPgViews(schema, { issues, issueSightings, issueFieldValues, syncRuns }) };
+}
+
+interface ViewSources {
+  issues: ReturnType<typeof createPgTables>['issues'];
+  issueSightings: ReturnType<typeof createPgTables>['issueSightings'];
+  issueFieldValues: ReturnType<typeof createPgTables>['issueFieldValues'];
+  syncRuns: ReturnType<typeof createPgTables>['syncRuns'];
+}
+
+// Views select base columns directly so BI tools keep the declared types (an expression has none).
+function createPgViews(schema: ReturnType<typeof pgSchema>, { issues, issueSightings, issueFieldValues, syncRuns }: ViewSources) {
+  const currentIssues = schema.view('current_issues').as((qb) =>
+    qb
+      .select({
+        id: issues.id, customId: issues.customId, summary: issues.summary, description: issues.description,
+        status: issues.status, issueType: issues.issueType, channel: issues.channel,
+        domainId: issues.domainId, domainName: issues.domainName,
+        assigneeId: issues.assigneeId, assigneeName: issues.assigneeName, assigneeEmail: issues.assigneeEmail,
+        labels: issues.labels, createdAt: issues.createdAt, updatedAt: issues.updatedAt,
+        receivedAt: issues.receivedAt, acknowledgedAt: issues.acknowledgedAt, dueAt: issues.dueAt,
+        closedAt: issues.closedAt, firstSeenAt: issues.firstSeenAt, lastSeenAt: issueSightings.lastSeenAt,
+        syncedAt: issues.syncedAt,
+      })
+      .from(issues)
+      .leftJoin(issueSightings, sql`${issueSightings.issueId} = ${issues.id}`)
+      .where(isNull(issues.deletedAt)),
+  );
+
+  const issueFields = schema.view('issue_fields').as((qb) =>
+    qb
+      .select({
+        issueId: issueFieldValues.issueId, customId: issues.customId, summary: issues.summary,
+        status: issues.status, domainId: issues.domainId, domainName: issues.domainName,
+        position: issueFieldValues.position, formId: issueFieldValues.formId, formName: issueFieldValues.formName,
+        fieldId: issueFieldValues.fieldId, label: issueFieldValues.label, type: issueFieldValues.type,
+        valueText: issueFieldValues.valueText, valueNumber: issueFieldValues.valueNumber,
+        valueJson: issueFieldValues.valueJson,
+      })
+      .from(issueFieldValues)
+      .innerJoin(issues, sql`${issues.id} = ${issueFieldValues.issueId}`)
+      .where(isNull(issues.deletedAt)),
+  );
+
+  const latestRuns = schema.view('latest_runs').as((qb) =>
+    qb
+      .select({
+        id: syncRuns.id, startedAt: syncRuns.startedAt, finishedAt: syncRuns.finishedAt,
+        durationSeconds: sql<number | null>`round(extract(epoch from (${syncRuns.finishedAt} - ${syncRuns.startedAt})), 3)::double precision`.as('duration_seconds'),
+        status: syncRuns.status, trigger: syncRuns.trigger, full: syncRuns.full,
+        listed: syncRuns.listed, fetched: syncRuns.fetched, unchanged: syncRuns.unchanged,
+        deleted: syncRuns.deleted, failed: syncRuns.failed, requests: syncRuns.requests,
+        retries: syncRuns.retries, throttled: syncRuns.throttled, error: syncRuns.error,
+        pid: syncRuns.pid, host: syncRuns.host,
+      })
+      .from(syncRuns)
+      .orderBy(sql`${syncRuns.id} DESC`),
+  );
+
+  return { currentIssues, issueFields, latestRuns };
+}
+
+/** The tables and views of one mirror schema. */
+export type PgTables = ReturnType<typeof createPgTables>;
