@@ -1,11 +1,14 @@
 /**
- * Typed errors with a stable `code`. Callers branch on `code` or `instanceof`, never on message text.
- * Messages are one line, name the problem and the fix, and never carry a secret (password, token,
- * Authorization header): they end up in logs and in `sync_runs.error`.
+ * Typed errors with a stable `code` and the process exit code they end a command with. Callers branch on
+ * `code` or `instanceof`, never on message text. Messages are one line, name the problem and the fix,
+ * and never carry a secret (password, token, Authorization header): they end up in logs and in
+ * `sync_runs.error`.
  */
+import { EXIT, type ExitCode } from './cli/exit-codes.js';
 
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  | 'USAGE'
   | 'AUTH_NOT_AUTHORIZED'
   | 'AUTH_USER_NOT_FOUND'
   | 'AUTH_USER_NOT_CONFIRMED'
@@ -30,6 +33,8 @@ export type ErrorCode =
 /** Base class of every error the program raises on purpose. */
 export class SyncError extends Error {
   readonly code: ErrorCode;
+  /** The exit code of a command that ends with this error. */
+  readonly exitCode: ExitCode = EXIT.FATAL;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -37,12 +42,26 @@ export class SyncError extends Error {
   }
 }
 
+/** The operation was cancelled through its AbortSignal (SIGINT/SIGTERM); `detail` says what was waiting. */
+export function abortedError(cause?: unknown, detail?: string): SyncError {
+  return new SyncError('ABORTED', `stopped by signal${detail ? ` ${detail}` : ''}`, { cause });
+}
+
 /** Configuration is missing or invalid; `problems` lists every one (exit 78, EX_CONFIG). */
 export class ConfigError extends SyncError {
   readonly problems: readonly string[];
+  override readonly exitCode = EXIT.CONFIG;
   constructor(problems: readonly string[]) {
     super('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
     this.problems = problems;
+  }
+}
+
+/** A command line the program does not understand (exit 64, EX_USAGE). */
+export class UsageError extends SyncError {
+  override readonly exitCode = EXIT.USAGE;
+  constructor(problem: string) {
+    super('USAGE', `${problem}; see speakup-sync --help`);
   }
 }
 
@@ -94,19 +113,21 @@ export class BadResponseError extends SyncError {
 
 /** Another process holds the sync lock on this database (exit 75, EX_TEMPFAIL). */
 export class LockedError extends SyncError {
+  override readonly exitCode = EXIT.LOCKED;
   constructor(message: string) {
     super('LOCKED', message);
   }
 }
 
-/** True when `err` is a SyncError with one of `codes`. */
-export function hasCode(err: unknown, ...codes: ErrorCode[]): err is SyncError {
-  return err instanceof SyncError && codes.includes(err.code);
+/** The first line of a text, or of a thrown value's message: library errors can span many lines. */
+export function firstLine(textOrError: unknown): string {
+  const text = textOrError instanceof Error ? textOrError.message : String(textOrError);
+  return text.split(/\r?\n/, 1)[0] ?? '';
 }
 
 /** A short, secret-free, one-line description of any thrown value. */
 export function describeError(err: unknown): string {
   if (err instanceof SyncError) return err.message;
-  if (err instanceof Error) return `${err.name}: ${err.message}`.split('\n')[0] ?? err.name;
-  return String(err).split('\n')[0] ?? 'unknown error';
+  if (err instanceof Error) return firstLine(`${err.name}: ${err.message}`);
+  return firstLine(err);
 }

@@ -1,17 +1,18 @@
 /**
  * The HTTP boundary: GET JSON with the bearer token and client header, a timeout on every request,
- * keep-alive connection pooling, retries (api/retry.ts), one token renewal on 401, and shared flow control
- * (api/throttle.ts). Built on node:http(s) rather than fetch: it is several times cheaper per request, and
+ * keep-alive connection pooling, retries (retry/with-retry.ts), one token renewal on 401, and shared flow
+ * control (api/throttle.ts). Built on node:http(s) rather than fetch: it costs less CPU per request, and
  * a sync makes one request per changed issue. TLS certificate checks are never turned off.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../auth/token-provider.js';
-import { BadResponseError, HttpError, NetworkError, SyncError } from '../errors.js';
-import { parseJsonBody } from '../sync/json-body.js';
-import { parseRetryAfter } from './retry-after.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { abortedError, BadResponseError, HttpError, NetworkError, type SyncError } from '../errors.js';
+import { parseJsonBody } from '../json-body.js';
+import type { RetryPolicy } from '../retry/policy.js';
+import { parseRetryAfter } from '../retry/retry-after.js';
+import { withRetry } from '../retry/with-retry.js';
 import type { Throttle } from './throttle.js';
 
 export interface HttpClientOptions {
@@ -115,7 +116,7 @@ export class HttpClient {
   private request(path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     const maxBody = this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
     return new Promise<RawResponse>((resolve, reject) => {
-      if (signal?.aborted) return reject(new SyncError('ABORTED', 'stopped by signal'));
+      if (signal?.aborted) return reject(abortedError());
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -141,7 +142,7 @@ export class HttpClient {
         },
       });
       const timer = setTimeout(() => fail(new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
-      const onAbort = () => fail(new SyncError('ABORTED', 'stopped by signal'));
+      const onAbort = () => fail(abortedError());
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err: NodeJS.ErrnoException) => fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)));
       req.on('response', (res) => {

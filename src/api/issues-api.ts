@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { ApiConfig, RetryConfig } from '../config/types.js';
+import { retryPolicy } from '../retry/policy.js';
 import { HttpClient } from './http-client.js';
 import { listIssuePages, type ListEnd, type ListPage } from './paging.js';
 import { Throttle } from './throttle.js';
@@ -30,13 +31,7 @@ export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: 
     headers: { [api.clientHeader.toLowerCase()]: api.clientSystem },
     tokens,
     timeoutMs: retry.timeoutMs,
-    retry: {
-      maxAttempts: retry.maxAttempts,
-      baseDelayMs: retry.baseDelayMs,
-      maxDelayMs: Math.max(retry.baseDelayMs, 30_000),
-      maxRetryTimeMs: retry.maxRetryTimeMs,
-      maxRetryAfterMs: 120_000,
-    },
+    retry: retryPolicy(retry),
     throttle,
     log,
   });

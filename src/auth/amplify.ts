@@ -9,9 +9,10 @@
  * second to import), so other providers never pay for it. Verified on Node 20 without polyfills.
  */
 import type { Logger } from 'pino';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
 import type { AmplifyAuthConfig } from '../config/types.js';
-import { AuthError } from '../errors.js';
+import { AuthError, firstLine } from '../errors.js';
+import type { RetryPolicy } from '../retry/policy.js';
+import { withRetry } from '../retry/with-retry.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
 import { TokenCache, withTimeout } from './renewal.js';
 import type { TokenProvider } from './token-provider.js';
@@ -192,6 +193,6 @@ async function loadAmplify(): Promise<AmplifyModules> {
     const [core, auth, cognito, utils] = await Promise.all([import('aws-amplify'), import('aws-amplify/auth'), import('aws-amplify/auth/cognito'), import('aws-amplify/utils')]);
     return { core, auth, cognito, utils };
   } catch (err) {
-    throw new AuthError('AUTH_FAILED', `SPEAKUP_AUTH=amplify needs the aws-amplify package, which cannot be loaded (${(err as Error).message.split('\n')[0]}); run npm ci`, { cause: err });
+    throw new AuthError('AUTH_FAILED', `SPEAKUP_AUTH=amplify needs the aws-amplify package, which cannot be loaded (${firstLine(err)}); run npm ci`, { cause: err });
   }
 }

@@ -6,10 +6,11 @@
  * time. The client secret goes only into that request: never into a log line, an error or the database.
  */
 import type { Logger } from 'pino';
-import { parseRetryAfter } from '../api/retry-after.js';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
 import type { ClientCredentialsAuthConfig } from '../config/types.js';
-import { AuthError, SyncError } from '../errors.js';
+import { abortedError, AuthError } from '../errors.js';
+import type { RetryPolicy } from '../retry/policy.js';
+import { parseRetryAfter } from '../retry/retry-after.js';
+import { withRetry } from '../retry/with-retry.js';
 import { oauthErrorCode, retryAfterOf, tokenEndpointError, tokenTransportError, type TokenEndpointContext } from './oauth-errors.js';
 import { TokenCache } from './renewal.js';
 import type { TokenProvider } from './token-provider.js';
@@ -137,7 +138,7 @@ export class ClientCredentialsProvider implements TokenProvider {
       }
       return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after') ?? undefined) };
     } catch (err) {
-      if (signal?.aborted) throw new SyncError('ABORTED', 'stopped by signal', { cause: err });
+      if (signal?.aborted) throw abortedError(err);
       throw tokenTransportError(err, this.ctx, this.opts.timeoutMs);
     }
   }

@@ -12,9 +12,10 @@ import {
   type CognitoUserSession,
 } from 'amazon-cognito-identity-js';
 import type { Logger } from 'pino';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
 import type { PasswordAuthConfig } from '../config/types.js';
 import { AuthError } from '../errors.js';
+import type { RetryPolicy } from '../retry/policy.js';
+import { withRetry } from '../retry/with-retry.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import { TokenCache, withTimeout } from './renewal.js';

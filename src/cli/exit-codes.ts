@@ -1,4 +1,4 @@
-/** Process exit codes (sysexits.h where one fits). Documented in the README. */
+/** Process exit codes (sysexits.h where one fits). Documented in the README; errors carry theirs (errors.ts). */
 export const EXIT = {
   OK: 0,
   /** A fatal error: authentication, listing failed, database unusable. */
@@ -12,3 +12,5 @@ export const EXIT = {
   /** Configuration error (EX_CONFIG). */
   CONFIG: 78,
 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

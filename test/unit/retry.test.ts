@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../src/api/retry-after.js';
-import { isRetryable, withRetry } from '../../src/api/retry.js';
+import { parseRetryAfter } from '../../src/retry/retry-after.js';
+import { isRetryable } from '../../src/retry/policy.js';
+import { withRetry } from '../../src/retry/with-retry.js';
 import { BadResponseError, HttpError, NetworkError } from '../../src/errors.js';
 
 const policy = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryTimeMs: 10_000, maxRetryAfterMs: 1000 };

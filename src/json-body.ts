@@ -1,5 +1,5 @@
-/** JSON response bodies, parsed once, with a one-line error naming the request. */
-import { BadResponseError } from '../errors.js';
+/** JSON response bodies, parsed once, with a one-line error naming the request (the API client and the detail writer). */
+import { BadResponseError } from './errors.js';
 
 /** Parse a JSON body; BadResponseError naming the path when it is not JSON. */
 export function parseJsonBody(path: string, text: string): unknown {
