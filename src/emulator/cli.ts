@@ -6,6 +6,10 @@
 import { parseArgs } from 'node:util';
 import { PAGING_MODES, RETRY_AFTER_MODES } from './api/knobs.js';
 import type { ApiKnobsInit, PagingMode, RetryAfterMode } from './api/knobs.js';
+import { LIST_ORDERS } from './api/dataset.js';
+import type { ListOrder } from './api/dataset.js';
+import { DETAIL_DIALECTS } from './api/generate.js';
+import type { DetailDialect } from './api/generate.js';
 import { startControlServer, stopWhenOrphaned } from './control.js';
 import { startEmulator } from './start.js';
 import type { StartEmulatorOptions } from './start.js';
@@ -32,6 +36,11 @@ Paging
   --page-size-max N      server cap on the page size           (default 500)
   --page-param NAME      page number parameter                 (default page)
   --page-size-param NAME page size parameter                   (default pageSize)
+  --ignore-page-param    serve page 1 whatever page is asked for
+  --list-order ORDER     id | newest-first (by updatedAt)      (default id)
+Dialect
+  --detail-dialect D     default | renamed (renamed and nested fields,
+                         dates as epoch ms, no issueType)      (default default)
 Faults
   --latency MS           fixed delay per request               (default 0)
   --jitter MS            extra random delay, 0..MS             (default 0)
@@ -65,6 +74,9 @@ const OPTIONS = {
   'page-size-max': { type: 'string' },
   'page-param': { type: 'string' },
   'page-size-param': { type: 'string' },
+  'ignore-page-param': { type: 'boolean' },
+  'list-order': { type: 'string' },
+  'detail-dialect': { type: 'string' },
   latency: { type: 'string' },
   jitter: { type: 'string' },
   'rate-limit': { type: 'string' },
@@ -118,6 +130,9 @@ function optionsFromArgs(values: Values): StartEmulatorOptions {
   if (values['advertise-rate']) knobs.advertisePolicy = true;
   set('pageParam', values['page-param']);
   set('pageSizeParam', values['page-size-param']);
+  set('listOrder', oneOf<ListOrder>('list-order', LIST_ORDERS));
+  set('detailDialect', oneOf<DetailDialect>('detail-dialect', DETAIL_DIALECTS));
+  if (values['ignore-page-param']) knobs.ignorePageParam = true;
   const rate = values['rate-limit'];
   if (rate !== undefined) {
     const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(rate);

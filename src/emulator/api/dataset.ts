@@ -6,8 +6,8 @@
  * Timestamps derive from a fixed epoch and a logical clock, never from Date.now().
  */
 import type { IssueDetail, IssueSummary } from '../../api/types.js';
-import { customIdFor, generateChange, generateDetail, iso } from './generate.js';
-import type { IssueTimes } from './generate.js';
+import { customIdFor, generateChange, generateDetail, inDialect, iso } from './generate.js';
+import type { DetailDialect, IssueTimes } from './generate.js';
 import { int, mixSeed, mulberry32 } from './rng.js';
 
 const DAY = 86_400_000;
@@ -40,6 +40,10 @@ export interface ListOverrideContext {
 /** Replaces the items of each served list page (hostile-input tests). */
 export type ListOverrideFn = (ctx: ListOverrideContext) => unknown[];
 
+/** The order of the list: ascending ids (the default), or most recently updated first (ties: higher id first). */
+export type ListOrder = 'id' | 'newest-first';
+export const LIST_ORDERS: readonly ListOrder[] = ['id', 'newest-first'];
+
 /** A page of the list as served: `items` may be anything when a list override is set. */
 export interface ListSlice {
   items: unknown[];
@@ -58,10 +62,10 @@ export interface Dataset {
   list(): IssueSummary[];
   /** The current detail of a live issue (ignores detail overrides), or undefined. */
   get(id: number): IssueDetail | undefined;
-  /** The JSON body served for `GET /issues/{id}`: the override if one is set, else the cached serialized detail. */
-  detailBody(id: number): Buffer | undefined;
-  /** The items of one list page (`limit` null = everything), honouring list overrides. */
-  listSlice(offset: number, limit: number | null, page: number, pageSize: number): ListSlice;
+  /** The JSON body served for `GET /issues/{id}`: the override if one is set, else the cached serialized detail in `dialect`. */
+  detailBody(id: number, dialect?: DetailDialect): Buffer | undefined;
+  /** The items of one list page (`limit` null = everything) in `order` (default by id), honouring list overrides. */
+  listSlice(offset: number, limit: number | null, page: number, pageSize: number, order?: ListOrder): ListSlice;
   /** Bumps version and updatedAt; applies `patch` (may set updatedAt itself) or else a generated workflow change. */
   update(id: number, patch?: Partial<IssueDetail>): IssueDetail;
   /** Deletes an issue (it leaves the list, its detail answers 404). Returns whether it was live. */
@@ -105,7 +109,10 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
   const mutations = new Map<number, Mutation>();
   const detailOverrides = new Map<number, Buffer>();
   // Buffers, not strings: the server then needs no byte-length pass or copy per answer.
-  const cache = new Map<number, { version: number; body: Buffer }>();
+  const cache = new Map<number, { version: number; dialect: DetailDialect; body: Buffer }>();
+  // Newest-first order, rebuilt after any mutation (generation counts them).
+  let generation = 0;
+  let newestFirst: { generation: number; ids: number[] } | null = null;
   let listOverride: unknown[] | ListOverrideFn | null = null;
   let listCalls = 0;
   const step = (DATASET_NOW_MS - DATASET_START_MS) / Math.max(count, 1);
@@ -151,7 +158,20 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
     return d;
   };
 
-  const tick = (): number => (clockMs += TICK_MS);
+  const tick = (): number => {
+    generation += 1;
+    return (clockMs += TICK_MS);
+  };
+
+  const orderedIds = (order: ListOrder): number[] => {
+    if (order === 'id') return live;
+    if (newestFirst?.generation !== generation) {
+      const updated = new Map(live.map((issueId) => [issueId, times(issueId).updatedMs]));
+      const ids = live.slice().sort((a, b) => (updated.get(b) as number) - (updated.get(a) as number) || b - a);
+      newestFirst = { generation, ids };
+    }
+    return newestFirst.ids;
+  };
 
   /** Splits a patch into timestamps (kept in the record) and other fields. */
   const absorb = (m: Mutation, patch: Partial<IssueDetail>): void => {
@@ -187,23 +207,24 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
     has,
     list: () => live.map(summary),
     get: (issueId) => (has(issueId) ? detail(issueId) : undefined),
-    detailBody(issueId) {
+    detailBody(issueId, dialect = 'default') {
       const override = detailOverrides.get(issueId);
       if (override !== undefined) return override;
       if (!has(issueId)) return undefined;
       const version = mutations.get(issueId)?.version ?? 1;
       const hit = cache.get(issueId);
-      if (hit && hit.version === version) return hit.body;
-      const body = Buffer.from(JSON.stringify(detail(issueId)));
+      if (hit && hit.version === version && hit.dialect === dialect) return hit.body;
+      const body = Buffer.from(JSON.stringify(inDialect(detail(issueId), dialect)));
       if (cache.size >= BODY_CACHE_MAX) cache.delete(cache.keys().next().value as number);
-      cache.set(issueId, { version, body });
+      cache.set(issueId, { version, dialect, body });
       return body;
     },
-    listSlice(offset, limit, page, pageSize) {
+    listSlice(offset, limit, page, pageSize, order = 'id') {
       if (Array.isArray(listOverride)) {
         return { items: limit === null ? listOverride.slice() : listOverride.slice(offset, offset + limit), total: listOverride.length };
       }
-      const ids = limit === null ? live : live.slice(offset, offset + limit);
+      const all = orderedIds(order);
+      const ids = limit === null ? all : all.slice(offset, offset + limit);
       const items = ids.map(summary);
       if (listOverride) return { items: listOverride({ page, pageSize, items, call: ++listCalls }), total: live.length };
       return { items, total: live.length };
@@ -225,6 +246,7 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
       const i = indexOf(live, issueId);
       if (i < 0) return false;
       live.splice(i, 1);
+      generation += 1;
       cache.delete(issueId);
       return true;
     },

@@ -146,3 +146,39 @@ function fieldValue(rng: Rng, field: FieldTemplate, createdMs: number): IssueFie
       return { ...base, value: chance(rng, 0.5) };
   }
 }
+
+/**
+ * How the detail object is shaped. `default` is what the mapper's built-in paths expect; `renamed` is
+ * another SpeakUp's plausible dialect of the same data, so the field map and `inspect` are tested against
+ * something other than the defaults: renamed and nested fields, workflow dates as epoch milliseconds,
+ * and no `issueType` at all. The public fields (id, customId, createdAt, updatedAt, summary) keep their names.
+ */
+export type DetailDialect = 'default' | 'renamed';
+export const DETAIL_DIALECTS: readonly DetailDialect[] = ['default', 'renamed'];
+
+// The keys the renamed dialect rewrites; any other key (a test's patch) passes through unchanged.
+const RENAMED_KEYS = new Set(['status', 'issueType', 'channel', 'domain', 'assignee', 'labels', 'receivedAt', 'acknowledgedAt', 'dueAt', 'closedAt', 'forms']);
+
+/** The detail in `dialect` (the same data, differently shaped). */
+export function inDialect(d: IssueDetail, dialect: DetailDialect): Record<string, unknown> {
+  if (dialect === 'default') return d;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(d)) if (!RENAMED_KEYS.has(key)) out[key] = value;
+  out.state = d.status;
+  out.source = { channel: d.channel };
+  out.category = d.domain == null ? d.domain : { id: d.domain.id, title: d.domain.name };
+  out.assignedTo = d.assignee == null ? d.assignee : { id: d.assignee.id, name: d.assignee.name, contact: { email: d.assignee.email } };
+  out.tags = d.labels;
+  out.dates = { received: epochMs(d.receivedAt), acknowledged: epochMs(d.acknowledgedAt), due: epochMs(d.dueAt), closed: epochMs(d.closedAt) };
+  // A test's patch may put anything in forms: only well-formed forms are reshaped.
+  out.questionnaires = Array.isArray(d.forms)
+    ? d.forms.map((f) => (Array.isArray(f?.fields)
+      ? { key: f.id, title: f.name, answers: f.fields.map((x) => ({ key: x?.id, question: x?.label, kind: x?.type, answer: x?.value })) }
+      : f))
+    : d.forms;
+  return out;
+}
+
+function epochMs(v: string | null | undefined): number | null {
+  return typeof v === 'string' ? Date.parse(v) : null;
+}

@@ -2,6 +2,10 @@
  * Live-mutable knobs of the emulated SpeakUp API. The handler reads them on every request, so a test
  * (or the CLI at start) can change latency, faults, rate limit and paging while the server runs.
  */
+import type { ListOrder } from './dataset.js';
+import { LIST_ORDERS } from './dataset.js';
+import { DETAIL_DIALECTS } from './generate.js';
+import type { DetailDialect } from './generate.js';
 import type { Hold } from './hold.js';
 import { limiterProblems } from './limiters.js';
 import type { LimiterSpec } from './limiters.js';
@@ -53,6 +57,12 @@ export interface ApiKnobs {
   pageSizeParam: string;
   /** A closed gate (see hold.ts): matching requests are counted, then wait for its release. null = none. */
   hold: Hold | null;
+  /** Shape of the detail object (see generate.ts `inDialect`). */
+  detailDialect: DetailDialect;
+  /** Order of the list's items. */
+  listOrder: ListOrder;
+  /** Serve page 1 whatever page is asked for, as a server does that pages differently or not by that name. */
+  ignorePageParam: boolean;
 }
 
 /** What `createApiKnobs` accepts: any knob, and failIds as any iterable. */
@@ -80,6 +90,9 @@ export function createApiKnobs(init: ApiKnobsInit = {}): ApiKnobs {
     pageParam: 'page',
     pageSizeParam: 'pageSize',
     hold: null,
+    detailDialect: 'default',
+    listOrder: 'id',
+    ignorePageParam: false,
     ...rest,
   };
   const problems = knobProblems(knobs);
@@ -101,6 +114,8 @@ export function knobProblems(k: ApiKnobs): string[] {
   check(Number.isInteger(k.pageSizeMax) && k.pageSizeMax >= 1, 'pageSizeMax', 'an integer >= 1', k.pageSizeMax);
   check(Number.isInteger(k.defaultPageSize) && k.defaultPageSize >= 1, 'defaultPageSize', 'an integer >= 1', k.defaultPageSize);
   check(PAGING_MODES.includes(k.paging), 'paging', PAGING_MODES.join(' | '), k.paging);
+  check(DETAIL_DIALECTS.includes(k.detailDialect), 'detailDialect', DETAIL_DIALECTS.join(' | '), k.detailDialect);
+  check(LIST_ORDERS.includes(k.listOrder), 'listOrder', LIST_ORDERS.join(' | '), k.listOrder);
   check(RETRY_AFTER_MODES.includes(k.retryAfterMode), 'retryAfterMode', RETRY_AFTER_MODES.join(' | '), k.retryAfterMode);
   check(k.statuses5xx.length > 0 && k.statuses5xx.every((s) => s >= 500 && s <= 599), 'statuses5xx', 'a non-empty list of 5xx statuses', k.statuses5xx);
   if (k.rateLimit) problems.push(...limiterProblems(k.rateLimit));

@@ -16,7 +16,8 @@ export interface PageWindow {
 /** Reads the paging parameters; an error message when one is not a positive integer. */
 export function parsePageWindow(query: URLSearchParams, k: ApiKnobs): PageWindow | { error: string } {
   if (k.paging === 'unpaged') return { page: 1, pageSize: 0, offset: 0, limit: null };
-  const page = positiveInt(query.get(k.pageParam), 1);
+  // A server that ignores the page parameter (or calls it something else) serves page 1 every time.
+  const page = k.ignorePageParam ? 1 : positiveInt(query.get(k.pageParam), 1);
   const asked = positiveInt(query.get(k.pageSizeParam), k.defaultPageSize);
   if (page === null) return { error: `Invalid query parameter "${k.pageParam}": expected an integer >= 1` };
   if (asked === null) return { error: `Invalid query parameter "${k.pageSizeParam}": expected an integer >= 1` };
