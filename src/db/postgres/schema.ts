@@ -43,6 +43,11 @@ const FTS_DOCUMENT = sql`setweight(to_tsvector('simple'::regconfig, coalesce(sum
 
 /** The tables and views of a mirror in the PostgreSQL schema `name`. */
 export function createPgTables(name: string) {
+  const tables = createPgBaseTables(name);
+  return { ...tables, ...createPgViews(tables) };
+}
+
+function createPgBaseTables(name: string) {
   const schema = pgSchema(name);
 
   const issues = schema.table(
@@ -181,19 +186,11 @@ export function createPgTables(name: string) {
     (t) => [index('issues_fts_document_idx').using('gin', t.document)],
   );
 
-  return { schema, issues, issueSightings, issueFieldValues, syncRuns, issueChanges, syncLock, issuesFts,
-    ...createPgViews(schema, { issues, issueSightings, issueFieldValues, syncRuns }) };
-}
-
-interface ViewSources {
-  issues: ReturnType<typeof createPgTables>['issues'];
-  issueSightings: ReturnType<typeof createPgTables>['issueSightings'];
-  issueFieldValues: ReturnType<typeof createPgTables>['issueFieldValues'];
-  syncRuns: ReturnType<typeof createPgTables>['syncRuns'];
+  return { schema, issues, issueSightings, issueFieldValues, syncRuns, issueChanges, syncLock, issuesFts };
 }
 
 // Views select base columns directly so BI tools keep the declared types (an expression has none).
-function createPgViews(schema: ReturnType<typeof pgSchema>, { issues, issueSightings, issueFieldValues, syncRuns }: ViewSources) {
+function createPgViews({ schema, issues, issueSightings, issueFieldValues, syncRuns }: ReturnType<typeof createPgBaseTables>) {
   const currentIssues = schema.view('current_issues').as((qb) =>
     qb
       .select({
