@@ -16,7 +16,7 @@ export function replaceBetween(text: string, marker: string, body: string): stri
 export function renderDocs(read: Read): Record<string, string> {
   return {
     '.env.example': renderEnvExample(),
-    'README.md': replaceBetween(read('README.md', 'utf8'), 'config', renderConfigTable()),
+    'docs/configuration.md': replaceBetween(read('docs/configuration.md', 'utf8'), 'config', renderConfigTable()),
     'docs/data-dictionary.md': renderDataDictionary(),
   };
 }
