@@ -8,6 +8,7 @@
  */
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { BadResponseError } from '../errors.js';
+import type { InvalidItem, ListEnd, ListPage } from '../sync/ports.js';
 import type { IssueSummary } from './types.js';
 
 export interface PagingOptions {
@@ -18,28 +19,8 @@ export interface PagingOptions {
   maxPages?: number;
 }
 
-/** A list entry that cannot be used, with the reason (reported per item, never a crash). */
-export interface InvalidItem {
-  page: number;
-  index: number;
-  /** The id when it is usable, so the issue is not mistaken for deleted. */
-  id: number | undefined;
-  reason: string;
-}
-
-export interface ListPage {
-  page: number;
-  items: IssueSummary[];
-  invalid: InvalidItem[];
-  /**
-   * Set on a page read a second time because it held fewer items than a later page, when the second
-   * answer was still short: the listing has a hole, so it cannot justify soft-deletions.
-   */
-  hole?: string;
-}
-
-/** Why the listing stopped. */
-export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached';
+// The page shapes are the sync core's port (ListPage, InvalidItem, ListEnd), defined once there.
+export type { InvalidItem, ListEnd, ListPage } from '../sync/ports.js';
 
 const ENVELOPE_KEYS = ['data', 'items', 'issues', 'results'] as const;
 

@@ -11,23 +11,17 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
 import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
+import { retryPolicy } from '../retry/policy.js';
+import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
 import { createDetailWriter } from '../sync/detail-writer.js';
-import type { LockPort } from '../sync/run-lock.js';
-import type { DetailWriter } from '../sync/types.js';
+import type { DetailWriter, RunLock, SyncStore } from '../sync/ports.js';
 import { startWriterThread } from './writer-thread.js';
-import { createIssueStore, type IssueStore } from '../db/issue-store.js';
 
 /** Build the token provider the configuration asks for (SPEAKUP_AUTH). */
 export function createTokenProvider(config: Config, log: Logger): TokenProvider {
   const common = {
     timeoutMs: config.retry.timeoutMs,
-    retry: {
-      maxAttempts: config.retry.maxAttempts,
-      baseDelayMs: config.retry.baseDelayMs,
-      maxDelayMs: 30_000,
-      maxRetryTimeMs: config.retry.maxRetryTimeMs,
-      maxRetryAfterMs: 60_000,
-    },
+    retry: retryPolicy(config.retry),
     log: log.child({ component: 'auth', provider: config.auth.kind }),
   };
   switch (config.auth.kind) {
@@ -46,8 +40,11 @@ export function createApi(config: Config, tokens: TokenProvider, log: Logger): I
 
 export interface OpenStore {
   handle: DatabaseHandle;
-  store: IssueStore;
-  lock: LockPort;
+  /** What a run reads and writes (issues and run log). */
+  store: SyncStore;
+  lock: RunLock;
+  /** The detail writer on this thread (what withRunThreads falls back to). */
+  writer: DetailWriter;
   /**
    * Runs `fn` (a sync run) with its writes and WAL checkpoints on worker threads (writer-thread.ts,
    * db/checkpointer.ts); the writer falls back to this thread if its thread cannot start.
@@ -60,22 +57,12 @@ export interface OpenStore {
 export function openStore(config: Config, log: Logger): OpenStore {
   const handle = openDatabase(config.dbPath);
   for (const w of handle.warnings) log.warn(w);
-  const store = createIssueStore(handle);
-  const lock: LockPort = {
-    tryAcquire: () => {
-      const r = store.acquireLock();
-      if (r.ok && r.takenOver) log.warn({ holder: r.takenOver }, 'took over the sync lock of a process that is gone');
-      return r;
-    },
-    heartbeat: () => {
-      if (!store.heartbeatLock()) log.warn('the sync lock was taken over by another process');
-    },
-    release: () => void store.releaseLock(),
-  };
+  const sqlite = createIssueStore(handle);
+  const { store, lock } = sqlitePorts(sqlite);
+  const here = createDetailWriter(sqlite);
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
     const dbLog = log.child({ component: 'db' });
     const checkpointer = startCheckpointer(handle, { log: dbLog });
-    const here = createDetailWriter(store);
     const thread = handle.path === ':memory:' ? undefined : startWriterThread({ dbPath: handle.path, autocheckpoint: WRITER_AUTOCHECKPOINT, fallback: here, log: dbLog });
     try {
       return await fn(thread ?? here);
@@ -84,5 +71,5 @@ export function openStore(config: Config, log: Logger): OpenStore {
       await checkpointer.stop();
     }
   };
-  return { handle, store, lock, withRunThreads, close: () => handle.close() };
+  return { handle, store, lock, writer: here, withRunThreads, close: () => handle.close() };
 }

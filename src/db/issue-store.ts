@@ -5,17 +5,23 @@
  */
 import { count, eq, getTableColumns, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteInsertValue } from 'drizzle-orm/sqlite-core';
-import type { MappedIssue } from '../sync/map-issue.js';
+import type { FieldValueRecord, MappedIssue, MappedIssueRow, RecordSink, RunLock, SyncStore } from '../sync/ports.js';
 import { issuesFts } from './fts.js';
 import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
 import { processIdentity, type ProcessIdentity } from './identity.js';
-import { createLockOps, type SyncLockOps } from './lock.js';
+import { createLockOps, runLockPort, type SyncLockOps } from './lock.js';
 import { nativeStatement } from './native.js';
 import type { DatabaseHandle } from './open.js';
-import { createRunLog, type RunLog } from './run-log.js';
-import { issueChanges, issueFieldValues, issues, issueSightings, type TrackedField } from './schema.js';
+import { createRunLog, runLogPort, type RunLogOps } from './run-log.js';
+import { issueChanges, issueFieldValues, issues, issueSightings, type FieldValueRow, type IssueRow, type TrackedField } from './schema.js';
 
-export type { MappedIssue } from '../sync/map-issue.js';
+export type { MappedIssue };
+
+// The core's records and this schema's columns must agree both ways: a column added on one side only
+// fails the type check here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const recordsAgree: Same<MappedIssueRow, Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>> & Same<FieldValueRecord, FieldValueRow> = true;
+void recordsAgree;
 
 /** What the sync needs to know about a listed issue. */
 export interface IssueState {
@@ -23,14 +29,23 @@ export interface IssueState {
   deleted: boolean;
 }
 
-/** Storage seen by the sync: issues, run log and lease. */
-export interface IssueStore extends RunLog, SyncLockOps {
+/**
+ * The SQLite mirror's operations, synchronous: issues, run log, lease and the queries tests and tools
+ * use. The sync core sees none of it directly: {@link sqlitePorts} hands it the narrow ports.
+ */
+export interface IssueStore extends RunLogOps, SyncLockOps, Required<RecordSink> {
+  /** The process identity recorded in runs and the lease. */
+  readonly identity: ProcessIdentity;
   /** Stored state of each id that exists (absent ids are new). */
   getStates(ids: readonly number[]): Map<number, IssueState>;
+  /** Stored updatedAt of each id that exists (absent ids are new). */
+  getVersions(ids: readonly number[]): Map<number, string | null>;
   /** Records that `runId`'s listing held these (stored) ids: last_listed_run, last_seen_at; clears deleted_at. */
   markListed(ids: readonly number[], runId: number, at: string): void;
   /** Upserts issues with their field values, FTS row and tracked-field changes, all in one transaction. */
   saveIssues(records: readonly MappedIssue[], runId: number): void;
+  /** SQLite errors one record can cause (constraints, values it cannot bind), not a busy, full or broken database. */
+  isRecordError(err: unknown): boolean;
   /** Issues not deleted and not held by `runId`'s listing. Only meaningful after a complete listing. */
   countMissing(runId: number): number;
   /** Soft-deletes the issues {@link countMissing} counts; returns how many. */
@@ -130,12 +145,21 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   return {
     ...createRunLog(db, me),
     ...createLockOps(db, me),
+    identity: me,
+    isRecordError,
     getStates(ids) {
       const out = new Map<number, IssueState>();
       for (const chunk of chunks(ids)) {
         for (const row of readStates.all({ ids: JSON.stringify(chunk) })) {
           out.set(row.id, { updatedAt: row.updatedAt, deleted: row.deletedAt !== null });
         }
+      }
+      return out;
+    },
+    getVersions(ids) {
+      const out = new Map<number, string | null>();
+      for (const chunk of chunks(ids)) {
+        for (const row of readStates.all({ ids: JSON.stringify(chunk) })) out.set(row.id, row.updatedAt);
       }
       return out;
     },
@@ -193,6 +217,29 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     countActive: () => countActiveQ.get()?.n ?? 0,
     countDeleted: () => countDeletedQ.get()?.n ?? 0,
   };
+}
+
+/** The core's ports over a store: what a run reads and writes, and the run lock. */
+export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLock } {
+  return {
+    store: {
+      ...runLogPort(store),
+      async recordListing(ids, runId, at) {
+        const versions = store.getVersions(ids);
+        store.markListed(ids, runId, at);
+        return versions;
+      },
+      deletionCandidates: async (runId) => ({ missing: store.countMissing(runId), active: store.countActive() }),
+      softDeleteMissing: async (runId, at) => store.softDeleteMissing(runId, at),
+    },
+    lock: runLockPort(store, store.identity),
+  };
+}
+
+function isRecordError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+  return err instanceof TypeError || err instanceof RangeError;
 }
 
 /** The SQL twin of trackedValues(): each tracked field's text from an `issues` row. */

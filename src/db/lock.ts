@@ -4,18 +4,12 @@
  * BI readers never touch the row, so the lease never blocks them.
  */
 import { eq, sql } from 'drizzle-orm';
+import type { Lease, LockHolder, RunLock } from '../sync/ports.js';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
 import { syncLock } from './schema.js';
 
-/** Who holds the lease. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  runId: number | null;
-  acquiredAt: string;
-  heartbeatAt: string;
-}
+export type { LockHolder };
 
 /** Outcome of {@link SyncLockOps.acquireLock}; `takenOver` names a dead or stale holder that was replaced. */
 export type LockResult = { ok: true; takenOver?: LockHolder } | { ok: false; holder: LockHolder };
@@ -92,6 +86,37 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
       const released = drop.run(owner).changes === 1;
       owner = undefined;
       return released;
+    },
+  };
+}
+
+/**
+ * The core's run lock over these operations. The lease is identified by the holder's pid and host,
+ * which is what the row records; `token` names that identity.
+ */
+export function runLockPort(ops: SyncLockOps, me: ProcessIdentity): RunLock {
+  return {
+    async tryAcquire() {
+      const got = ops.acquireLock();
+      if (!got.ok) return got;
+      const lease = leaseOf(ops, `${me.pid}@${me.host}`);
+      return got.takenOver ? { ok: true, lease, takenOver: got.takenOver } : { ok: true, lease };
+    },
+  };
+}
+
+function leaseOf(ops: SyncLockOps, token: string): Lease {
+  const lost = new AbortController();
+  return {
+    token,
+    lost: lost.signal,
+    async heartbeat() {
+      const ours = ops.heartbeatLock();
+      if (!ours) lost.abort(new Error('the sync lock was taken over by another process'));
+      return ours;
+    },
+    async release() {
+      ops.releaseLock();
     },
   };
 }

@@ -3,30 +3,19 @@
  * record and the next run can mark it interrupted.
  */
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { RunCounts, RunEnd, RunLog, RunStart, RunStatus, RunTrigger } from '../sync/ports.js';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
-import type { RunCounts } from '../sync/types.js';
-import { syncLock, syncRuns, type RunStatus, type RunTrigger, type SyncRunRow } from './schema.js';
-
-// The counters are the sync core's type: the database implements the core's ports, not the reverse.
-export type { RunCounts };
+import { syncLock, syncRuns, type SyncRunRow } from './schema.js';
 
 /** What is known when a run starts; pid and host default to the store's process. */
-export interface StartRunInput {
-  trigger: RunTrigger;
-  full: boolean;
-  startedAt: string;
+export interface StartRunInput extends RunStart {
   pid?: number;
   host?: string;
 }
 
-/** The end of a run: final status, counts (absolute values), one-line error. */
-export interface FinishRunInput {
-  status: Exclude<RunStatus, 'running'>;
-  finishedAt: string;
-  counts?: Partial<RunCounts>;
-  error?: string | null;
-}
+/** The end of a run, as the core's run log port describes it. */
+export type FinishRunInput = RunEnd;
 
 /** How to tell a `running` row whose process is gone; pid and host default to the store's process. */
 export interface StaleRunOptions {
@@ -38,8 +27,8 @@ export interface StaleRunOptions {
   exceptRunId?: number;
 }
 
-/** Run log operations. */
-export interface RunLog {
+/** Run log operations on this connection, synchronous; {@link runLogPort} adapts them to the core's port. */
+export interface RunLogOps {
   startRun(input: StartRunInput): number;
   /** Stores the counts given (absolute values) and refreshes the run's heartbeat (default: now). */
   updateRunProgress(id: number, counts: Partial<RunCounts>, at?: string): void;
@@ -54,11 +43,16 @@ export interface RunLog {
   listRuns(limit: number): SyncRunRow[];
 }
 
+// The schema's enum columns and the core's unions must name the same values.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statusesAgree: Same<SyncRunRow['status'], RunStatus> & Same<SyncRunRow['trigger'], RunTrigger> = true;
+void statusesAgree;
+
 const MAX_ERROR_CHARS = 1000;
 const DEFAULT_RUN_STALE_MS = 60 * 60_000;
 
 /** Builds the run log over one connection; `me` is the default process identity. */
-export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
+export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
   const P = sql.placeholder;
   const insert = db
     .insert(syncRuns)
@@ -117,6 +111,16 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLog {
     },
     getRun: (id) => byId.get({ id }),
     listRuns: (limit) => newest.all({ limit }),
+  };
+}
+
+/** The core's run log port over these operations (work done synchronously, answered as promises). */
+export function runLogPort(ops: RunLogOps): RunLog {
+  return {
+    interruptStaleRuns: async (at) => ops.interruptStaleRuns(at),
+    startRun: async (start) => ops.startRun(start),
+    updateRunProgress: async (id, counts, at) => ops.updateRunProgress(id, counts, at),
+    finishRun: async (id, end) => ops.finishRun(id, end),
   };
 }
 

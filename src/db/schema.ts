@@ -250,5 +250,5 @@ export type NewFieldValueRow = typeof issueFieldValues.$inferInsert;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type IssueChangeRow = typeof issueChanges.$inferSelect;
 export type TrackedField = IssueChangeRow['field'];
-export type RunStatus = SyncRunRow['status'];
-export type RunTrigger = SyncRunRow['trigger'];
+// Defined once, by the sync core; run-log.ts checks that the enum columns above agree.
+export type { RunStatus, RunTrigger } from '../sync/ports.js';

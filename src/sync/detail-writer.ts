@@ -6,19 +6,18 @@
  * Runs on the thread that calls it; cli/writer-thread.ts runs the same code on a worker thread, so the
  * event loop serving HTTP never stops for a write.
  */
-import type { IssueStore, MappedIssue } from '../db/issue-store.js';
 import { describeError, SyncError } from '../errors.js';
-import { parseJsonBody } from './json-body.js';
+import { parseJsonBody } from '../json-body.js';
 import { toIssueRecord } from './map-issue.js';
-import type { DetailWriter, FetchedDetail, ItemFailure, WriteOutcome } from './types.js';
+import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, RecordSink, WriteOutcome } from './ports.js';
 
 /** The writer over `store`, on the calling thread. */
-export function createDetailWriter(store: Pick<IssueStore, 'saveIssues'>): DetailWriter {
+export function createDetailWriter(store: RecordSink): DetailWriter {
   return { write: async (details, runId) => writeDetails(store, details, runId) };
 }
 
 /** One write, synchronously; never throws (everything ends up in the outcome). */
-export function writeDetails(store: Pick<IssueStore, 'saveIssues'>, details: readonly FetchedDetail[], runId: number): WriteOutcome {
+export function writeDetails(store: RecordSink, details: readonly FetchedDetail[], runId: number): WriteOutcome {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
@@ -33,7 +32,7 @@ export function writeDetails(store: Pick<IssueStore, 'saveIssues'>, details: rea
     store.saveIssues(records, runId);
     return { stored: records.length, failures };
   } catch (batchErr) {
-    if (!isRecordSpecific(batchErr)) return { stored: 0, failures, fatal: fatalOf(batchErr) };
+    if (!store.isRecordError?.(batchErr)) return { stored: 0, failures, fatal: fatalOf(batchErr) };
     // The batch rolled back whole. Write its issues one by one so one bad record fails alone;
     // if none can be written, the database itself is the problem.
     let stored = 0;
@@ -61,11 +60,4 @@ export function itemFailure(id: number, err: unknown): ItemFailure {
   // Make sure a per-item message names the issue.
   if (!message.includes(`issue ${id}`) && !message.includes(`/${id}"`)) message = `issue ${id}: ${message}`;
   return { issueId: id, code, message };
-}
-
-/** Errors one record can cause (constraints, values SQLite cannot bind), as opposed to a busy, full or broken database. */
-function isRecordSpecific(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
-  return err instanceof TypeError || err instanceof RangeError;
 }

@@ -4,27 +4,12 @@
  * crash, and the whole object is always kept in `data`, so nothing the API sends is lost.
  */
 import { BadResponseError } from '../errors.js';
-import type { FieldValueRow, IssueRow } from '../db/schema.js';
+import type { FieldValueRecord as FieldValueRow, MappedIssue, MappedIssueRow } from './records.js';
 import { DEFAULT_FIELD_MAP, type FieldMap } from './field-map.js';
 import { toIsoUtc, toPlainDate } from './timestamps.js';
 
-/** The issue columns the mapper owns; the store adds first_seen_at, deleted_at and the sighting. */
-export type MappedIssueRow = Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>;
-
-/** Text indexed by FTS5 for one issue (rowid = issue id). */
-export interface FtsText {
-  summary: string | null;
-  description: string | null;
-  /** Text-like field values (text, select, multiselect, untyped strings), one per line. */
-  fieldText: string | null;
-}
-
-/** Everything the store writes for one issue detail. */
-export interface MappedIssue {
-  issue: MappedIssueRow;
-  fields: FieldValueRow[];
-  fts: FtsText;
-}
+// The record types are the core's (records.ts); re-exported for the mapper's callers.
+export type { FtsText, MappedIssue, MappedIssueRow } from './records.js';
 
 type Json = Record<string, unknown>;
 

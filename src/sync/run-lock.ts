@@ -1,26 +1,12 @@
 /**
- * One writer per database across processes (the daemon, a manual `sync`, a second shell): a lease row in
- * the database itself, claimed in a write transaction, refreshed by a heartbeat while the run lasts, and
- * taken over when its holder is dead. node-cron's noOverlap only covers one process (anchors §4.1).
- * BI readers never touch the lease, and WAL lets them read while we write.
+ * One writer per database across processes (the daemon, a manual `sync`, a second shell): a lease held
+ * in the database itself, refreshed by a heartbeat while the run lasts, and taken over when its holder
+ * is dead. node-cron's noOverlap only covers one process; this covers every process using the database.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { LockedError, SyncError } from '../errors.js';
-
-export interface LockHolder {
-  pid: number;
-  host: string;
-  acquiredAt: string;
-  heartbeatAt: string;
-}
-
-/** The lease as the core sees it; db/lock.ts implements it. */
-export interface LockPort {
-  tryAcquire(): { ok: true } | { ok: false; holder: LockHolder };
-  heartbeat(): void;
-  release(): void;
-}
+import type { Lease, LockHolder, RunLock } from './ports.js';
 
 export interface RunLockOptions {
   /** Wait for the holder to finish instead of failing with LockedError. */
@@ -32,12 +18,28 @@ export interface RunLockOptions {
 }
 
 /** Run `fn` holding the lease; throws LockedError naming the holder when it is taken and `wait` is off. */
-export async function withRunLock<T>(lock: LockPort, opts: RunLockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withRunLock<T>(lock: RunLock, opts: RunLockOptions, fn: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await acquire(lock, opts);
+  const beat = setInterval(() => void heartbeat(lease, opts.log), opts.heartbeatMs ?? 10_000);
+  beat.unref();
+  try {
+    return await fn(lease);
+  } finally {
+    clearInterval(beat);
+    await lease.release();
+  }
+}
+
+/** Polls until the lock is ours, or fails at once when `wait` is off. */
+async function acquire(lock: RunLock, opts: RunLockOptions): Promise<Lease> {
   let announced = false;
   for (;;) {
-    const got = lock.tryAcquire();
-    if (got.ok) break;
-    const who = `pid ${got.holder.pid} on ${got.holder.host}, since ${got.holder.acquiredAt}`;
+    const got = await lock.tryAcquire();
+    if (got.ok) {
+      if (got.takenOver) opts.log.warn({ holder: got.takenOver }, 'took over the sync lock of a process that is gone');
+      return got.lease;
+    }
+    const who = describeHolder(got.holder);
     if (!opts.wait) {
       throw new LockedError(`another sync is running on this database (${who}); wait for it to finish, or run with --wait`);
     }
@@ -49,18 +51,16 @@ export async function withRunLock<T>(lock: LockPort, opts: RunLockOptions, fn: (
       throw new SyncError('ABORTED', 'stopped by signal while waiting for the lock', { cause: err });
     }
   }
-  const beat = setInterval(() => {
-    try {
-      lock.heartbeat();
-    } catch (err) {
-      opts.log.warn({ err: (err as Error).message }, 'lock heartbeat failed');
-    }
-  }, opts.heartbeatMs ?? 10_000);
-  beat.unref();
+}
+
+async function heartbeat(lease: Lease, log: Logger): Promise<void> {
   try {
-    return await fn();
-  } finally {
-    clearInterval(beat);
-    lock.release();
+    if (!(await lease.heartbeat())) log.warn('the sync lock was taken over by another process');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'lock heartbeat failed');
   }
+}
+
+function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} on ${h.host}, since ${h.acquiredAt}`;
 }

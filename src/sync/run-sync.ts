@@ -8,21 +8,19 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { IssuesApi } from '../api/issues-api.js';
-import type { IssueStore } from '../db/issue-store.js';
 import { AuthError, BadResponseError, SyncError, describeError } from '../errors.js';
 import { Fifo } from './fifo.js';
-import { createDetailWriter, itemFailure } from './detail-writer.js';
+import { itemFailure } from './detail-writer.js';
+import type { Clock, DetailWriter, FetchedDetail, IssuesSource, ItemFailure, RunCounts, RunTrigger, SyncProgress, SyncResult, SyncStore } from './ports.js';
 import { toIsoUtc } from './timestamps.js';
-import type { DetailWriter, FetchedDetail, ItemFailure, RunCounts, RunTrigger, SyncProgress, SyncResult } from './types.js';
 
 export interface SyncDeps {
-  api: IssuesApi;
-  store: IssueStore;
-  /** Where fetched details are parsed, mapped and stored (default: on this thread, through `store`). */
-  writer?: DetailWriter;
+  api: IssuesSource;
+  store: SyncStore;
+  /** Where fetched details are parsed, mapped and stored. */
+  writer: DetailWriter;
   log: Logger;
-  now?: () => Date;
+  now?: Clock;
 }
 
 export interface SyncOptions {
@@ -52,16 +50,16 @@ const MAX_PENDING_WRITES = 4;
 /** Run one sync. Never throws for per-item problems; the result says what happened. */
 export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncResult> {
   const { api, store, log } = deps;
-  const writer = deps.writer ?? createDetailWriter(store);
+  const writer = deps.writer;
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const startedAt = now().toISOString();
   const batchSize = opts.batchSize ?? 100;
   const flushMs = opts.flushMs ?? 250;
 
-  const interrupted = store.interruptStaleRuns(startedAt);
+  const interrupted = await store.interruptStaleRuns(startedAt);
   if (interrupted > 0) log.warn({ runs: interrupted }, 'marked runs left "running" by a dead process as interrupted');
-  const runId = store.startRun({ trigger: opts.trigger, full: opts.full, startedAt });
+  const runId = await store.startRun({ trigger: opts.trigger, full: opts.full, startedAt });
   const runLog = log.child({ runId });
   runLog.info({ trigger: opts.trigger, full: opts.full }, 'sync started');
 
@@ -105,7 +103,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
         counts.fetched += out.stored;
         for (const f of out.failures) recordFailure(f);
         if (out.fatal) die(new SyncError('DB_ERROR', out.fatal.message));
-        else store.updateRunProgress(runId, counts, now().toISOString());
+        else return store.updateRunProgress(runId, counts, now().toISOString());
       })
       .catch((err: unknown) => die(err instanceof SyncError ? err : new SyncError('DB_ERROR', `writing to the database failed: ${describeError(err)}`, { cause: err })))
       .finally(() => {
@@ -197,11 +195,10 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
       for (const it of fresh) seen.add(it.id);
       const ids = fresh.map((it) => it.id);
       const badIds = page.invalid.flatMap((b) => (b.id === undefined ? [] : [b.id]));
-      const states = store.getStates(ids);
-      store.markListed([...ids, ...badIds], runId, syncedAt());
+      const versions = await store.recordListing([...ids, ...badIds], runId, syncedAt());
       for (const it of fresh) {
-        const stored = states.get(it.id);
-        if (opts.full || !stored || stored.updatedAt !== toIsoUtc(it.updatedAt)) queue.push(it.id);
+        const stored = versions.get(it.id);
+        if (opts.full || stored === undefined || stored !== toIsoUtc(it.updatedAt)) queue.push(it.id);
         else counts.unchanged++;
       }
       counts.listed += fresh.length + badIds.length;
@@ -222,13 +219,12 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   // Deletions: only after a complete, clean listing of a run that was not stopped.
   let runError: string | undefined;
   if (listingComplete && listingClean && !stop.signal.aborted) {
-    const missing = store.countMissing(runId);
-    const activeCount = store.countActive();
+    const { missing, active: activeCount } = await store.deletionCandidates(runId);
     if (missing > 0 && missing > opts.maxDeleteShare * activeCount && !opts.allowMassDelete) {
       runError = `refused to soft-delete ${missing} of ${activeCount} issues (more than ${Math.round(opts.maxDeleteShare * 100)}%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete`;
       runLog.error({ code: 'MASS_DELETE_REFUSED', missing, active: activeCount }, runError);
     } else if (missing > 0) {
-      counts.deleted = store.softDeleteMissing(runId, syncedAt());
+      counts.deleted = await store.softDeleteMissing(runId, syncedAt());
     }
   } else if (listingComplete && !listingClean) {
     runLog.warn('listing held unusable items: no issue is marked deleted this run');
@@ -248,7 +244,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     runError ??= `${counts.failed} issue${counts.failed === 1 ? '' : 's'} failed; they are retried next run (first: ${failures[0]?.message ?? ''})`;
   } else status = 'succeeded';
 
-  store.finishRun(runId, { status, finishedAt: now().toISOString(), counts, error: runError ?? null });
+  await store.finishRun(runId, { status, finishedAt: now().toISOString(), counts, error: runError ?? null });
   const durationMs = Date.now() - started;
   runLog.info({ status, ...counts, durationMs }, 'sync finished');
   return { runId, status, counts, error: runError, fatal, failures, durationMs };

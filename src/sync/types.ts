@@ -1,5 +1,7 @@
 /** Shapes shared by the sync core and its callers. */
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+/** How a run ended. */
+export type FinalStatus = Exclude<RunStatus, 'running'>;
 export type RunTrigger = 'manual' | 'scheduled' | 'startup';
 
 export interface RunCounts {
@@ -22,7 +24,7 @@ export interface ItemFailure {
 
 export interface SyncResult {
   runId: number;
-  status: Exclude<RunStatus, 'running'>;
+  status: FinalStatus;
   counts: RunCounts;
   /** The run-level error, one line, when the run did not succeed. */
   error: string | undefined;

@@ -74,7 +74,7 @@ async function syncOnce(kind: Kind, r: Rig, extra: Record<string, string> = {}):
   const api = createApi(config, tokens, log);
   try {
     return await withRunLock(db.lock, { wait: false, log }, () =>
-      runSync({ api, store: db.store, log }, { full: false, concurrency: config.api.concurrency, trigger: 'manual', maxDeleteShare: config.maxDeleteShare, allowMassDelete: false }),
+      runSync({ api, store: db.store, writer: db.writer, log }, { full: false, concurrency: config.api.concurrency, trigger: 'manual', maxDeleteShare: config.maxDeleteShare, allowMassDelete: false }),
     );
   } finally {
     api.close();

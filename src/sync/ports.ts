@@ -1,0 +1,184 @@
+/**
+ * Everything the sync core needs from outside, in one place. src/api implements the issues source; each
+ * database implements the store, the run log, the run lock and a record sink; src/cli builds them and
+ * passes them in. Nothing outside the core imports from src/sync except this file.
+ *
+ * The store, run log and lock answer with promises so a networked database (PostgreSQL) implements the
+ * same ports as SQLite, which does its work synchronously and returns settled promises. Every method is
+ * called once per page, batch or run, never once per issue.
+ */
+import type { MappedIssue } from './records.js';
+import type { FinalStatus, RunCounts, RunTrigger } from './types.js';
+
+export type {
+  DetailWriter,
+  FetchedDetail,
+  FinalStatus,
+  ItemFailure,
+  RunCounts,
+  RunStatus,
+  RunTrigger,
+  SyncProgress,
+  SyncResult,
+  WriteOutcome,
+} from './types.js';
+export type { FieldValueRecord, FtsText, MappedIssue, MappedIssueRow } from './records.js';
+// ---------------------------------------------------------------------------------------------------
+// The issues source
+
+/** One entry of the issue list: enough to tell whether the stored copy is current. */
+export interface ListedIssue {
+  id: number;
+  updatedAt: string;
+}
+
+/** A list entry that cannot be used, with the reason (reported per item, never a crash). */
+export interface InvalidItem {
+  page: number;
+  index: number;
+  /** The id when it is usable, so the issue is not mistaken for deleted. */
+  id: number | undefined;
+  reason: string;
+}
+
+/** One page of the listing: its usable entries and its problems. */
+export interface ListPage {
+  page: number;
+  items: ListedIssue[];
+  invalid: InvalidItem[];
+  /**
+   * Set on a page read a second time because it held fewer items than a later page, when the second
+   * answer was still short: the listing has a hole, so it cannot justify soft-deletions.
+   */
+  hole?: string;
+}
+
+/** Why the listing stopped. */
+export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached';
+
+/** A detail as the source answered it: JSON text (parsed by the writer) and the request path. */
+export interface FetchedBody {
+  raw: string;
+  path: string;
+}
+
+/** Request counters of the source, copied into the run's counts. */
+export interface SourceStats {
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+/** Where issues come from (the SpeakUp API, or a fake in a test). */
+export interface IssuesSource {
+  /** Pages of the issue list, in order; the generator's return value says how the list ended. */
+  listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
+  getIssue(id: number, signal?: AbortSignal): Promise<FetchedBody>;
+  stats(): SourceStats;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The store: what a run reads and writes about issues
+
+/** Issues still present and issues the current listing did not hold, for the mass-delete guard. */
+export interface DeletionCandidates {
+  missing: number;
+  active: number;
+}
+
+/** The mirror's issue table as a run uses it. */
+export interface MirrorStore {
+  /**
+   * Records that `runId`'s listing held `ids` (stored ones are sighted, and undeleted if they were
+   * deleted) and returns the stored `updatedAt` of every id already stored; absent ids are new.
+   */
+  recordListing(ids: readonly number[], runId: number, at: string): Promise<ReadonlyMap<number, string | null>>;
+  /** Only meaningful after a complete listing by `runId`. */
+  deletionCandidates(runId: number): Promise<DeletionCandidates>;
+  /** Soft-deletes the issues `runId`'s listing did not hold; returns how many. */
+  softDeleteMissing(runId: number, at: string): Promise<number>;
+}
+
+/**
+ * Where the core's detail writer puts mapped issues: one transaction per call, synchronous because it
+ * runs on the writer's own thread. A destination with an asynchronous driver implements DetailWriter.
+ */
+export interface RecordSink {
+  saveIssues(records: readonly MappedIssue[], runId: number): void;
+  /**
+   * Whether a failed save was caused by one of its records (a constraint, a value the database cannot
+   * take) rather than by the database; such a batch is written again record by record. Absent: never.
+   */
+  isRecordError?(err: unknown): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The run log
+
+/** What is known when a run starts. */
+export interface RunStart {
+  trigger: RunTrigger;
+  full: boolean;
+  startedAt: string;
+}
+
+/** The end of a run: final status, counts (absolute values), one-line error. */
+export interface RunEnd {
+  status: FinalStatus;
+  finishedAt: string;
+  counts?: Partial<RunCounts>;
+  error?: string | null;
+}
+
+/** One record per run, kept current while it runs, so a crash leaves an honest trace. */
+export interface RunLog {
+  /**
+   * Marks runs left `running` by vanished processes as interrupted; returns how many. Called holding
+   * the run lock and before startRun.
+   */
+  interruptStaleRuns(at: string): Promise<number>;
+  startRun(start: RunStart): Promise<number>;
+  /** Stores the counts (absolute values) and refreshes the run's heartbeat. */
+  updateRunProgress(runId: number, counts: Partial<RunCounts>, at: string): Promise<void>;
+  finishRun(runId: number, end: RunEnd): Promise<void>;
+}
+
+/** The store a run is handed: issues and run log, usually one database object. */
+export type SyncStore = MirrorStore & RunLog;
+
+// ---------------------------------------------------------------------------------------------------
+// The run lock: one writer per database, across processes
+
+/** Who holds the lock. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  runId: number | null;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+/** A held lock, valid while heartbeats find it still ours. */
+export interface Lease {
+  /** Identifies this holding; a heartbeat succeeds only while the stored lease carries it. */
+  readonly token: string;
+  /** Aborts once a heartbeat finds the lease taken by another process. */
+  readonly lost: AbortSignal;
+  /** Refreshes the lease; false (and `lost` aborted) when another process holds it now. */
+  heartbeat(): Promise<boolean>;
+  /** Gives the lease up if it is still ours. */
+  release(): Promise<void>;
+}
+
+/** An attempt to take the lock; `takenOver` names a dead or silent holder that was replaced. */
+export type LockAttempt = { ok: true; lease: Lease; takenOver?: LockHolder } | { ok: false; holder: LockHolder };
+
+export interface RunLock {
+  tryAcquire(): Promise<LockAttempt>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The clock
+
+/** Wall-clock time for the timestamps a run records. */
+export type Clock = () => Date;
