@@ -141,10 +141,26 @@ describe('sync lock', () => {
     expect(again.acquireLock({ now: at(1000) })).toEqual({ ok: true });
   });
 
-  it('never blocks a reader', () => {
-    const { store } = connect();
-    store.acquireLock({ now: T0 });
-    const { h } = connect({ pid: 1, host: 'reader' });
-    expect(h.sqlite.prepare('SELECT count(*) AS n FROM sync_lock').get()).toEqual({ n: 1 });
+  it('never blocks a reader, even while the holder has a write transaction open', () => {
+    const { h: writer, store } = connect();
+    store.acquireLock({ now: T0, runId: 1 });
+    const { h: reader } = connect({ pid: 1, host: 'reader' });
+    reader.sqlite.pragma('busy_timeout = 0');
+    const { h: other } = connect({ pid: 2, host: 'other' });
+    other.sqlite.pragma('busy_timeout = 0');
+    const lease = reader.sqlite.prepare('SELECT pid, heartbeat_at FROM sync_lock');
+
+    writer.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      expect(store.heartbeatLock(at(5000), 1)).toBe(true);
+      // The write transaction is really open: a second writer is refused at once...
+      expect(() => other.sqlite.exec('BEGIN IMMEDIATE')).toThrow(/database is locked/);
+      // ...while the reader, with no busy timeout either, reads the last committed lease without waiting.
+      expect(lease.all()).toEqual([{ pid: process.pid, heartbeat_at: T0 }]);
+      expect(reader.sqlite.prepare('SELECT count(*) AS n FROM sync_runs').get()).toEqual({ n: 0 });
+    } finally {
+      writer.sqlite.exec('COMMIT');
+    }
+    expect(lease.all()).toEqual([{ pid: process.pid, heartbeat_at: at(5000) }]);
   });
 });
