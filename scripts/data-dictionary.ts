@@ -76,7 +76,12 @@ function commentText(text: string, node: ts.Node): string {
   const docs = all.filter((r) => text.startsWith('/**', r.pos));
   return (docs.length > 0 ? docs : all)
     .map((r) => text.slice(r.pos, r.end))
-    .map((c) => c.replace(/^\/\*\*?|\*\/$/g, '').replace(/^\s*\*\s?/gm, '').replace(/^\s*\/\/\s?/gm, ''))
+    .map((c) =>
+      c
+        .replace(/^\/\*\*?|\*\/$/g, '')
+        .replace(/^\s*\*\s?/gm, '')
+        .replace(/^\s*\/\/\s?/gm, ''),
+    )
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -108,7 +113,8 @@ function drizzleFacts(): { enums: Map<string, string[]>; origins: Map<string, st
       const cfg = getViewConfig(value);
       for (const field of Object.values(cfg.selectedFields)) {
         const base = is(field, Column) ? (field.table as unknown as Record<symbol, unknown>)[BASE_NAME] : undefined;
-        if (is(field, Column) && typeof base === 'string') origins.set(`${cfg.name}.${field.name}`, `${base}.${field.name}`);
+        if (is(field, Column) && typeof base === 'string')
+          origins.set(`${cfg.name}.${field.name}`, `${base}.${field.name}`);
       }
     }
   }
@@ -122,11 +128,19 @@ export function renderDataDictionary(): string {
   const handle = openDatabase(':memory:');
   try {
     const db = handle.sqlite;
-    const all = db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY rowid").all() as { type: string; name: string; sql: string }[];
+    const all = db
+      .prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY rowid")
+      .all() as { type: string; name: string; sql: string }[];
     const virtual = all.filter((o) => /^CREATE VIRTUAL TABLE/i.test(o.sql)).map((o) => o.name);
     // Internal objects: SQLite's own, Drizzle's migration journal, FTS5 shadow tables.
-    const shown = all.filter((o) => !o.name.startsWith('sqlite_') && o.name !== '__drizzle_migrations' && !virtual.some((v) => o.name.startsWith(`${v}_`)));
-    const rank = (o: { type: string; name: string }) => (o.type === 'view' ? 1000 : 0) + (notes.order.indexOf(o.name) + 1 || 999);
+    const shown = all.filter(
+      (o) =>
+        !o.name.startsWith('sqlite_') &&
+        o.name !== '__drizzle_migrations' &&
+        !virtual.some((v) => o.name.startsWith(`${v}_`)),
+    );
+    const rank = (o: { type: string; name: string }) =>
+      (o.type === 'view' ? 1000 : 0) + (notes.order.indexOf(o.name) + 1 || 999);
     shown.sort((a, b) => rank(a) - rank(b));
 
     const out: string[] = [
@@ -142,14 +156,27 @@ export function renderDataDictionary(): string {
       'by CHECK constraints. Query the views (`current_issues`, `issue_fields`, `latest_runs`) where you can.',
       'Connecting BI tools and example queries: [bi.md](bi.md).',
       '',
-      ...shown.map((o) => `- ${o.type === 'view' ? 'view' : virtual.includes(o.name) ? 'FTS5 table' : 'table'} [\`${o.name}\`](#${o.name})`),
+      ...shown.map(
+        (o) =>
+          `- ${o.type === 'view' ? 'view' : virtual.includes(o.name) ? 'FTS5 table' : 'table'} [\`${o.name}\`](#${o.name})`,
+      ),
       '',
     ];
     for (const o of shown) {
       const kind = o.type === 'view' ? 'view' : virtual.includes(o.name) ? 'FTS5 table' : 'table';
-      out.push(`## ${o.name}`, '', `${kind[0]!.toUpperCase()}${kind.slice(1)}. ${notes.objects.get(o.name) ?? ''}`.trim(), '');
+      out.push(
+        `## ${o.name}`,
+        '',
+        `${kind[0]!.toUpperCase()}${kind.slice(1)}. ${notes.objects.get(o.name) ?? ''}`.trim(),
+        '',
+      );
       const cols = (db.pragma(`table_xinfo("${o.name}")`) as ColumnInfo[]).filter((c) => c.hidden === 0);
-      const fks = db.pragma(`foreign_key_list("${o.name}")`) as { from: string; table: string; to: string; on_delete: string }[];
+      const fks = db.pragma(`foreign_key_list("${o.name}")`) as {
+        from: string;
+        table: string;
+        to: string;
+        on_delete: string;
+      }[];
       out.push('| column | declared type | null | key | notes |', '|---|---|---|---|---|');
       for (const c of cols) {
         const key = `${o.name}.${c.name}`;
@@ -157,17 +184,31 @@ export function renderDataDictionary(): string {
         const fk = fks.find((f) => f.from === c.name);
         const parts = [
           notes.columns.get(key) ?? (origin ? notes.columns.get(origin) : undefined),
-          enums.has(key) ? `One of ${enums.get(key)!.map((v) => `\`${v}\``).join(', ')}.` : undefined,
-          fk ? `References \`${fk.table}.${fk.to}\`${fk.on_delete === 'CASCADE' ? ' (on delete cascade)' : ''}.` : undefined,
+          enums.has(key)
+            ? `One of ${enums
+                .get(key)!
+                .map((v) => `\`${v}\``)
+                .join(', ')}.`
+            : undefined,
+          fk
+            ? `References \`${fk.table}.${fk.to}\`${fk.on_delete === 'CASCADE' ? ' (on delete cascade)' : ''}.`
+            : undefined,
           origin ? `From \`${origin}\`.` : o.type === 'view' && c.type === '' ? 'Computed.' : undefined,
           c.dflt_value !== null ? `Default ${c.dflt_value}.` : undefined,
         ].filter((p): p is string => Boolean(p));
         const nullable = c.notnull || (c.pk && c.type === 'INTEGER') ? 'no' : o.type === 'view' ? '' : 'yes';
-        out.push(`| \`${c.name}\` | ${c.type ? `\`${c.type}\`` : ''} | ${nullable} | ${c.pk ? 'PK' : fk ? 'FK' : ''} | ${cell(parts.join(' '))} |`);
+        out.push(
+          `| \`${c.name}\` | ${c.type ? `\`${c.type}\`` : ''} | ${nullable} | ${c.pk ? 'PK' : fk ? 'FK' : ''} | ${cell(parts.join(' '))} |`,
+        );
       }
-      const indexes = (db.pragma(`index_list("${o.name}")`) as { name: string; unique: number; origin: string }[]).filter((i) => i.origin === 'c').reverse();
+      const indexes = (db.pragma(`index_list("${o.name}")`) as { name: string; unique: number; origin: string }[])
+        .filter((i) => i.origin === 'c')
+        .reverse();
       if (indexes.length > 0) {
-        const list = indexes.map((i) => `\`${i.name}\` (${(db.pragma(`index_info("${i.name}")`) as { name: string }[]).map((c) => c.name).join(', ')})`);
+        const list = indexes.map(
+          (i) =>
+            `\`${i.name}\` (${(db.pragma(`index_info("${i.name}")`) as { name: string }[]).map((c) => c.name).join(', ')})`,
+        );
         out.push('', `Indexes: ${list.join(', ')}.`);
       }
       out.push('');

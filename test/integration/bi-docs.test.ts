@@ -56,18 +56,46 @@ afterAll(async () => {
 describe('docs/bi.md', () => {
   it('has the example queries a compliance team asks (at least eight) and covers each BI tool', () => {
     expect(BLOCKS.length).toBeGreaterThanOrEqual(8);
-    for (const topic of ['Intake per month and channel', 'Open issues by domain and status', 'Median days to acknowledge', 'Overdue issues', 'Reassignments', 'Time in each status', 'Custom-field breakdown', 'Full-text search']) {
-      expect(BLOCKS.some((b) => b.title.startsWith(topic)), topic).toBe(true);
+    for (const topic of [
+      'Intake per month and channel',
+      'Open issues by domain and status',
+      'Median days to acknowledge',
+      'Overdue issues',
+      'Reassignments',
+      'Time in each status',
+      'Custom-field breakdown',
+      'Full-text search',
+    ]) {
+      expect(
+        BLOCKS.some((b) => b.title.startsWith(topic)),
+        topic,
+      ).toBe(true);
     }
     expect(BLOCKS.find((b) => b.title.startsWith('Full-text search'))!.sql).toMatch(/snippet\(issues_fts/);
     expect(BLOCKS.find((b) => b.title.startsWith('Time in each status'))!.sql).toMatch(/OVER \(PARTITION BY/);
-    for (const tool of ['Metabase', 'Grafana', 'frser-sqlite-datasource', 'Datasette', 'sqlite-utils', 'pandas', 'Excel', 'DuckDB', 'Superset', 'PREVENT_UNSAFE_DB_CONNECTIONS', 'speakup-sync snapshot', 'network file systems', '-shm']) {
+    for (const tool of [
+      'Metabase',
+      'Grafana',
+      'frser-sqlite-datasource',
+      'Datasette',
+      'sqlite-utils',
+      'pandas',
+      'Excel',
+      'DuckDB',
+      'Superset',
+      'PREVENT_UNSAFE_DB_CONNECTIONS',
+      'speakup-sync snapshot',
+      'network file systems',
+      '-shm',
+    ]) {
       expect(DOC, tool).toContain(tool);
     }
   });
 
   it('the synced database has history to analyse', () => {
-    const moves = db.prepare("SELECT count(*) AS n FROM issue_changes WHERE field = 'status' AND old_value IS NOT NULL").get() as { n: number };
+    const moves = db
+      .prepare("SELECT count(*) AS n FROM issue_changes WHERE field = 'status' AND old_value IS NOT NULL")
+      .get() as { n: number };
     expect(moves.n).toBeGreaterThan(50);
   });
 
@@ -78,7 +106,9 @@ describe('docs/bi.md', () => {
   });
 
   it.each(BLOCKS)('$title returns rows (sqlite3 command line)', async ({ sql }) => {
-    const { stdout, stderr } = await run('sqlite3', ['-readonly', '-bail', '-json', h.dbPath, sql], { timeout: 20_000 });
+    const { stdout, stderr } = await run('sqlite3', ['-readonly', '-bail', '-json', h.dbPath, sql], {
+      timeout: 20_000,
+    });
     expect(stderr).toBe('');
     const rows = JSON.parse(stdout || '[]') as Record<string, unknown>[];
     expect(rows.length).toBeGreaterThan(0);

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { renderDocs } from '../../scripts/docs.js';
 import { USAGE } from '../../src/cli/usage.js';
 
-const PAGES = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const PAGES = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 /** Markdown without fenced code blocks, whose `#` lines and `[x](y)` are not headings or links. */
 function prose(markdown: string): string {
@@ -17,7 +22,10 @@ function anchors(markdown: string): Set<string> {
   const out = new Set<string>();
   for (const [, text] of prose(markdown).matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
     const plain = text!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/`/g, '');
-    const slug = plain.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const slug = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);
@@ -27,7 +35,9 @@ function anchors(markdown: string): Set<string> {
 
 /** Relative links of a page: `[text](path#anchor)`, outside code blocks, web and mail links left out. */
 function relativeLinks(markdown: string): string[] {
-  return [...prose(markdown).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z][a-z+.-]*:/i.test(t));
+  return [...prose(markdown).matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1]!)
+    .filter((t) => !/^[a-z][a-z+.-]*:/i.test(t));
 }
 
 describe('generated documentation', () => {
@@ -51,12 +61,11 @@ describe('links between the docs', () => {
   });
 
   it('the anchor rules match GitHub on the headings these docs use', () => {
-    expect([...anchors('# Status: `speakup-sync status`\n## Why the defaults\n## Why the defaults\n```sh\n# a comment\n```\n### 1. Full sync\n')]).toEqual([
-      'status-speakup-sync-status',
-      'why-the-defaults',
-      'why-the-defaults-1',
-      '1-full-sync',
-    ]);
+    expect([
+      ...anchors(
+        '# Status: `speakup-sync status`\n## Why the defaults\n## Why the defaults\n```sh\n# a comment\n```\n### 1. Full sync\n',
+      ),
+    ]).toEqual(['status-speakup-sync-status', 'why-the-defaults', 'why-the-defaults-1', '1-full-sync']);
   });
 });
 
