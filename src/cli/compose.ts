@@ -14,6 +14,7 @@ import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import { retryPolicy } from '../retry/policy.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
 import { createDetailWriter } from '../sync/detail-writer.js';
+import { fieldMapOverrides } from '../sync/field-map.js';
 import type { DetailWriter, RunLock, SyncStore } from '../sync/ports.js';
 import { startWriterThread } from './writer-thread.js';
 
@@ -59,11 +60,12 @@ export function openStore(config: Config, log: Logger): OpenStore {
   for (const w of handle.warnings) log.warn(w);
   const sqlite = createIssueStore(handle);
   const { store, lock } = sqlitePorts(sqlite);
-  const here = createDetailWriter(sqlite);
+  const here = createDetailWriter(sqlite, config.fieldMap);
+  const fieldMap = config.fieldMap ? fieldMapOverrides(config.fieldMap) : undefined;
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
     const dbLog = log.child({ component: 'db' });
     const checkpointer = startCheckpointer(handle, { log: dbLog });
-    const thread = handle.path === ':memory:' ? undefined : startWriterThread({ dbPath: handle.path, autocheckpoint: WRITER_AUTOCHECKPOINT, fallback: here, log: dbLog });
+    const thread = handle.path === ':memory:' ? undefined : startWriterThread({ dbPath: handle.path, autocheckpoint: WRITER_AUTOCHECKPOINT, fallback: here, log: dbLog, ...(fieldMap ? { fieldMap } : {}) });
     try {
       return await fn(thread ?? here);
     } finally {

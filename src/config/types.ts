@@ -1,4 +1,5 @@
 /** The validated, frozen configuration every other module receives. Built only by loadConfig. */
+import type { FieldMap } from '../sync/field-map.js';
 
 /** A SpeakUp service account in the Cognito user pool (what `password` and `amplify` log in with). */
 interface CognitoUserAuthFields {
@@ -74,6 +75,8 @@ export interface DbConfig {
 }
 
 export interface Config extends DbConfig {
+  /** Where each typed column is read from in the detail (SPEAKUP_FIELD_MAP); absent = the built-in paths. */
+  fieldMap?: FieldMap;
   api: ApiConfig;
   auth: AuthConfig;
   retry: RetryConfig;

@@ -8,21 +8,22 @@
  */
 import { describeError, SyncError } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
+import type { FieldMap } from './field-map.js';
 import { toIssueRecord } from './map-issue.js';
 import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, RecordSink, WriteOutcome } from './ports.js';
 
-/** The writer over `store`, on the calling thread. */
-export function createDetailWriter(store: RecordSink): DetailWriter {
-  return { write: async (details, runId) => writeDetails(store, details, runId) };
+/** The writer over `store`, on the calling thread; `map` is the field map (default: the built-in paths). */
+export function createDetailWriter(store: RecordSink, map?: FieldMap): DetailWriter {
+  return { write: async (details, runId) => writeDetails(store, details, runId, map) };
 }
 
 /** One write, synchronously; never throws (everything ends up in the outcome). */
-export function writeDetails(store: RecordSink, details: readonly FetchedDetail[], runId: number): WriteOutcome {
+export function writeDetails(store: RecordSink, details: readonly FetchedDetail[], runId: number, map?: FieldMap): WriteOutcome {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
     try {
-      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw));
+      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw, map));
     } catch (err) {
       failures.push(itemFailure(d.id, err));
     }
