@@ -2,13 +2,13 @@
  * Opening the mirror database: private file permissions, connection pragmas, migrations.
  * The only place that runs DDL (through Drizzle's migrator) or sets pragmas.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { SyncError } from '../errors.js';
+import { ConfigError, firstLine, SyncError } from '../errors.js';
+import { applyMigrations } from './migrate.js';
 
 /** The Drizzle database type used across src/db. */
 export type AppDatabase = BetterSQLite3Database;
@@ -26,7 +26,7 @@ export interface DatabaseHandle {
 
 /** Options of {@link openDatabase}. `log.warn` also receives each warning as it is found. */
 export interface OpenOptions {
-  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void; info?(msg: string, fields?: Record<string, unknown>): void };
   /** Busy timeout in ms: how long a writer waits for another one (default 10000). */
   busyTimeoutMs?: number;
   /** Refuse to create the file: for second connections to a mirror another one has opened. */
@@ -68,12 +68,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
     if (!memory && mode !== 'wal') warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-    sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     // A WAL that grew during a big run is cut back to this when it starts over, not kept at its peak.
     sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+    migrateWithRetry(sqlite, file, options.log);
+    // On only now: migrations run with foreign keys off, so a table rebuild cannot cascade into history.
+    sqlite.pragma('foreign_keys = ON');
     const db = drizzle({ client: sqlite });
-    migrateWithRetry(db, file);
     return {
       db,
       sqlite,
@@ -122,31 +123,46 @@ function prepareFile(file: string, warn: (msg: string) => void): boolean {
     return true;
   }
   const st = statSync(file);
-  if (st.isFile() && (st.mode & 0o077) !== 0) {
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    warn(`database file "${file}" is accessible by group/others (mode ${mode}); run: chmod 600 "${file}"`);
-  }
+  if (st.isFile()) tightenMode(file, st, warn);
   return st.isFile() && st.size === 0;
+}
+
+/**
+ * An existing mirror readable by group or others is made private (0600) when this user owns it, with
+ * its -wal and -shm (SQLite gives those the main file's mode), and refused otherwise: the program must
+ * not write confidential reports into a file others can read.
+ */
+function tightenMode(file: string, st: Stats, warn: (msg: string) => void): void {
+  if ((st.mode & 0o077) === 0) return;
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if (st.uid !== process.getuid?.()) {
+    throw new ConfigError([
+      `SPEAKUP_DB: database file "${file}" is accessible by group/others (mode ${mode}) and owned by another user; have its owner run: chmod 600 "${file}"`,
+    ]);
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+  warn(`database file "${file}" was accessible by group/others (mode ${mode}); made it private (mode 0600)`);
 }
 
 const MIGRATE_ATTEMPTS = 5;
 
 /**
- * Drizzle's migrator reads the last applied migration before its (deferred) BEGIN, so two processes
- * starting on a fresh file race: the loser sees SQLITE_BUSY or "table already exists". A retry re-reads
- * the journal table and finds everything applied; each attempt is one transaction, so it is safe.
+ * Migrations take the write lock first, so two processes starting together wait for each other; a busy
+ * timeout that runs out (another process holding a long write) is retried a few times before giving up.
  */
-function migrateWithRetry(db: AppDatabase, file: string): void {
+function migrateWithRetry(sqlite: Database.Database, file: string, log: OpenOptions['log']): void {
+  const info = (fields: Record<string, unknown>, msg: string): void => log?.info?.(msg, fields);
   for (let attempt = 1; ; attempt++) {
     try {
-      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      applyMigrations(sqlite, file, MIGRATIONS_FOLDER, { info });
       return;
     } catch (err) {
-      // Drizzle wraps the SQLite error: look through the cause chain.
-      const chain = causes(err);
-      const racy = chain.some((e) => /^SQLITE_BUSY/.test(errCode(e)) || /already exists/.test(String((e as Error | null)?.message)));
-      if (!racy || attempt >= MIGRATE_ATTEMPTS) {
-        throw new SyncError('DB_ERROR', `cannot apply migrations to "${file}": ${oneLine(err)}; restore a backup or move the file away and sync again`, { cause: err });
+      if (err instanceof SyncError) throw err;
+      const busy = causes(err).some((e) => /^SQLITE_BUSY/.test(errCode(e)));
+      if (!busy || attempt >= MIGRATE_ATTEMPTS) {
+        throw new SyncError('DB_ERROR', `cannot apply migrations to "${file}": ${oneLine(err)}; restore the copy written beside it (${file}.before-*) or move the file away and sync again`, { cause: err });
       }
       sleepSync(25 * 2 ** attempt);
     }
@@ -176,8 +192,7 @@ function errCode(err: unknown): string {
 }
 
 function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return (msg.split('\n')[0] ?? '').slice(0, 300);
+  return firstLine(err).slice(0, 300);
 }
 
 function sleepSync(ms: number): void {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/errors.js';
+import { ConfigError, SyncError } from '../../src/errors.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open.js';
 
 let dir: string;
@@ -91,16 +91,42 @@ describe('openDatabase', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
-  it('warns, without failing, when an existing file is readable by others', () => {
+  it('makes an existing file readable by others private again, with its -wal and -shm, and says so', () => {
     const path = join(dir, 'a.db');
-    openDb(path).close();
-    chmodSync(path, 0o644);
+    openDb(path).sqlite.exec('CREATE TABLE keep_wal_open (x)'); // stays open: its -wal and -shm exist
+    const files = [path, `${path}-wal`, `${path}-shm`];
+    for (const p of files) chmodSync(p, 0o644);
     const logged: string[] = [];
     const h = openDb(path, { warn: (m) => logged.push(m) });
-    expect(h.warnings).toEqual([`database file "${path}" is accessible by group/others (mode 0644); run: chmod 600 "${path}"`]);
+    expect(h.warnings).toEqual([`database file "${path}" was accessible by group/others (mode 0644); made it private (mode 0600)`]);
     expect(logged).toEqual(h.warnings);
-    chmodSync(path, 0o600);
+    expect(files.map((p) => statSync(p).mode & 0o777)).toEqual([0o600, 0o600, 0o600]);
     expect(openDb(path).warnings).toEqual([]);
+  });
+
+  it('refuses, with exit code 78, an exposed file that belongs to another user, and leaves its mode alone', () => {
+    // Root can give a file away; anyone else finds a root-owned, world-readable file in /etc.
+    let path = '/etc/os-release';
+    if (process.getuid?.() === 0) {
+      path = join(dir, 'theirs.db');
+      openDb(path).close();
+      chmodSync(path, 0o644);
+      chownSync(path, 65534, 65534);
+    }
+    const before = statSync(path).mode & 0o777;
+    expect(before & 0o077).not.toBe(0);
+    const err = (() => {
+      try {
+        openDb(path);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('opened a file owned by another user that others can read');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.exitCode).toBe(78);
+    expect(err.message).toContain(`database file "${path}" is accessible by group/others (mode 0${before.toString(8)}) and owned by another user; have its owner run: chmod 600 "${path}"`);
+    expect(statSync(path).mode & 0o777).toBe(before);
   });
 
   it('refuses a file that is not a database with one line naming the path and the fix', () => {

@@ -67,7 +67,8 @@ describe('the database file', () => {
     const second = await runCli(['sync'], env, h.dir);
     expect(second.code, second.stderr).toBe(0);
     const warning = second.stderr.split('\n').find((l) => l.includes('accessible by group/others'));
-    expect(JSON.parse(warning!)).toMatchObject({ level: 40, msg: `database file "${dbPath}" is accessible by group/others (mode 0644); run: chmod 600 "${dbPath}"` });
+    expect(JSON.parse(warning!)).toMatchObject({ level: 40, msg: `database file "${dbPath}" was accessible by group/others (mode 0644); made it private (mode 0600)` });
+    expect(mode(dbPath)).toBe(0o600);
     expect(second.stdout).toMatch(/^sync succeeded \(run 2\): 30 listed, 1 fetched, 29 unchanged/);
   });
 });
