@@ -395,17 +395,19 @@ export async function crashScenario(seed: number, rounds: number): Promise<Crash
       const wal = readWal(h.dbPath);
       let runningLeft: number[] = [];
       let migrated = false;
+      // Every plan fires after the file exists (startup waits for it): a kill that found no file missed its aim.
       const opened = openAfterCrash(h.dbPath);
-      const db = opened?.db;
-      if (db) {
-        try {
-          expect(mirrorProblems(db, versions), `${at}: the database after the kill`).toEqual([]);
-          migrated = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sync_runs'").get() !== undefined;
-          if (migrated) runningLeft = runRows(db).filter((x) => x.status === 'running').map((x) => x.id);
-        } finally {
-          db.close();
-        }
+      expect(opened, `${at}: the database file after the kill`).toBeDefined();
+      const db = opened!.db;
+      try {
+        expect(mirrorProblems(db, versions), `${at}: the database after the kill`).toEqual([]);
+        migrated = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sync_runs'").get() !== undefined;
+        if (migrated) runningLeft = runRows(db).filter((x) => x.status === 'running').map((x) => x.id);
+      } finally {
+        db.close();
       }
+      // The run row is written before login: a kill aimed at login or later lands inside that run.
+      if (phase !== 'startup') expect(runningLeft, `${at}: runs the dead child left running`).toHaveLength(1);
       outcomes.push({ seed, round, phase, full, killedAfterMs: r.killedAfterMs, uncommittedFrames: wal.uncommittedFrames, migrated, runningLeft: runningLeft.length, recovery: opened?.recovery });
       // A write-phase kill that fell between transactions proves less: aim again (bounded).
       const caughtWrite = outcomes.some((o) => o.phase === 'write' && o.uncommittedFrames > 0);

@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IssueDetail } from '../../src/api/types.js';
+import { createHold } from '../../src/emulator/api/hold.js';
 import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
+import { waitFor } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -174,18 +176,24 @@ describe('passing faults', () => {
   });
 
   it('renews once after a 401 for a revoked token and goes on', async () => {
-    h = await harness({ issues: 40, knobs: { latencyMs: 5 } }, { SPEAKUP_CONCURRENCY: '4' });
-    let revoked = false;
-    h.emu.data.setListOverride(({ items, page }) => {
-      if (page === 1 && !revoked) {
-        revoked = true;
-        setTimeout(() => h!.emu.cognito.revokeAccessTokens(), 30);
-      }
-      return items;
-    });
-    const r = await h.sync({}, { SPEAKUP_PAGE_SIZE: '10' });
-    expect(r.status).toBe('succeeded');
-    expect(h.emu.counters.byStatus[401]).toBeGreaterThan(0);
+    // A generous timeout: an IdP call retried because the machine was slow would count as a second renewal.
+    h = await harness({ issues: 40 }, { SPEAKUP_CONCURRENCY: '4', SPEAKUP_PAGE_SIZE: '10', SPEAKUP_TIMEOUT_MS: '30000' });
+    // Four detail requests wait at the emulator with the first token while it is revoked.
+    const hold = createHold(['detail'], { after: 5 });
+    h.emu.knobs.hold = hold;
+    const run = h.sync();
+    await waitFor(() => hold.waiting >= 4, 'four detail requests held in flight');
+    const logins = () => Object.entries(h!.emu.cognito.counters.operations).filter(([op]) => op.startsWith('InitiateAuth:')).reduce((n, [, c]) => n + c, 0);
+    const before = logins();
+    expect(before).toBe(1);
+    h.emu.cognito.revokeAccessTokens();
+    hold.release();
+    const r = await run;
+    expect(r.status, r.error).toBe('succeeded');
+    // All four met the revoked token; they shared one renewal (a refresh), then went on.
+    expect(h.emu.counters.byStatus[401]).toBeGreaterThanOrEqual(4);
+    expect(logins() - before).toBe(1);
+    expect(h.emu.cognito.counters.operations['InitiateAuth:REFRESH_TOKEN_AUTH']).toBe(1);
     expect(mirrorDiff(h)).toEqual(clean);
   });
 });
