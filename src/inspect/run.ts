@@ -67,9 +67,13 @@ async function readSample(http: ProbeHttp, config: Config, ids: readonly number[
 
 function withRateLimit(findings: Finding[], http: ProbeHttp, report: InspectReport): InspectReport {
   const seen = [...http.headerNames].filter((h) => RATE_HEADER.test(h)).sort();
+  const limits = [...http.advertised.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
+  const throttled = http.throttled > 0 ? `; ${http.throttled} of ${http.requests} answers were 429 (waited as told)` : '';
   findings.push({
     check: 'rate limiting', verdict: 'ok',
-    detail: seen.length > 0 ? `headers seen: ${seen.join(', ')}` : `no rate-limit headers in ${http.requests} answers (the sync slows down on 429 by itself)`,
+    detail: seen.length > 0
+      ? `headers seen: ${seen.join(', ')}${limits ? ` (${limits})` : ''}${throttled}`
+      : `no rate-limit headers in ${http.requests} answers (the sync slows down on 429 by itself)${throttled}`,
   });
   return { ...report, ok: findings.every((f) => f.verdict !== 'problem') };
 }
