@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { basename, dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDocs } from '../../scripts/docs.js';
 import { USAGE } from '../../src/cli/usage.js';
@@ -82,6 +82,30 @@ describe('README.md', () => {
     expect(commands.length).toBeGreaterThanOrEqual(5);
     const table = readme.split(/^## Commands$/m)[1]?.split(/^## /m)[0] ?? '';
     const missing = commands.filter((c) => !new RegExp(`^\\| \`${c}[\` ]`, 'm').test(table));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('docs/reliability.md', () => {
+  const doc = readFileSync('docs/reliability.md', 'utf8');
+  const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join('test', f));
+  // `file.test.ts` "test name", "another…": the proof each guarantee cites.
+  const cited = [...doc.matchAll(/`([\w*-]+\.test\.ts)`((?:,? "[^"]+")*)/g)].map((m) => ({
+    file: m[1]!,
+    names: [...m[2]!.matchAll(/"([^"]+)"/g)].map((n) => n[1]!.replace(/\s+/g, ' ').replace(/…$/, '')),
+  }));
+
+  it('cites tests that exist, by file and by name', () => {
+    expect(cited.length).toBeGreaterThanOrEqual(15);
+    const missing: string[] = [];
+    for (const { file, names } of cited) {
+      const pattern = new RegExp(`^${file.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
+      const texts = testFiles.filter((f) => pattern.test(basename(f))).map((f) => readFileSync(f, 'utf8'));
+      if (texts.length === 0) missing.push(`no test file ${file}`);
+      for (const name of names) if (!texts.some((t) => t.includes(name))) missing.push(`no test "${name}" in ${file}`);
+    }
     expect(missing).toEqual([]);
   });
 });
