@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
 import { harness, type Harness } from '../helpers/harness.js';
+import { createHold } from '../../src/emulator/api/hold.js';
 import { killTrigger, mirrorProblems, openIfExists, recordVersions, waitFor, type Versions } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
@@ -36,6 +37,12 @@ function runs(x: Harness): RunRow[] {
   }
 }
 
+/** When the daemon logged that it is stopping (JSON log lines carry epoch-ms `time`). */
+function stoppingAt(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.includes('stopping: finishing the write in flight'))!;
+  return new Date((JSON.parse(line) as { time: number }).time).toISOString();
+}
+
 describe('daemon shutdown', () => {
   it.each([
     // SIGTERM while details are being fetched.
@@ -47,26 +54,40 @@ describe('daemon shutdown', () => {
     if (phase === 'write') for (const id of h.emu.data.ids()) h.emu.data.update(id, { description: `${'z'.repeat(40_000)} ${id}` });
     const versions: Versions = new Map();
     recordVersions(h.emu, versions);
+    // The startup run fetches 40 details, then its other detail requests wait at the emulator.
+    const hold = createHold(['detail'], { after: 40 });
+    h.emu.knobs.hold = hold;
     // Every second: a tick arriving while the startup run is still going is skipped, never queued.
     const env = { ...h.env, SPEAKUP_SCHEDULE: '* * * * * *', SPEAKUP_RUN_AT_START: '1' };
     const daemon = startCli(['daemon'], env, h.dir);
-    const trigger = killTrigger({ phase, after: 40, delayMs: 0 }, h.emu, h.dbPath);
-    await waitFor(trigger, `the daemon's first run to reach ${phase}`);
-    const signalledAt = new Date().toISOString();
-    const t = Date.now();
-    daemon.child.kill(signal);
+    let stderr = '';
+    daemon.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor(() => hold.waiting > 0 || daemon.child.exitCode !== null, 'the startup run to fetch 40 details and wait for more', 40_000);
+      expect(hold.waiting, stderr.slice(-2000)).toBeGreaterThan(0);
+      await waitFor(() => stderr.includes('previous run still going: this tick is skipped'), 'a tick skipped while the startup run goes on');
+      if (phase === 'write') {
+        const trigger = killTrigger({ phase, after: 1, delayMs: 0 }, h.emu, h.dbPath);
+        hold.release();
+        await waitFor(trigger, 'a write batch going to the WAL');
+      }
+      // fetching: the signal arrives with detail requests held in flight.
+      daemon.child.kill(signal);
+    } finally {
+      hold.release();
+    }
     const r = await daemon.result;
-    const stopMs = Date.now() - t;
     expect(r.code, r.stderr).toBe(0);
-    expect(stopMs).toBeLessThan(10_000);
     expect(r.stderr).toContain('stopping: finishing the write in flight');
     expect(r.stderr).toContain('daemon stopped');
+    const signalledAt = stoppingAt(r.stderr);
 
     // One run, the startup one, interrupted; no run started after the signal.
     const all = runs(h);
     expect(all.map((x) => [x.trigger, x.status])).toEqual([['startup', 'interrupted']]);
     expect(all[0]!.error).toBe('stopped by signal before the run finished');
     expect(all.every((x) => x.started_at < signalledAt)).toBe(true);
+    expect(r.stderr.match(/this tick is skipped/g)!.length).toBeGreaterThanOrEqual(1);
 
     const db = new Database(h.dbPath);
     try {
