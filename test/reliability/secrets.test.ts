@@ -77,17 +77,17 @@ describe('no secret in output, errors or the database', () => {
 
   it('a debug-logged sync killed mid-run: its WAL and output hold no secret either', { timeout: 60_000 }, async () => {
     h = await harness({ issues: 150, seed: 92, knobs: { p5xx: 0.05, latencyMs: 2 } });
+    // A recognisable summary per issue, known from the emulator (not read back from the file).
+    const probes = h.emu.data.ids().map((id) => `wal-probe-${id}-Kq7x`);
+    for (const id of h.emu.data.ids()) h.emu.data.update(id, { summary: `wal-probe-${id}-Kq7x` });
     const trigger = killTrigger({ phase: 'write', after: 60, delayMs: 0 }, h.emu, h.dbPath);
     const r = await killWhen(() => startCli(['sync', '--verbose', '--full'], h!.env, h!.dir), trigger);
     expect(r.signal).toBe('SIGKILL');
     expect(readWal(h.dbPath).frames).toBeGreaterThan(0);
     const hay: Record<string, string | Buffer> = { stdout: r.stdout, stderr: r.stderr, ...databaseHaystacks(h) };
     expect(Object.keys(hay)).toContain('WAL file bytes');
-    // Positive control: the scan sees what the WAL's live frames hold (a timestamp every page type here has).
-    const live = (hay['WAL file bytes'] as Buffer).subarray(0, 32 + readWal(h.dbPath).frames * (24 + 16_384)).toString('latin1');
-    const stamp = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/.exec(live)?.[0];
-    expect(stamp).toBeDefined();
-    expect(findSecrets({ wal: hay['WAL file bytes']! }, [stamp!])).toHaveLength(1);
+    // Positive control: the scan finds in the WAL the issues the killed run was writing.
+    expect(findSecrets({ wal: hay['WAL file bytes']! }, probes).length).toBeGreaterThan(0);
     expect(findSecrets(hay, secretsOf(h))).toEqual([]);
   });
 
