@@ -1,56 +1,84 @@
 /**
  * Entry point: argv → command. The only place with a top-level try/catch, signal handlers and exit codes.
- * Known errors print one line on stderr (the last line, so wrappers and systemd show it); unknown errors
- * print "internal error" and, with --verbose, the stack.
+ * Errors carry their exit code: known ones print one line on stderr (the last line, so wrappers and
+ * systemd show it); unknown ones print "internal error" and, with --verbose, the stack.
  */
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadDbConfig } from '../config/load.js';
-import { ConfigError, LockedError, SyncError, describeError } from '../errors.js';
+import { SyncError, UsageError, describeError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
+const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  full: { type: 'boolean', default: false },
+  'allow-mass-delete': { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
+  'no-run-at-start': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+  quiet: { type: 'boolean', short: 'q', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  issues: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'max-age': { type: 'string' },
+} as const;
+
+interface CommandLine {
+  command: Command;
+  positionals: string[];
+  values: ReturnType<typeof parseCommandLine>['values'];
+}
+
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let verbose = false;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        full: { type: 'boolean', default: false },
-        'allow-mass-delete': { type: 'boolean', default: false },
-        wait: { type: 'boolean', default: false },
-        'no-run-at-start': { type: 'boolean', default: false },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        issues: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'max-age': { type: 'string' },
-      },
-    });
+    const { values, positionals } = parseCommandLine(argv);
+    verbose = values.verbose;
+    const command = positionals[0];
+    if (values.help || !command) {
+      process.stdout.write(USAGE);
+      return command || values.help ? EXIT.OK : EXIT.USAGE;
+    }
+    if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
+    checkCommandArgs(command, positionals, values['max-age']);
+    return await runCommand({ command, positionals, values }, onSignals());
   } catch (err) {
-    process.stderr.write(`speakup-sync: ${(err as Error).message}; see speakup-sync --help\n`);
-    return EXIT.USAGE;
+    if (err instanceof SyncError) {
+      process.stderr.write(`speakup-sync: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(`speakup-sync: internal error: ${describeError(err)} (run with --verbose for details)\n`);
+    return EXIT.FATAL;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0];
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return command || values.help ? EXIT.OK : EXIT.USAGE;
-  }
+}
 
-  if (!['sync', 'daemon', 'demo', 'status', 'snapshot'].includes(command)) {
-    process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
-    return EXIT.USAGE;
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  const usageError = checkCommandArgs(command, positionals, values['max-age']);
-  if (usageError) {
-    process.stderr.write(`speakup-sync: ${usageError}; see speakup-sync --help\n`);
-    return EXIT.USAGE;
-  }
+}
 
+function isCommand(name: string): name is Command {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** Positional and option checks per command; throws UsageError naming the problem. */
+function checkCommandArgs(command: Command, positionals: string[], maxAge: string | undefined): void {
+  if (command === 'snapshot' && positionals.length !== 2) throw new UsageError('snapshot needs exactly one path: speakup-sync snapshot <path>');
+  if (command !== 'snapshot' && positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (maxAge !== undefined && command !== 'status') throw new UsageError('--max-age only applies to status');
+  if (maxAge !== undefined && parseDuration(maxAge) === undefined) throw new UsageError(`--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`);
+}
+
+/** First SIGINT/SIGTERM: abort the returned signal (commands finish cleanly). Second: exit at once. */
+function onSignals(): AbortSignal {
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -63,65 +91,38 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  const level = (base: LogLevel): LogLevel => (values.verbose ? 'debug' : values.quiet ? 'warn' : base);
-  // Commands are loaded on demand: `status` should not pay for the HTTP, auth and emulator modules.
-  try {
-    if (command === 'demo') {
-      const { demoCommand } = await import('./commands/demo.js');
-      const log = createLogger({ level: level('warn') });
-      return await demoCommand(log, { issues: values.issues ? Number(values.issues) : 300 }, abort.signal);
-    }
-    if (command === 'status' || command === 'snapshot') {
-      // Database-only commands: SPEAKUP_DB is all they read, so a monitoring user needs no credentials.
-      const dbConfig = loadDbConfig(process.env);
-      if (command === 'snapshot') return await (await import('./commands/snapshot.js')).snapshotCommand(dbConfig, { path: positionals[1]!, quiet: values.quiet });
-      const maxAge = values['max-age'];
-      const { statusCommand } = await import('./commands/status.js');
-      return statusCommand(dbConfig, { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) });
-    }
-    const config = loadConfig(process.env);
-    const log = createLogger({ level: level(config.logLevel) });
-    for (const w of config.warnings) log.warn(w);
-    switch (command) {
-      case 'sync': {
-        const { syncCommand } = await import('./commands/sync.js');
-        return await syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, abort.signal);
-      }
-      case 'daemon': {
-        const { daemonCommand } = await import('./commands/daemon.js');
-        return await daemonCommand(config, log, { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) }, abort.signal);
-      }
-      default:
-        process.stderr.write(`speakup-sync: unknown command "${command}"; see speakup-sync --help\n`);
-        return EXIT.USAGE;
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`speakup-sync: ${err.message}\n`);
-      return EXIT.CONFIG;
-    }
-    if (err instanceof LockedError) {
-      process.stderr.write(`speakup-sync: ${err.message}\n`);
-      return EXIT.LOCKED;
-    }
-    if (err instanceof SyncError) {
-      process.stderr.write(`speakup-sync: ${err.message}\n`);
-      return EXIT.FATAL;
-    }
-    if (values.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.stderr.write(`speakup-sync: internal error: ${describeError(err)} (run with --verbose for details)\n`);
-    return EXIT.FATAL;
-  }
+  return abort.signal;
 }
 
-/** Positional and option checks per command; returns the problem, if any. */
-function checkCommandArgs(command: string, positionals: string[], maxAge: string | undefined): string | undefined {
-  if (command === 'snapshot' && positionals.length !== 2) return 'snapshot needs exactly one path: speakup-sync snapshot <path>';
-  if (command !== 'snapshot' && positionals.length > 1) return `unexpected argument "${positionals[1]}"`;
-  if (maxAge !== undefined && command !== 'status') return '--max-age only applies to status';
-  if (maxAge !== undefined && parseDuration(maxAge) === undefined) return `--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`;
-  return undefined;
+/** Loads what the command needs and runs it. Commands are imported on demand: `status` should not pay for the HTTP, auth and emulator modules. */
+async function runCommand({ command, positionals, values }: CommandLine, signal: AbortSignal): Promise<number> {
+  const level = (base: LogLevel): LogLevel => (values.verbose ? 'debug' : values.quiet ? 'warn' : base);
+  switch (command) {
+    case 'demo': {
+      const { demoCommand } = await import('./commands/demo.js');
+      return demoCommand(createLogger({ level: level('warn') }), { issues: values.issues ? Number(values.issues) : 300 }, signal);
+    }
+    // Database-only commands: SPEAKUP_DB is all they read, so a monitoring user needs no credentials.
+    case 'snapshot':
+      return (await import('./commands/snapshot.js')).snapshotCommand(loadDbConfig(process.env), { path: positionals[1]!, quiet: values.quiet });
+    case 'status': {
+      const maxAge = values['max-age'];
+      const { statusCommand } = await import('./commands/status.js');
+      return statusCommand(loadDbConfig(process.env), { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) });
+    }
+    case 'sync':
+    case 'daemon':
+      break;
+  }
+  const config = loadConfig(process.env);
+  const log = createLogger({ level: level(config.logLevel) });
+  for (const w of config.warnings) log.warn(w);
+  if (command === 'sync') {
+    const { syncCommand } = await import('./commands/sync.js');
+    return syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, signal);
+  }
+  const { daemonCommand } = await import('./commands/daemon.js');
+  return daemonCommand(config, log, { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) }, signal);
 }
 
 // Exit explicitly: idle keep-alive sockets (ours and the Cognito library's fetch) would otherwise hold

@@ -1,4 +1,5 @@
 /** Terminal progress for a one-off sync: one rewritten line on stderr with counts, rate and ETA. */
+import { formatElapsed } from '../format.js';
 import type { SyncProgress, SyncResult } from '../sync/types.js';
 
 /** A progress callback that redraws one line on `stream` (a TTY), and `done()` to clear it. */
@@ -9,7 +10,7 @@ export function terminalProgress(stream: NodeJS.WriteStream): { update: (p: Sync
       const c = p.counts;
       const secs = p.elapsedMs / 1000;
       const rate = secs > 0 ? c.fetched / secs : 0;
-      const eta = rate > 0 && p.listingDone ? `, ETA ${formatDuration((p.pending / rate) * 1000)}` : '';
+      const eta = rate > 0 && p.listingDone ? `, ETA ${formatElapsed((p.pending / rate) * 1000)}` : '';
       const line = `listed ${c.listed}${p.listingDone ? '' : '…'} · fetched ${c.fetched} · pending ${p.pending} · unchanged ${c.unchanged} · failed ${c.failed} · ${rate.toFixed(0)}/s${eta}`;
       stream.write(`\r\x1b[2K${line}`);
       drawn = true;
@@ -20,15 +21,8 @@ export function terminalProgress(stream: NodeJS.WriteStream): { update: (p: Sync
   };
 }
 
-/** "1.2 s", "3 min 4 s". */
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 /** The one-line summary printed at the end of a run. */
 export function summaryLine(r: SyncResult): string {
   const c = r.counts;
-  return `sync ${r.status} (run ${r.runId}): ${c.listed} listed, ${c.fetched} fetched, ${c.unchanged} unchanged, ${c.deleted} deleted, ${c.failed} failed; ${c.requests} requests, ${c.throttled} throttled, in ${formatDuration(r.durationMs)}`;
+  return `sync ${r.status} (run ${r.runId}): ${c.listed} listed, ${c.fetched} fetched, ${c.unchanged} unchanged, ${c.deleted} deleted, ${c.failed} failed; ${c.requests} requests, ${c.throttled} throttled, in ${formatElapsed(r.durationMs)}`;
 }

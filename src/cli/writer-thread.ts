@@ -3,9 +3,10 @@
  * loop that serves HTTP never stops for SQLite: writes overlap the requests in flight and use the second
  * core. The sync core sees the same DetailWriter as the in-thread one (sync/detail-writer.ts).
  */
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../db/worker.js';
 import { describeError, SyncError } from '../errors.js';
 import type { DetailWriter, FetchedDetail, WriteOutcome } from '../sync/types.js';
+import type { FieldMapOverrides } from '../sync/field-map.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface WriterThread extends DetailWriter {
@@ -19,21 +20,19 @@ export interface WriterThreadOptions {
   autocheckpoint: number;
   /** Takes the writes if the thread cannot start (same code, on this thread). */
   fallback: DetailWriter;
+  /** Overrides of the field map (sync/field-map.ts), compiled on the thread. */
+  fieldMap?: FieldMapOverrides;
   log: { warn(fields: Record<string, unknown>, msg: string): void };
 }
-
-const BOOT = new URL('../../bin/worker-boot.js', import.meta.url);
-// The entry is the sibling module in the same tree: dist/cli/*.js, or src/cli/*.ts when run from sources.
-const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url).href;
 
 /**
  * Starts the thread on a database the caller has already opened and migrated. Returns at once: the
  * thread loads while the run logs in and lists, and the first write waits for it if it must.
  */
 export function startWriterThread(opts: WriterThreadOptions): WriterThread {
-  const init: WriterInit = { entry: ENTRY, dbPath: opts.dbPath, autocheckpoint: opts.autocheckpoint };
-  // A small young generation: the thread's garbage is short-lived batches, and peak RSS is a target (bench 6).
-  const worker = new Worker(BOOT, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const init: WriterInit = { dbPath: opts.dbPath, autocheckpoint: opts.autocheckpoint, ...(opts.fieldMap ? { fieldMap: opts.fieldMap } : {}) };
+  // A small young generation: the thread's garbage is short-lived batches, and peak memory is a benchmark target.
+  const worker = startModuleWorker(import.meta.url, './writer-worker', init, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const pending = new Map<number, { resolve(o: WriteOutcome): void; reject(e: unknown): void }>();
   let seq = 0;
   let broken: SyncError | undefined;

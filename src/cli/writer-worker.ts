@@ -1,38 +1,41 @@
 /**
- * The writer thread's side (started by writer-thread.ts through bin/worker-boot.js): its own connection
- * to the mirror, the sync core's detail writer on it, one message in and one answer out per write.
+ * The writer thread's side (started by writer-thread.ts through db/worker.ts): its own connection to the
+ * mirror, the sync core's detail writer on it, one message in and one answer out per write.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createIssueStore } from '../db/issue-store.js';
 import { openDatabase } from '../db/open.js';
 import { describeError } from '../errors.js';
 import { writeDetails } from '../sync/detail-writer.js';
+import { createFieldMap, type FieldMapOverrides } from '../sync/field-map.js';
 import type { FetchedDetail } from '../sync/types.js';
 
 export interface WriterInit {
-  entry: string;
   dbPath: string;
   /** wal_autocheckpoint of this connection (the main thread's checkpointer sets it there). */
   autocheckpoint: number;
+  /** The field map's overrides (plain data crosses the thread boundary; accessors are compiled here). */
+  fieldMap?: FieldMapOverrides;
 }
 export type WriterRequest = { seq: number; details: FetchedDetail[]; runId: number } | { close: true };
 export type WriterReply = { ready: true } | { error: string } | { seq: number; outcome: ReturnType<typeof writeDetails> };
 
+if (!parentPort) throw new Error('writer-worker.ts runs only as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('writer-worker.ts runs only as a worker thread');
 const init = workerData as WriterInit;
 const reply = (m: WriterReply): void => port.postMessage(m);
 try {
   const handle = openDatabase(init.dbPath, { mustExist: true });
   handle.sqlite.pragma(`wal_autocheckpoint = ${init.autocheckpoint}`);
   const store = createIssueStore(handle);
+  const map = createFieldMap(init.fieldMap ?? {});
   port.on('message', (m: WriterRequest) => {
     if ('close' in m) {
       port.close();
       handle.close();
       return;
     }
-    reply({ seq: m.seq, outcome: writeDetails(store, m.details, m.runId) });
+    reply({ seq: m.seq, outcome: writeDetails(store, m.details, m.runId, map) });
   });
   reply({ ready: true });
 } catch (err) {

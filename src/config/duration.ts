@@ -1,6 +1,6 @@
 /**
- * Durations as operators write them (`90s`, `15m`, `1h30m`, `2d`) and as status output shows them, plus
- * the default staleness threshold derived from the schedule.
+ * Durations as operators write them (`90s`, `15m`, `1h30m`, `2d`), and the default staleness threshold
+ * derived from the schedule. Durations shown to people are formatted by format.ts.
  */
 import cron from 'node-cron';
 
@@ -19,18 +19,6 @@ export function parseDuration(text: string): number | undefined {
     end = PART.lastIndex;
   }
   return end === s.length && total > 0 ? Math.round(total) : undefined;
-}
-
-/** "12 s", "4 min", "3 h 2 min", "2 d 4 h": two units at most, for ages and thresholds. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
 /** The floor of the default staleness threshold. */

@@ -1,10 +1,10 @@
 /**
  * WAL checkpoints on a second thread. SQLite normally checkpoints inside the COMMIT that pushes the WAL
  * past 1000 pages: it copies the frames into the database file and fsyncs both, on the committing thread,
- * which for the sync is the event loop (~30 µs of every issue's write, and a stall of the HTTP traffic
- * while it lasts; scripts/bench-write.ts). Here a worker thread with its own connection runs PASSIVE
- * checkpoints every few hundred milliseconds, which never block the writer or readers (WAL readers and
- * writers do not wait for a checkpointer). The writer's own autocheckpoint moves from 1000 to 4000 pages
+ * which for the sync is the event loop (a share of every issue's write, and a stall of the HTTP traffic
+ * while it lasts; scripts/bench-write.ts measures it). Here a worker thread (checkpoint-worker.ts) with
+ * its own connection runs PASSIVE checkpoints every few hundred milliseconds, which never block the
+ * writer or readers (WAL readers and writers do not wait for a checkpointer). The writer's own autocheckpoint moves from 1000 to 4000 pages
  * while it runs: a PASSIVE checkpoint never finishes while commits keep coming, and only a finished one
  * lets the WAL start over, so under a non-stop stream of writes the writer still restarts the WAL itself,
  * four times less often and with almost every frame already copied (the fsyncs are what it still pays).
@@ -12,9 +12,10 @@
  * Safe by construction: a checkpoint is the same operation whoever runs it; if the worker cannot start or
  * dies, the writer's autocheckpoint comes back on, so the WAL never grows without bound.
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import type { CheckpointInit, CheckpointReply } from './checkpoint-worker.js';
 import type { DatabaseHandle } from './open.js';
+import { startModuleWorker } from './worker.js';
 
 /** SQLite's default wal_autocheckpoint, restored whenever the worker is not running. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
@@ -34,41 +35,6 @@ export interface CheckpointerOptions {
   log?: { warn(fields: Record<string, unknown>, msg: string): void };
 }
 
-// CommonJS run with `eval: true`: no separate file to locate under dist/, src/ (tsx) or vitest alike.
-// The driver is loaded from the path the main thread resolved, so the worker needs no module resolution.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-let db;
-try {
-  db = new Database(workerData.path, { fileMustExist: true, timeout: 0 });
-  db.pragma('busy_timeout = 0');
-} catch (err) {
-  parentPort.postMessage({ error: String(err && err.message || err).split('\\n')[0] });
-  process.exit(0);
-}
-let failures = 0;
-const timer = setInterval(() => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    failures = 0;
-  } catch (err) {
-    // BUSY: another checkpoint is running (the writer closing, a BI tool); try again next tick.
-    if (!/^SQLITE_BUSY/.test(String(err && err.code)) && ++failures >= 3) {
-      parentPort.postMessage({ error: String(err && err.message || err).split('\\n')[0] });
-      clearInterval(timer);
-      db.close();
-      process.exit(0);
-    }
-  }
-}, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  db.close();
-  process.exit(0);
-});
-`;
-
 /**
  * Starts background checkpoints for `handle`'s file. In-memory databases have no WAL: a no-op there.
  * The caller must stop() it before closing the handle, so that the handle's close does the last checkpoint.
@@ -81,10 +47,8 @@ export function startCheckpointer(handle: DatabaseHandle, options: CheckpointerO
   };
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: handle.path, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
-    });
+    const init: CheckpointInit = { path: handle.path, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS };
+    worker = startModuleWorker(import.meta.url, './checkpoint-worker', init);
   } catch (err) {
     options.log?.warn({ err: (err as Error).message }, 'background checkpoints unavailable; SQLite checkpoints on commit');
     return { stop: async () => {} };
@@ -98,9 +62,7 @@ export function startCheckpointer(handle: DatabaseHandle, options: CheckpointerO
     restore();
     if (!stopping) options.log?.warn({ reason }, 'background checkpoints stopped; SQLite checkpoints on commit again');
   };
-  worker.on('message', (m: { error?: string }) => {
-    if (m.error !== undefined) fallBack(m.error);
-  });
+  worker.on('message', (m: CheckpointReply) => fallBack(m.error));
   worker.on('error', (err) => fallBack(err.message));
   void exited.then(() => {
     if (!stopping) fallBack('worker exited');

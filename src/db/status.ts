@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { SyncError } from '../errors.js';
+import { firstLine, SyncError } from '../errors.js';
 import type { AppDatabase } from './open.js';
 import { issues, latestRuns, syncLock, type RunStatus } from './schema.js';
 
@@ -55,7 +55,7 @@ export function openReadOnly(path: string, busyTimeoutMs = 5_000): AppDatabase &
     const hint = /^SQLITE_(READONLY|CANTOPEN)/.test(code)
       ? 'a reader of a WAL database needs write access to its directory (for the -shm file): run this as the user that runs the sync'
       : 'check SPEAKUP_DB';
-    throw new SyncError('DB_ERROR', `cannot read database "${file}": ${(err as Error).message.split('\n')[0]}; ${hint}`, { cause: err });
+    throw new SyncError('DB_ERROR', `cannot read database "${file}": ${firstLine(err)}; ${hint}`, { cause: err });
   }
   return drizzle({ client: sqlite });
 }

@@ -3,7 +3,7 @@
  * plus gauges of the last run and of the mirror. Pure state and rendering; the HTTP server is in cli/.
  * Prometheus text exposition format: https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-import { formatAge } from '../config/duration.js';
+import { formatDuration as formatAge } from '../format.js';
 import type { RunStatus, SyncResult } from './types.js';
 
 type FinalStatus = Exclude<RunStatus, 'running'>;

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../config/load.js';
 import { startEmulator } from '../../emulator/start.js';
+import { renderTable } from '../../format.js';
 import { EXIT } from '../exit-codes.js';
 import { syncCommand } from './sync.js';
 
@@ -45,7 +46,7 @@ export async function demoCommand(log: Logger, args: DemoArgs, signal: AbortSign
     try {
       for (const q of DEMO_QUERIES) {
         process.stdout.write(`\n-- ${q.title}\n${q.sql};\n`);
-        process.stdout.write(renderTable(db.prepare(q.sql).all() as Record<string, unknown>[]));
+        process.stdout.write(`${renderTable(db.prepare(q.sql).all() as Record<string, unknown>[])}\n`);
       }
     } finally {
       db.close();
@@ -55,14 +56,4 @@ export async function demoCommand(log: Logger, args: DemoArgs, signal: AbortSign
   } finally {
     await emu.close();
   }
-}
-
-/** A small aligned text table. */
-export function renderTable(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(no rows)\n';
-  const cols = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n') + '\n';
 }

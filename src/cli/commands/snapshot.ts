@@ -10,10 +10,9 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DbConfig } from '../../config/types.js';
 import { countIssues, openReadOnly } from '../../db/status.js';
-import { SyncError } from '../../errors.js';
+import { firstLine, SyncError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { formatDuration } from '../progress.js';
-import { formatBytes } from './status.js';
+import { formatBytes, formatElapsed } from '../../format.js';
 
 /** Arguments of `snapshot`. */
 export interface SnapshotArgs {
@@ -41,7 +40,7 @@ export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Pro
     const check = openReadOnly(target);
     const n = countIssues(check);
     check.$client.close();
-    process.stdout.write(`snapshot written: ${target} (${n.mirrored} issues, ${formatBytes(statSync(target).size)}) in ${formatDuration(Date.now() - started)}\n`);
+    process.stdout.write(`snapshot written: ${target} (${n.mirrored} issues, ${formatBytes(statSync(target).size)}) in ${formatElapsed(Date.now() - started)}\n`);
   }
   return EXIT.OK;
 }
@@ -67,7 +66,7 @@ async function writeCopy(source: Database.Database, target: string): Promise<voi
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw new SyncError('DB_ERROR', `cannot write snapshot "${target}": ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new SyncError('DB_ERROR', `cannot write snapshot "${target}": ${firstLine(err)}`, { cause: err });
   }
 }
 

@@ -4,12 +4,11 @@
  * needs only SPEAKUP_DB (no API settings, no credentials). Exit 0 when the last successful run is
  * recent enough, 1 when it is older than the threshold or there is none.
  */
-import { formatAge } from '../../config/duration.js';
 import type { DbConfig } from '../../config/types.js';
 import { fileSizes, openReadOnly, readMirrorStatus, type FileSizes, type MirrorStatus, type RunSummary } from '../../db/status.js';
 import { evaluateHealth, type Health } from '../../sync/metrics.js';
+import { formatBytes, formatDuration, formatElapsed, renderTable } from '../../format.js';
 import { EXIT } from '../exit-codes.js';
-import { formatDuration } from '../progress.js';
 
 /** Options of `status`. */
 export interface StatusArgs {
@@ -80,13 +79,13 @@ export function renderStatus(r: StatusReport): string {
     ['size', `${formatBytes(r.database.sizeBytes)}${r.database.walBytes > 0 ? ` (+ ${formatBytes(r.database.walBytes)} write-ahead log)` : ''}`],
     ['issues', `${r.issues.mirrored} mirrored, ${r.issues.deleted} deleted`],
     ['last success', r.lastSuccess ? `${r.lastSuccess.finishedAt ?? '?'} (run ${r.lastSuccess.runId})` : 'never'],
-    ['sync', r.running ? `running: run ${r.running.runId ?? '?'}, pid ${r.running.pid} on ${r.running.host}, since ${r.running.since}, last heartbeat ${formatAge(Date.parse(r.checkedAt) - Date.parse(r.running.heartbeatAt))} ago` : 'idle'],
+    ['sync', r.running ? `running: run ${r.running.runId ?? '?'}, pid ${r.running.pid} on ${r.running.host}, since ${r.running.since}, last heartbeat ${formatDuration(Date.parse(r.checkedAt) - Date.parse(r.running.heartbeatAt))} ago` : 'idle'],
   ];
   const width = Math.max(...facts.map(([k]) => k!.length));
   const rows = r.runs.map((run) => ({
     run: run.id,
     started: run.startedAt,
-    duration: run.durationSeconds === null ? '-' : formatDuration(run.durationSeconds * 1000),
+    duration: run.durationSeconds === null ? '-' : formatElapsed(run.durationSeconds * 1000),
     status: run.status,
     trigger: run.trigger,
     listed: run.listed,
@@ -103,25 +102,7 @@ export function renderStatus(r: StatusReport): string {
     '',
     ...facts.map(([k, v]) => `${k!.padEnd(width)}  ${v}`),
     '',
-    rows.length > 0 ? table(rows) : 'no runs yet',
+    rows.length > 0 ? renderTable(rows) : 'no runs yet',
     '',
   ].join('\n');
-}
-
-/** An aligned text table; number columns right-aligned. */
-function table(rows: Record<string, string | number>[]): string {
-  const cols = Object.keys(rows[0]!);
-  const right = cols.map((c) => typeof rows[0]![c] === 'number');
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: (string | number)[]) =>
-    cells.map((v, i) => (right[i] ? String(v).padStart(widths[i]!) : String(v).padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join('\n');
-}
-
-/** "812 KB", "48.2 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${Math.round(n / 1024)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
