@@ -1,0 +1,152 @@
+/**
+ * The write path of the SQLite mirror: one batch of mapped issues with their field values, FTS rows,
+ * tracked-field changes and sightings, in one BEGIN IMMEDIATE transaction (WAL plus a deferred
+ * read-then-write can fail with SQLITE_BUSY_SNAPSHOT, which the busy handler does not retry).
+ */
+import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteInsertValue } from 'drizzle-orm/sqlite-core';
+import type { MappedIssue } from '../sync/ports.js';
+import { issuesFts } from './fts.js';
+import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
+import { nativeStatement } from './native.js';
+import type { DatabaseHandle } from './open.js';
+import { issueChanges, issueFieldValues, issues, issueSightings, type TrackedField } from './schema.js';
+
+// Keeps IN lists and their JSON parameter small; a listing page is normally below this anyway.
+const ID_CHUNK = 500;
+// Columns the store owns; every other issues column comes from the mapper (MappedIssueRow).
+const STORE_OWNED = new Set(['firstSeenAt', 'deletedAt']);
+const P = sql.placeholder;
+
+/** `IN (SELECT value FROM json_each(?))`: one prepared statement for any list length. */
+export const idIn = (col: typeof issues.id): SQL => sql`${col} IN (SELECT value FROM json_each(${P('ids')}))`;
+
+/** The sightings upsert's conflict rule, shared by the write and the listing paths. */
+export const sighted = { target: issueSightings.issueId, set: { lastListedRun: sql`excluded.last_listed_run`, lastSeenAt: sql`excluded.last_seen_at` } };
+
+/** Saves one batch of mapped issues in one transaction. */
+export type SaveIssues = (records: readonly MappedIssue[], runId: number) => void;
+
+/** Prepares the write path's statements once and returns the batch writer. */
+export function createIssueWriter(handle: DatabaseHandle): SaveIssues {
+  const st = prepareWrites(handle);
+  const { db } = handle;
+  return (records, runId) => {
+    if (records.length === 0) return;
+    db.transaction(() => saveBatch(st, records, runId), { behavior: 'immediate' });
+  };
+}
+
+type WriteStatements = ReturnType<typeof prepareWrites>;
+
+function prepareWrites({ db, sqlite }: DatabaseHandle) {
+  const columns = getTableColumns(issues);
+  const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
+  // The per-issue statements run natively (native.ts); batch-level ones stay Drizzle prepared queries.
+  const upsert = nativeStatement(sqlite, db
+    .insert(issues)
+    .values({
+      ...Object.fromEntries(mappedKeys.map((k) => [k, P(k)])),
+      firstSeenAt: P('syncedAt'),
+      deletedAt: null,
+    } as SQLiteInsertValue<typeof issues>)
+    .onConflictDoUpdate({
+      target: issues.id,
+      // first_seen_at is deliberately not in the list: it keeps the first sighting.
+      set: {
+        // Never `id`: assigning the primary key, even unchanged, makes SQLite check every child row's FK.
+        ...Object.fromEntries(mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)])),
+        deletedAt: sql`NULL`,
+      },
+    }));
+  const readTracked = db
+    .select({ id: issues.id, status: issues.status, assigneeId: issues.assigneeId, domainId: issues.domainId, dueAt: issues.dueAt, labels: issues.labels })
+    .from(issues)
+    .where(idIn(issues.id))
+    .prepare();
+  // Per batch, from the rows just written: one statement instead of one per issue.
+  const sightSaved = db
+    .insert(issueSightings)
+    .select(sql`SELECT ${issues.id}, ${P('runId')}, ${issues.syncedAt} FROM ${issues} WHERE ${idIn(issues.id)}`)
+    .onConflictDoUpdate(sighted)
+    .prepare();
+  const deleteFields = nativeStatement(sqlite, db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))));
+  const insertField = nativeStatement(sqlite, db.insert(issueFieldValues).values({
+    issueId: P('issueId'), position: P('position'), formId: P('formId'), formName: P('formName'), fieldId: P('fieldId'),
+    label: P('label'), type: P('type'), valueText: P('valueText'), valueNumber: P('valueNumber'), valueJson: P('valueJson'),
+  }));
+  const deleteFts = nativeStatement(sqlite, db.delete(issuesFts).where(eq(issuesFts.rowid, P('id'))));
+  const insertFts = nativeStatement(sqlite, db.insert(issuesFts).values({
+    rowid: P('id'), summary: P('summary'), description: P('description'), fieldText: P('fieldText'),
+  }));
+  const insertChange = nativeStatement(sqlite, db.insert(issueChanges).values({
+    issueId: P('issueId'), runId: P('runId'), field: P('field'), oldValue: P('oldValue'), newValue: P('newValue'), observedAt: P('observedAt'),
+  }));
+  // First sight of new issues, per batch and from the rows just written: the rows diffTracked(undefined, …)
+  // gives (one per non-NULL tracked field, in TRACKED_FIELDS order), at about half the cost of one INSERT
+  // each. test/integration/db-store.test.ts holds the two to the same result.
+  const firstSight = db
+    .insert(issueChanges)
+    .select(sql`SELECT NULL, id, ${P('runId')}, field, NULL, value, synced_at FROM (
+      SELECT ${issues.id} AS id, f.column1 AS n, f.column2 AS field, ${trackedCase()} AS value, ${issues.syncedAt} AS synced_at
+      FROM ${issues}, (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
+      WHERE ${idIn(issues.id)}
+    ) WHERE value IS NOT NULL ORDER BY id, n`)
+    .prepare();
+  return { upsert, readTracked, sightSaved, deleteFields, insertField, deleteFts, insertFts, insertChange, firstSight };
+}
+
+/** The batch's statements, inside the caller's transaction. */
+function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: number): void {
+  // One read of the previous tracked values per batch, not one SELECT per issue.
+  const before = new Map<number, TrackedValues>();
+  const ids = records.map((r) => r.issue.id);
+  for (const chunk of chunks(ids)) {
+    for (const row of st.readTracked.all({ ids: JSON.stringify(chunk) })) before.set(row.id, trackedValues(row));
+  }
+  // New issues whose first-sight rows are not written yet.
+  const fresh = new Set<number>();
+  const writeFirstSight = (): void => {
+    for (const chunk of chunks([...fresh])) st.firstSight.run({ ids: JSON.stringify(chunk), runId });
+    fresh.clear();
+  };
+  for (const { issue, fields, fts } of records) {
+    const id = issue.id;
+    const old = before.get(id);
+    // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
+    if (old && fresh.has(id)) writeFirstSight();
+    st.upsert.run(issue);
+    const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
+    if (old) {
+      // New issues have nothing to replace: skip two index probes each.
+      st.deleteFields.run(ctx);
+      st.deleteFts.run(ctx);
+    }
+    for (const field of fields) st.insertField.run(field);
+    st.insertFts.run(fts, ctx);
+    const now = trackedValues(issue);
+    if (old) for (const change of diffTracked(old, now)) st.insertChange.run(change, ctx);
+    else fresh.add(id);
+    // A duplicate id later in the same batch compares against this version.
+    before.set(id, now);
+  }
+  writeFirstSight();
+  for (const chunk of chunks(ids)) st.sightSaved.run({ ids: JSON.stringify(chunk), runId });
+}
+
+/** The SQL twin of trackedValues(): each tracked field's text from an `issues` row. */
+function trackedCase(): SQL {
+  const expr: Record<TrackedField, SQL> = {
+    status: sql`${issues.status}`,
+    assignee: sql`${issues.assigneeId}`,
+    domain: sql`CAST(${issues.domainId} AS TEXT)`,
+    due_at: sql`${issues.dueAt}`,
+    labels: sql`${issues.labels}`,
+  };
+  return sql`CASE f.column2 ${sql.join(TRACKED_FIELDS.map((f) => sql`WHEN ${sql.raw(`'${f}'`)} THEN ${expr[f]}`), sql` `)} END`;
+}
+
+/** The list in slices of at most ID_CHUNK ids. */
+export function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += ID_CHUNK) yield items.slice(i, i + ID_CHUNK);
+}
