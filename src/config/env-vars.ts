@@ -1,14 +1,18 @@
 /**
  * Every environment variable speakup-sync reads: its schema, default and meaning. This table is the single
- * source for validation, `.env.example` and the README's configuration table.
+ * source for validation (schema.ts assembles the schemas into one), `.env.example` and the configuration
+ * table of the docs.
  */
 import { isIP } from 'node:net';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import type { AuthKind } from './types.js';
 
-export interface EnvVar {
-  schema: z.ZodType;
+/** One variable. `schema` keeps its own type in ENV_VARS (`satisfies`, not a type annotation). */
+export interface EnvVar<S extends z.ZodType = z.ZodType> {
+  /** Parses the raw text (or `default`, the same way). */
+  schema: S;
   /** Plain-language expectation used in error messages ("an integer from 1 to 64"). */
   expect: string;
   describe: string;
@@ -37,6 +41,8 @@ const duration = z.string().transform((v, ctx) => parseDuration(v) ?? (ctx.addIs
 const host = z.string().trim().refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
+const cronExpression = nonEmpty.refine((v) => cron.validate(v));
+const timeZone = nonEmpty.refine(isTimeZone);
 // Secrets are taken verbatim: trimming would silently change a password that has edge spaces.
 const secretValue = z.string().refine((v) => v.trim() !== '');
 // RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
@@ -58,8 +64,8 @@ export const ENV_VARS = {
   SPEAKUP_CLIENT_SECRET: { schema: secretValue, expect: 'the App Integration client secret', describe: 'client secret of the App Integration (client-credentials)', secret: true, requiredFor: ['client-credentials'] },
   SPEAKUP_SCOPES: { schema: scopes, expect: 'space-separated OAuth scopes such as "speakup/issues.read"', describe: 'scopes to ask for (client-credentials)', defaultDoc: "the App Integration's own" },
   SPEAKUP_DB: { schema: nonEmpty, expect: 'a file path', describe: 'SQLite database file', default: './data/speakup.db' },
-  SPEAKUP_SCHEDULE: { schema: nonEmpty, expect: 'a cron expression such as "*/15 * * * *"', describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)', default: '*/15 * * * *' },
-  SPEAKUP_TIMEZONE: { schema: nonEmpty, expect: 'an IANA time zone such as Europe/Amsterdam', describe: 'time zone of the schedule', default: 'UTC' },
+  SPEAKUP_SCHEDULE: { schema: cronExpression, expect: 'a cron expression such as "*/15 * * * *"', describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)', default: '*/15 * * * *' },
+  SPEAKUP_TIMEZONE: { schema: timeZone, expect: 'an IANA time zone such as Europe/Amsterdam', describe: 'time zone of the schedule', default: 'UTC' },
   SPEAKUP_RUN_AT_START: { schema: bool, expect: '1 or 0', describe: 'daemon: run one sync immediately at start', default: '1' },
   SPEAKUP_CONCURRENCY: { schema: int(1, 128), expect: 'an integer from 1 to 128', describe: 'detail requests in flight at most (the request rate also adapts to 429s)', default: '16' },
   SPEAKUP_PAGE_SIZE: { schema: int(1, 10_000), expect: 'an integer from 1 to 10000', describe: 'list page size asked for (servers may cap it)', default: '500' },
@@ -74,7 +80,17 @@ export const ENV_VARS = {
   SPEAKUP_STALE_AFTER: { schema: duration, expect: 'a duration such as 90m, 2h or 1d', describe: '`status` exits 1 and the daemon\'s /healthz answers 503 when the last successful run is older than this', defaultDoc: 'twice the longest gap between SPEAKUP_SCHEDULE runs, at least 1h' },
   SPEAKUP_METRICS_PORT: { schema: int(0, 65_535), expect: 'a TCP port from 0 to 65535', describe: 'daemon: serve /healthz and /metrics (Prometheus) on this port; 0 picks a free port (logged)', defaultDoc: 'unset (no server)' },
   SPEAKUP_METRICS_HOST: { schema: host, expect: 'an IP address or host name such as 127.0.0.1', describe: 'daemon: address the /healthz and /metrics server binds to (the server has no authentication: keep it on loopback or a private network)', default: '127.0.0.1' },
+  SPEAKUP_FIELD_MAP: { schema: nonEmpty, expect: 'a path to a JSON file', describe: 'JSON file naming the detail path each typed column is read from, e.g. {"status": "state", "assignee_name": "assignedTo.name"}; unnamed columns keep the built-in paths (`speakup-sync inspect` prints a starting map)', defaultDoc: 'unset (built-in paths)' },
   SPEAKUP_LOG_LEVEL: { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvVarName = keyof typeof ENV_VARS;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { ConfigError } from '../errors.js';
 import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';
 import { defaultStaleAfterMs } from './duration.js';
+import { readFieldMapFile, type FieldMap } from '../sync/field-map.js';
 import type { AuthConfig, AuthKind, Config, DbConfig } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -134,6 +135,7 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
   }
 
   const { cron: cronExpr, tz } = checkSchedule(values, problems);
+  const fieldMap = loadFieldMap(get<string | undefined>('SPEAKUP_FIELD_MAP'), cwd, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -162,8 +164,21 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
     metrics: { port: get<number | undefined>('SPEAKUP_METRICS_PORT'), host: get<string>('SPEAKUP_METRICS_HOST') },
     logLevel: get<Config['logLevel']>('SPEAKUP_LOG_LEVEL'),
     warnings,
+    ...(fieldMap ? { fieldMap } : {}),
   };
   return deepFreeze(config);
+}
+
+/** The field map SPEAKUP_FIELD_MAP names (undefined = built-in paths); its problems join the others. */
+function loadFieldMap(path: string | undefined, cwd: string, problems: string[]): FieldMap | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFieldMapFile(resolve(cwd, path));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
 }
 
 /** The provider's settings; only called once validation found nothing missing. */
