@@ -47,3 +47,26 @@ export async function syncHeldMidRun(h: Harness, after: number, args: string[] =
   if (exited) throw new Error(pending());
   return { hold, pid: child.pid!, result };
 }
+
+/**
+ * Lets detail requests through `step` at a time: each advance() lets `step` more pass (and the ones
+ * waiting), so a test can watch a run make progress stage by stage. done() opens the gate for good.
+ */
+export function detailSteps(emu: Emulator, step: number): { advance(): void; done(): void } {
+  emu.knobs.hold = createHold(['detail'], { after: step });
+  return {
+    advance() {
+      const old = emu.knobs.hold;
+      emu.knobs.hold = createHold(['detail'], { after: step });
+      old?.release();
+    },
+    done() {
+      const old = emu.knobs.hold;
+      emu.knobs.hold = null;
+      old?.release();
+    },
+  };
+}
+
+/** Issues stored (or restored) by the newest run: synced at or after its start. */
+export const SYNCED_BY_LAST_RUN_SQL = 'SELECT count(*) AS n FROM issues WHERE synced_at >= (SELECT started_at FROM sync_runs ORDER BY id DESC LIMIT 1)';
