@@ -109,3 +109,13 @@ describe('docs/reliability.md', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('docs/emulator.md', () => {
+  it('documents every option of `npm run emulator`', () => {
+    const cli = readFileSync('src/emulator/cli.ts', 'utf8');
+    const options = [...cli.matchAll(/^ {2}'?([a-z][a-z0-9-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => m[1]!);
+    expect(options.length).toBeGreaterThanOrEqual(20);
+    const doc = readFileSync('docs/emulator.md', 'utf8');
+    expect(options.filter((o) => o !== 'help' && !doc.includes(`\`--${o}`))).toEqual([]);
+  });
+});
