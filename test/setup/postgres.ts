@@ -1,8 +1,10 @@
 /**
  * Vitest global setup: a throwaway PostgreSQL server for the tests that need one.
  *
- * With SPEAKUP_TEST_DATABASE_URL set, that server is used as is. Otherwise Debian's PostgreSQL binaries
- * (/usr/lib/postgresql/<version>/bin) start a server in a temp directory on a free loopback port, with
+ * With SPEAKUP_TEST_DATABASE_URL set, that server is used as is (SPEAKUP_TEST_DATABASE_ADMIN_URL, if set,
+ * names a superuser for the tests that create roles). Otherwise PostgreSQL's binaries (Debian's
+ * /usr/lib/postgresql/<version>/bin, the PATH, or SPEAKUP_TEST_POSTGRES_BIN) start a server in a temp
+ * directory on a free loopback port, with
  * password (scram) authentication over TCP like a real deployment, and it is stopped at the end of the run.
  * PostgreSQL refuses to run as root, so as root (CI) the server runs as the `postgres` system user.
  * Without binaries nothing starts: the tests that need PostgreSQL then fail with a message saying how to
@@ -30,14 +32,19 @@ declare module 'vitest' {
 const ROLE = 'speakup_test';
 const DATABASE = 'speakup_test';
 
-/** Newest installed Debian PostgreSQL bin directory holding initdb, or undefined. */
-export function findPostgresBin(): string | undefined {
+/**
+ * The directory of initdb and pg_ctl: SPEAKUP_TEST_POSTGRES_BIN when set, else the newest Debian
+ * install (/usr/lib/postgresql/<version>/bin), else the PATH (Homebrew, Fedora); undefined if none.
+ */
+export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = env.SPEAKUP_TEST_POSTGRES_BIN;
+  if (explicit) return existsSync(join(explicit, 'initdb')) ? explicit : undefined;
   const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? join(root, versions[0]!, 'bin') : undefined;
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length > 0) return join(root, versions[0]!, 'bin');
+  return (env.PATH ?? '').split(':').find((d) => d && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
 }
 
 function freePort(): Promise<number> {
@@ -150,7 +157,9 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   if (!bin) {
     project.provide('pgUrl', '');
     project.provide('pgAdminUrl', '');
-    project.provide('pgUnavailable', 'no PostgreSQL server binaries under /usr/lib/postgresql/*/bin');
+    project.provide('pgUnavailable', process.env.SPEAKUP_TEST_POSTGRES_BIN
+      ? `no initdb in SPEAKUP_TEST_POSTGRES_BIN=${process.env.SPEAKUP_TEST_POSTGRES_BIN}`
+      : 'no initdb under /usr/lib/postgresql/*/bin or on the PATH');
     return undefined;
   }
   let server: LocalServer;
@@ -166,5 +175,13 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   project.provide('pgUrl', server.url);
   project.provide('pgAdminUrl', server.adminUrl);
   project.provide('pgUnavailable', '');
-  return () => server.stop();
+  // Teardown normally stops the server; this covers a run that ends without it (an exception in vitest).
+  let stopped = false;
+  const stopOnce = (): void => {
+    if (stopped) return;
+    stopped = true;
+    server.stop();
+  };
+  process.once('exit', stopOnce);
+  return stopOnce;
 }
