@@ -5,9 +5,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiCounters } from '../../src/emulator/api/counters.js';
 import { createApiHandler } from '../../src/emulator/api/handler.js';
+import { createHold } from '../../src/emulator/api/hold.js';
 import { createApiKnobs } from '../../src/emulator/api/knobs.js';
 import { startEmulator } from '../../src/emulator/start.js';
 import type { Emulator } from '../../src/emulator/start.js';
+import { waitFor } from '../helpers/reliability.js';
+import { serveHandler } from '../helpers/serve-handler.js';
 
 const ISSUES = '/v1/public/issues';
 let emu: Emulator;
@@ -212,24 +215,49 @@ describe('knobs', () => {
   });
 
   it.each(['seconds', 'http-date', 'none'] as const)('rateLimit answers 429 with Retry-After (%s) and X-RateLimit-* headers', async (mode) => {
-    Object.assign(emu.knobs, { rateLimit: { rps: 1, burst: 2 }, retryAfterMode: mode });
-    const first = await get(ISSUES);
-    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
-    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
-    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
-    expect((await get(ISSUES)).headers.get('x-ratelimit-remaining')).toBe('0');
-    const refused = await get(ISSUES);
-    expect(refused.status).toBe(429);
-    const retryAfter = refused.headers.get('retry-after');
-    if (mode === 'seconds') expect(retryAfter).toBe('1');
-    if (mode === 'none') expect(retryAfter).toBeNull();
-    if (mode === 'http-date') {
-      const wait = Date.parse(retryAfter ?? '') - Date.now();
-      expect(retryAfter).toMatch(/GMT$/);
-      expect(wait).toBeGreaterThan(-1000);
-      expect(wait).toBeLessThanOrEqual(2000);
+    // A frozen clock for the bucket: it never refills between the requests, however slow the machine.
+    const at = Date.parse('2025-06-02T08:00:00.000Z');
+    const knobs = createApiKnobs({ rateLimit: { rps: 1, burst: 2 }, retryAfterMode: mode });
+    const counters = createApiCounters();
+    const served = await serveHandler(createApiHandler({ data: emu.data, verifyToken: (t) => emu.cognito.verifyToken(t), knobs, counters, now: () => at }));
+    const base = served.url.replace(/\/$/, '');
+    try {
+      const first = await get(ISSUES, { base });
+      expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+      expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+      expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+      expect((await get(ISSUES, { base })).headers.get('x-ratelimit-remaining')).toBe('0');
+      const refused = await get(ISSUES, { base });
+      expect(refused.status).toBe(429);
+      const retryAfter = refused.headers.get('retry-after');
+      if (mode === 'seconds') expect(retryAfter).toBe('1');
+      if (mode === 'none') expect(retryAfter).toBeNull();
+      if (mode === 'http-date') {
+        expect(retryAfter).toMatch(/GMT$/);
+        // One token a second: the date is the next whole second after the frozen instant.
+        expect(Date.parse(retryAfter ?? '') - at).toBe(1000);
+      }
+      expect(counters.rateLimited).toBe(1);
+    } finally {
+      await served.close();
     }
-    expect(emu.counters.rateLimited).toBe(1);
+  });
+
+  it('hold keeps matching requests counted but unanswered until released', async () => {
+    const hold = createHold(['detail'], { after: 1 });
+    emu.knobs.hold = hold;
+    const id = emu.data.ids()[0]!;
+    expect((await get(`${ISSUES}/${id}`)).status).toBe(200);
+    expect((await get(ISSUES)).status).toBe(200);
+    const pending = get(`${ISSUES}/${id}`);
+    await waitFor(() => hold.waiting === 1, 'the second detail request to wait at the gate');
+    expect(emu.counters.requests.detail).toBe(2);
+    expect(emu.counters.byStatus[200]).toBe(2);
+    // Authenticated only once released: a token revoked while it waits is refused.
+    emu.cognito.revokeAccessTokens();
+    hold.release();
+    expect((await pending).status).toBe(401);
+    expect(hold).toMatchObject({ waiting: 0, arrived: 1 });
   });
 
   it('p5xx answers 500/502/503 (502 as HTML)', async () => {
