@@ -78,13 +78,12 @@ describe('identity provider faults', () => {
   it('the IdP unreachable for a while at login, then back: the run survives', async () => {
     h = await harness({ issues: 30, seed: 46 }, { SPEAKUP_RETRY_BASE_MS: '100', SPEAKUP_MAX_ATTEMPTS: '8' });
     h.emu.cognito.knobs.unavailable = true;
-    const back = setTimeout(() => (h!.emu.cognito.knobs.unavailable = false), 1000);
-    try {
-      const r = await h.sync();
-      expect(r.status, r.error).toBe('succeeded');
-    } finally {
-      clearTimeout(back);
-    }
+    const run = h.sync();
+    // Back once two login attempts have been refused: the retries are what is under test.
+    await waitFor(() => (h!.emu.cognito.counters.errors.ConnectionReset ?? 0) >= 2, 'two refused login attempts');
+    h.emu.cognito.knobs.unavailable = false;
+    const r = await run;
+    expect(r.status, r.error).toBe('succeeded');
     expect(mirrorDiff(h)).toEqual(clean);
     expect(h.emu.cognito.counters.errors.ConnectionReset).toBeGreaterThan(0);
   });
@@ -95,13 +94,10 @@ describe('identity provider faults', () => {
     await waitFor(() => h!.emu.counters.requests.detail >= 40, '40 detail requests');
     h.emu.cognito.knobs.unavailable = true;
     h.emu.cognito.revokeAccessTokens();
-    const back = setTimeout(() => (h!.emu.cognito.knobs.unavailable = false), 1000);
-    try {
-      const r = await run;
-      expect(r.status, r.error).toBe('succeeded');
-    } finally {
-      clearTimeout(back);
-    }
+    await waitFor(() => (h!.emu.cognito.counters.errors.ConnectionReset ?? 0) >= 2, 'two refused renewal attempts');
+    h.emu.cognito.knobs.unavailable = false;
+    const r = await run;
+    expect(r.status, r.error).toBe('succeeded');
     expect(mirrorDiff(h)).toEqual(clean);
     expect(h.emu.cognito.counters.errors.ConnectionReset).toBeGreaterThan(0);
   });
