@@ -11,7 +11,7 @@ import { createLogger, type LogLevel } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
-const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot'] as const;
+const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot', 'inspect'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -25,6 +25,7 @@ const OPTIONS = {
   issues: { type: 'string' },
   json: { type: 'boolean', default: false },
   'max-age': { type: 'string' },
+  sample: { type: 'string' },
 } as const;
 
 interface CommandLine {
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
     checkCommandArgs(command, positionals, values['max-age']);
+    checkSample(command, values.sample);
     return await runCommand({ command, positionals, values }, onSignals());
   } catch (err) {
     if (err instanceof SyncError) {
@@ -75,6 +77,13 @@ function checkCommandArgs(command: Command, positionals: string[], maxAge: strin
   if (command !== 'snapshot' && positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (maxAge !== undefined && command !== 'status') throw new UsageError('--max-age only applies to status');
   if (maxAge !== undefined && parseDuration(maxAge) === undefined) throw new UsageError(`--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`);
+}
+
+/** `--sample N` belongs to inspect: a whole number of details from 1 to 1000. */
+function checkSample(command: Command, sample: string | undefined): void {
+  if (sample === undefined) return;
+  if (command !== 'inspect') throw new UsageError('--sample only applies to inspect');
+  if (!/^\d{1,4}$/.test(sample) || Number(sample) < 1 || Number(sample) > 1000) throw new UsageError(`--sample: expected a number of details from 1 to 1000 (got ${JSON.stringify(sample)})`);
 }
 
 /** First SIGINT/SIGTERM: abort the returned signal (commands finish cleanly). Second: exit at once. */
@@ -112,11 +121,17 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
     }
     case 'sync':
     case 'daemon':
+    case 'inspect':
       break;
   }
   const config = loadConfig(process.env);
   const log = createLogger({ level: level(config.logLevel) });
   for (const w of config.warnings) log.warn(w);
+  if (command === 'inspect') {
+    // Read-only: logs in and reads the API; never opens the database.
+    const { inspectCommand } = await import('./commands/inspect.js');
+    return inspectCommand(config, log, { json: values.json, ...(values.sample ? { sample: Number(values.sample) } : {}), ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}) }, signal);
+  }
   if (command === 'sync') {
     const { syncCommand } = await import('./commands/sync.js');
     return syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, signal);

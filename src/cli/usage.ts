@@ -9,6 +9,9 @@ Commands
   status      last runs, issue counts, database size; exits 1 when the last successful run is older
               than SPEAKUP_STALE_AFTER (or --max-age) or there is none: a monitoring check (npm run status)
   snapshot P  write a consistent copy of the database to path P (mode 0600) for a BI tool on another host
+  inspect     read-only first contact: log in, probe the list and a sample of details, report one
+              finding per line (ok / warning / problem) with the setting to change, and a starting
+              SPEAKUP_FIELD_MAP; prints no issue value, never opens the database; exits 1 on a problem
   demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
 
 Options
@@ -17,7 +20,8 @@ Options
   --wait                if another sync holds the database, wait for it instead of exiting 75
   --no-run-at-start     daemon: wait for the first scheduled time instead of syncing at start
   --issues N            demo: size of the emulated data set (default 300)
-  --json                status: machine-readable output on stdout
+  --json                status, inspect: machine-readable output on stdout
+  --sample N            inspect: number of issue details to read (default 20)
   --max-age DURATION    status: staleness threshold for this check, e.g. 30m, 2h, 1d (default SPEAKUP_STALE_AFTER)
   -v, --verbose         debug logging
   -q, --quiet           warnings and errors only, no progress or summary
