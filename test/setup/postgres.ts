@@ -10,7 +10,7 @@
  * Without binaries nothing starts: the tests that need PostgreSQL then fail with a message saying how to
  * get a server (test/helpers/postgres.ts), while the rest of the suite runs.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,8 @@ function freePort(): Promise<number> {
 
 interface Runner {
   run(cmd: string, args: string[]): void;
+  /** The argv that runs `cmd` as the server's user. */
+  argv(cmd: string, args: string[]): string[];
 }
 
 /** Runs the server binaries as the current user, or as `postgres` when the tests run as root. */
@@ -70,10 +72,12 @@ function runner(dir: string): Runner {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);
   }
+  const argv = (cmd: string, args: string[]): string[] => (asRoot ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args]);
   return {
+    argv,
     run(cmd, args) {
-      const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-      const res = spawnSync(file, argv, { encoding: 'utf8', cwd: dir });
+      const [file, ...rest] = argv(cmd, args);
+      const res = spawnSync(file!, rest, { encoding: 'utf8', cwd: dir });
       if (res.status !== 0) {
         throw new Error(`${cmd} ${args[0] ?? ''} failed (exit ${res.status}): ${(res.stderr || res.stdout).trim().slice(-800)}`);
       }
@@ -113,6 +117,8 @@ async function startLocalServer(bin: string): Promise<LocalServer> {
       if (attempt >= 3) throw new Error(`${(err as Error).message}\n${readLog(dir)}`);
     }
   }
+  const stopArgv = pgRun.argv(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+  startWatchdog(stopArgv, dir);
   const stop = (): void => {
     try {
       pgRun.run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
@@ -135,6 +141,16 @@ async function startLocalServer(bin: string): Promise<LocalServer> {
     url: `postgres://${ROLE}:${password}@127.0.0.1:${port}/${DATABASE}`,
     stop,
   };
+}
+
+/**
+ * Stops the server and removes its directory once this process is gone, however it ended: a test run
+ * killed by a timeout or a signal skips its teardown and would leave the server running.
+ */
+function startWatchdog(stopArgv: string[], dir: string): void {
+  const script = 'p=$1; d=$2; shift 2; while kill -0 "$p" 2>/dev/null; do sleep 1; done; "$@" >/dev/null 2>&1; rm -rf "$d"';
+  const child = spawn('sh', ['-c', script, 'speakup-pg-watchdog', String(process.pid), dir, ...stopArgv], { detached: true, stdio: 'ignore' });
+  child.unref();
 }
 
 function readLog(dir: string): string {
