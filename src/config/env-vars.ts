@@ -33,7 +33,8 @@ const COGNITO_USER: readonly AuthKind[] = ['password', 'amplify'];
 /** Required whatever the provider. */
 export const ALWAYS_REQUIRED: ReadonlySet<string> = new Set(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM']);
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Not zod's .int(): its failure aborts the whole parse, and the rules that span variables would not run.
+const int = (min: number, max: number) => z.coerce.number().refine(Number.isInteger).min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 const duration = z.string().transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
