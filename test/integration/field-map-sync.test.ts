@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/harness.js';
-import { RENAMED_MAP } from './inspect.test.js';
+import { RENAMED_MAP } from '../helpers/dialects.js';
 
 const DOC = readFileSync(new URL('../../docs/bi.md', import.meta.url), 'utf8');
 const BLOCKS = [...DOC.matchAll(/^```sql\n([\s\S]*?)^```$/gm)].map((m) => m[1]!.trim());
