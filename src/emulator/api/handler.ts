@@ -125,7 +125,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     if (route.kind === 'list') {
       const w = parsePageWindow(req.query, k);
       if ('error' in w) return message(400, w.error);
-      const slice = data.listSlice(w.offset, w.limit, w.page, w.pageSize);
+      const slice = data.listSlice(w.offset, w.limit, w.page, w.pageSize, k.listOrder);
       let items = slice.items;
       if (k.shrinkNextPages > 0 && items.length > 1) {
         k.shrinkNextPages -= 1;
@@ -138,7 +138,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
         fault('failId');
         return message(500, 'Internal server error');
       }
-      const detail = data.detailBody(route.id);
+      const detail = data.detailBody(route.id, k.detailDialect);
       if (detail === undefined) return message(404, 'Not Found');
       body = detail;
     } else {
