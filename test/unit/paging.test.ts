@@ -68,4 +68,15 @@ describe('listIssuePages', () => {
     await expect(collect(() => ({ message: 'hello' }))).rejects.toThrow(BadResponseError);
     await expect(collect(() => ({ message: 'hello' }))).rejects.toThrow(/expected a JSON array of issues or an envelope/);
   });
+
+  it('gives up on a list that never ends, naming the paging parameters to check', async () => {
+    // A server that ignores the page parameter's meaning: every page is full and new, forever.
+    let served = 0;
+    const endless = listIssuePages(async () => [item(++served), item(++served)], { ...opts, maxPages: 5 });
+    const ids: number[] = [];
+    await expect(async () => {
+      for await (const page of endless) ids.push(...page.items.map((i) => i.id));
+    }).rejects.toThrow(new BadResponseError('the issue list did not end after 5 pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM'));
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
 });
