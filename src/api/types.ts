@@ -1,5 +1,5 @@
 /**
- * Shapes of the SpeakUp public API, as far as they are known (see docs/api-assumptions.md).
+ * Shapes of the SpeakUp public API, as far as they are known.
  *
  * Only `id`, `createdAt`, `updatedAt`, `customId` and `summary` are public. The other detail fields below
  * are what the emulator serves and what the mapper looks for; every field is optional on the way in, the

@@ -4,9 +4,9 @@
  * Amplify (GetTokensFromRefreshToken), sign in again when the refresh is refused. Errors become the same
  * AuthError codes as the default provider's.
  *
- * Amplify's configuration and signed-in user are process-global (anchors §4.6): one process holds one
- * Amplify user, so a second live provider is refused. Amplify is loaded on first use (it takes about a
- * second to import), so other providers never pay for it. Verified on Node 20 without polyfills.
+ * Amplify's configuration and signed-in user are process-global: one process holds one
+ * Amplify user, so a second live provider is refused. Amplify is loaded on first use (it is slow to
+ * import), so other providers never pay for it. Works on Node 20 without polyfills.
  */
 import type { Logger } from 'pino';
 import type { AmplifyAuthConfig } from '../config/types.js';

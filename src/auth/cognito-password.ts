@@ -110,7 +110,7 @@ export class CognitoPasswordProvider implements TokenProvider {
 
   /**
    * REFRESH_TOKEN_AUTH through the library's own client. Not CognitoUser.refreshSession: that retries every
-   * error silently for ~6.5 s (anchors §4.5), which would delay the re-login after a routine expiry.
+   * error silently for seconds, which would delay the re-login after a routine expiry.
    */
   private refresh(refreshToken: string, signal: AbortSignal | undefined): Promise<string> {
     const client = (this.pool as unknown as { client: RawClient }).client;

@@ -2,7 +2,7 @@ import type { ICognitoStorage } from 'amazon-cognito-identity-js';
 
 /**
  * Per-provider token storage. The library's default is one module-global object shared by every pool in
- * the process (anchors §4.5); each provider gets its own so users and tests never see each other's tokens.
+ * the process; each provider gets its own so users and tests never see each other's tokens.
  */
 export class MemoryStorage implements ICognitoStorage {
   private readonly items = new Map<string, string>();

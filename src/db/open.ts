@@ -61,10 +61,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     throw dbError(file, err);
   }
   try {
-    // Only an empty file can take a page size, and only before WAL. 16 KiB pages hold several ~3 KB issue
-    // rows each instead of one: about 12% faster writes (measured with scripts/bench-write.ts).
+    // Only an empty file can take a page size, and only before WAL. 16 KiB pages hold several issue rows
+    // each instead of one, which makes writes faster (scripts/bench-write.ts measures it).
     if (fresh) sqlite.pragma(`page_size = ${PAGE_SIZE}`);
-    // WAL is set per connection at open: it cannot change inside the migrator's transaction (anchors §3).
+    // WAL is set per connection at open: SQLite cannot change the journal mode inside a transaction,
+    // and the migrator runs in one.
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
     if (!memory && mode !== 'wal') warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);

@@ -5,7 +5,7 @@
  * Every timestamp is ISO-8601 UTC text in exactly `Date#toISOString()` form (`2024-05-01T08:00:00.000Z`)
  * in a column declared DATETIME: Metabase and DuckDB then see a date, Grafana gets RFC 3339, and text
  * order is time order. A CHECK refuses anything else, because DATETIME has NUMERIC affinity and a partial
- * date such as '2024' would silently become the integer 2024 (anchors.md §3).
+ * date such as '2024' would silently become the integer 2024.
  */
 import { isNull, sql } from 'drizzle-orm';
 import {
@@ -81,8 +81,8 @@ export const issues = sqliteTable(
 
 /**
  * When each issue was last listed. Apart from `issues` on purpose: every run touches every listed issue,
- * and updating two columns of an `issues` row rewrites its whole page (~4.4 KB of WAL per issue per run,
- * measured); here a sighting costs a few dozen bytes.
+ * and updating two columns of an `issues` row rewrites its whole page (kilobytes of WAL per issue per
+ * run); here a sighting costs a few dozen bytes.
  */
 export const issueSightings = sqliteTable(
   'issue_sightings',
