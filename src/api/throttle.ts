@@ -1,47 +1,121 @@
 /**
- * Client-side flow control shared by every request of a run, so the sync stays just under the server's
- * rate limit instead of hammering it and backing off:
- * - at most `maxConcurrency` requests in flight;
- * - request starts paced at a rate learned from 429s (AIMD, as TCP does): on a 429 the rate drops to 95%
- *   of the success rate measured since the previous drop, then grows again by 3% per second of success;
- * - a `RateLimit-Policy` header (IETF draft-ietf-httpapi-ratelimit-headers, `q;w=`) sets the rate at once;
- * - a long `Retry-After` (≥ 2 s: an overloaded or paused server) pauses every request, not only the one
- *   that got it. Short ones are waited by that request alone (api/retry.ts), while pacing slows the rest.
+ * Client-side flow control shared by every request of a run, so the sync rides just under the server's
+ * rate limit whatever its shape (token bucket of any burst, fixed or sliding windows, a limit shared with
+ * other clients or changed mid-run), instead of hammering it and backing off:
+ * - at most `maxConcurrency` requests in flight, and request starts paced at `rate`;
+ * - `limit` is the server's sustained rate as learnt, and the pace is PACE_SHARE of it. Before the first
+ *   429 nothing is paced (the server may have no limit). At the first 429 the limit is taken as what was
+ *   accepted so far over at least one second (a burst allowance is at most a second's worth);
+ * - at each later 429 from a request paced after the last change (answers to older requests say nothing
+ *   new), the limit is re-measured as the accepted rate over the last seconds of activity (time with
+ *   nothing to send is left out, so waits never read as a lower limit). A 429 above the pace was a probe
+ *   that went too far: the pace drops to PACE_SHARE of the measured limit. A 429 at or below it means
+ *   the limit fell or the window is spent: the limit follows the measurement and the pace halves, then
+ *   recovers quickly to PACE_SHARE of the limit once the 429s stop;
+ * - after PLATEAU_MS without a 429 the learnt limit is probed upwards by PROBE_GROWTH a second, so a
+ *   limit that was raised is found within seconds, while a steady one costs a 429 now and then;
+ * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright: paced under it, no probing above;
+ * - a long `Retry-After` pauses every request, not only the one that got it.
+ * What the server says is bounded (see bounds.ts): a wait longer than `maxPauseMs`, a date in the past or
+ * a policy under one request a minute is capped and reported once through `warn`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
+import { AcceptanceLog } from './acceptance-log.js';
+import { ServerBounds, type BoundsWarning } from './bounds.js';
 
-const DECREASE_FACTOR = 0.95;
-const GROWTH_PER_SECOND = 0.03;
+/** Share of the learnt limit the pace keeps to: under it by a margin for timer and network jitter. */
+const PACE_SHARE = 0.95;
+/**
+ * Refusals at the pace mean the limit fell only when they are a fair share of the last answers; fewer
+ * are jitter against a small burst allowance, answered by a small step back.
+ */
+const DROP_MIN_SHARE = 0.1;
+const DROP_MIN_REFUSALS = 3;
+const JITTER_STEP_BACK = 0.9;
+/** Quiet time before probing above the learnt limit, and the growth of the probe per second. */
+const PLATEAU_MS = 3000;
+const FIRST_PLATEAU_MS = 1000;
+const PROBE_GROWTH = 0.04;
+/** Seconds of probing after which the probe's growth has doubled. */
+const PROBE_ACCEL_S = 2;
+/** After a cut below the pace: quiet time before recovering, and how fast (doubling time). */
+const RECOVER_AFTER_MS = 200;
+const RECOVER_DOUBLING_MS = 100;
+/** Growth of the first guess until the first 429 (doubling time). */
+const STARTUP_DOUBLING_MS = 400;
+const STARTUP_MEASURE_MIN_MS = 250;
+/** The fast first probe overshoots by at most a round trip's growth: the limit is at least this share of where it got. */
+const STARTUP_FLOOR = 0.75;
+/** Requests in flight at the start, before any answer. */
+const INITIAL_WINDOW = 2;
+/** A burst allowance is taken to be at most this much of the limit's time. */
+const FIRST_ESTIMATE_MIN_MS = 1000;
+/** Measurement horizon of the limit (active time), and the least that makes a measurement. */
+const MEASURE_MS = 1000;
+const MEASURE_MIN_MS = 500;
+const MIN_RATE = 0.5;
+/** Longest sleep of the pacer between looks at the pace. */
+const PACER_STEP_MS = 100;
 /** How far the paced timeline may lag behind the clock and still be caught up (timer lateness). */
-const CATCH_UP_MS = 50;
-const MIN_DECREASE_INTERVAL_MS = 200;
+const CATCH_UP_MS = 2;
+/** A Retry-After at least this long pauses every request. */
 const GLOBAL_PAUSE_THRESHOLD_MS = 2000;
+
+export interface ThrottleOptions {
+  /** Timer of the pacing (tests inject a simulated clock's). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Longest pause a server may impose at once (SPEAKUP_MAX_RETRY_TIME_MS). Default 300000. */
+  maxPauseMs?: number;
+  /** Told once per kind when the server asks for something out of bounds. */
+  warn?: (w: BoundsWarning) => void;
+}
 
 export interface ThrottleStats {
   throttled: number;
   /** Current paced rate in requests/s (Infinity = not pacing). */
   rate: number;
+  /** The learnt limit in requests/s (Infinity = none seen). */
+  limit: number;
 }
 
 export class Throttle {
   private inFlight = 0;
+  /** Requests waiting for their paced start, in order. */
+  private readonly pacing: Array<{ grant: () => void }> = [];
+  private pacerRunning = false;
   private readonly waiters: Array<() => void> = [];
+  /** Start times of requests in flight, oldest first: an answer is matched to the oldest start. */
+  private readonly starts: number[] = [];
   private rate = Infinity;
-  private ceiling = Infinity;
+  private limit = Infinity;
+  /** The limit is a first guess, probed upwards without a plateau. */
+  private startup = false;
+  /** Factor above the learnt limit being probed (1 = not probing). */
+  private probe = 1;
+  private plateauMs = PLATEAU_MS;
+  private firstStartAt: number | undefined;
+  private policyLimit = Infinity;
   private nextStartAt = 0;
   private pausedUntil = 0;
-  private lastDecreaseAt: number | undefined;
-  private firstStartAt: number | undefined;
-  private successesSinceDecrease = 0;
-  private lastGrowthAt = 0;
+  private changedAt = -Infinity;
+  private lastRefusalAt = -Infinity;
+  private lastTickAt = 0;
+
+  private readonly accepted: AcceptanceLog;
+  private readonly bounds: ServerBounds;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   throttled = 0;
 
-  constructor(private readonly maxConcurrency: number, private readonly now: () => number = Date.now) {}
+  constructor(private readonly maxConcurrency: number, private readonly now: () => number = Date.now, opts: ThrottleOptions = {}) {
+    this.sleep = opts.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {}));
+    this.bounds = new ServerBounds(opts.maxPauseMs ?? 300_000, opts.warn);
+    this.accepted = new AcceptanceLog();
+  }
 
   /** Wait for a slot and for the pacing; call `release` exactly once afterwards. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    while (this.inFlight >= this.maxConcurrency) {
+    while (this.inFlight >= this.window()) {
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => reject(signal?.reason);
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -53,72 +127,170 @@ export class Throttle {
     }
     this.inFlight++;
     try {
-      for (;;) {
-        const now = this.now();
-        const startAt = Math.max(now, this.pausedUntil, this.nextStartAt);
-        if (startAt <= now) break;
-        await sleep(startAt - now, undefined, signal ? { signal } : {});
-      }
-      const now = this.now();
-      this.firstStartAt ??= now;
-      // Each start claims the next slot on the paced timeline. Timer lateness is caught up (up to
-      // CATCH_UP_MS, within any server's burst), but idle time is not banked into a burst.
-      this.nextStartAt = Math.max(now - CATCH_UP_MS, this.nextStartAt) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
+      await this.paced(signal);
     } catch (err) {
       this.release();
       throw err;
+    }
+    const now = this.now();
+    this.firstStartAt ??= now;
+    this.starts.push(now);
+  }
+
+  /**
+   * Requests allowed in flight. Until the server first refuses one, the window opens by one per accepted
+   * answer (doubling each round trip, as TCP's slow start), so a server with a small burst sees a couple
+   * of refusals at the start rather than a whole volley.
+   */
+  private window(): number {
+    if (Number.isFinite(this.limit)) return this.maxConcurrency;
+    return Math.min(this.maxConcurrency, INITIAL_WINDOW + this.accepted.total);
+  }
+
+  /** Queues for the next start on the paced timeline, granted in order by one pacer loop. */
+  private paced(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.pacing.indexOf(entry);
+        if (i >= 0) this.pacing.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pacing.push(entry);
+      if (!this.pacerRunning) void this.runPacer();
+    });
+  }
+
+  /**
+   * Grants starts one pace interval apart. It sleeps in short steps, so a new pace or pause applies at
+   * once; a timer firing late is caught up a little, but idle time is never banked into a burst.
+   */
+  private async runPacer(): Promise<void> {
+    this.pacerRunning = true;
+    try {
+      while (this.pacing.length > 0) {
+        const now = this.now();
+        this.tick(now);
+        const at = Math.max(this.pausedUntil, this.nextStartAt);
+        if (at > now) {
+          await this.sleep(Math.min(at - now, PACER_STEP_MS));
+          continue;
+        }
+        this.nextStartAt = Math.max(at, now - CATCH_UP_MS) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
+        this.pacing.shift()?.grant();
+      }
+    } finally {
+      this.pacerRunning = false;
     }
   }
 
   /** Give the slot back and learn from the answer (status 0 = no answer). */
   release(status = 0, headers?: IncomingHttpHeaders, retryAfterMs?: number): void {
-    this.inFlight--;
     const now = this.now();
+    this.tick(now);
+    this.inFlight--;
+    const startedAt = this.starts.shift() ?? now;
     if (headers) this.readPolicy(headers);
-    if (status === 429) this.onThrottled(now, retryAfterMs);
-    else if (status >= 200 && status < 300) this.onSuccess(now);
-    this.waiters.shift()?.();
+    if (status === 429) this.onRefused(now, startedAt, this.bounds.retryAfter(headers, retryAfterMs, now));
+    else if (status >= 200 && status < 300) this.accepted.add(now);
+    for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--) this.waiters.shift()?.();
   }
 
   get stats(): ThrottleStats {
-    return { throttled: this.throttled, rate: this.rate };
+    return { throttled: this.throttled, rate: this.rate, limit: this.limit };
   }
 
-  private onThrottled(now: number, retryAfterMs: number | undefined): void {
-    this.throttled++;
-    if (retryAfterMs !== undefined && retryAfterMs >= GLOBAL_PAUSE_THRESHOLD_MS) {
-      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
-    }
-    const since = this.lastDecreaseAt ?? this.firstStartAt ?? now;
-    if (this.lastDecreaseAt !== undefined && now - this.lastDecreaseAt < MIN_DECREASE_INTERVAL_MS) return;
-    const elapsedS = Math.max(0.05, (now - since) / 1000);
-    const measured = this.successesSinceDecrease / elapsedS;
-    const base = Math.min(this.rate, measured > 0 ? measured : this.rate / 2);
-    this.rate = Math.max(1, (Number.isFinite(base) ? base : 1) * DECREASE_FACTOR);
-    this.lastDecreaseAt = now;
-    this.lastGrowthAt = now;
-    this.successesSinceDecrease = 0;
-  }
-
-  private onSuccess(now: number): void {
-    this.successesSinceDecrease++;
-    if (!Number.isFinite(this.rate)) return;
-    const dt = (now - this.lastGrowthAt) / 1000;
+  /** Books active time and moves the pace: recovery after a cut, probing after a plateau. */
+  private tick(now: number): void {
+    const dt = now - this.lastTickAt;
+    this.lastTickAt = now;
     if (dt <= 0) return;
-    this.rate = Math.min(this.ceiling, this.rate * (1 + GROWTH_PER_SECOND * dt));
-    this.lastGrowthAt = now;
+    this.accepted.advance(now, this.inFlight > 0 && now > this.pausedUntil);
+    if (!Number.isFinite(this.limit)) return;
+    const quietMs = now - Math.max(this.lastRefusalAt, this.changedAt);
+    const target = PACE_SHARE * this.limit;
+    if (this.rate < target) {
+      // Recover once requests pass again (not merely on quiet: a spent window refuses every request).
+      if (quietMs >= RECOVER_AFTER_MS && this.accepted.lastAcceptedAt > this.lastRefusalAt) {
+        this.rate = Math.min(target, this.rate * 2 ** (dt / RECOVER_DOUBLING_MS));
+      }
+    } else if (this.limit * this.probe < this.policyLimit && (this.startup ? quietMs >= RECOVER_AFTER_MS : quietMs >= this.plateauMs)) {
+      // Probing accelerates the longer it finds no limit: slow near the learnt limit, fast far above it.
+      const probingS = (quietMs - this.plateauMs) / 1000;
+      this.probe *= this.startup ? 2 ** (dt / STARTUP_DOUBLING_MS) : 1 + (PROBE_GROWTH * (1 + probingS / PROBE_ACCEL_S) * dt) / 1000;
+      this.rate = PACE_SHARE * Math.min(this.policyLimit, this.limit * this.probe);
+    }
   }
 
-  /** `RateLimit-Policy: 200;w=1` → pace at (just under) 200 requests per second. */
+  private onRefused(now: number, startedAt: number, pauseMs: number | undefined): void {
+    this.throttled++;
+    this.accepted.refuse(now);
+    this.lastRefusalAt = now;
+    if (pauseMs !== undefined && pauseMs >= GLOBAL_PAUSE_THRESHOLD_MS) this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    // An answer to a request paced before the last change says nothing about the new pace.
+    if (startedAt < this.changedAt) return;
+    const elapsed = Math.max(FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
+    if (!Number.isFinite(this.limit)) {
+      // Answers still on their way may be acceptances: a first guess, probed upwards quickly.
+      this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
+      this.startup = true;
+      this.rate = PACE_SHARE * this.limit;
+    } else if (this.probe > 1) {
+      // The probe went past the limit: the limit is what was accepted, at most where the probe got to.
+      const reached = this.limit * this.probe;
+      const measured = this.startup
+        ? Math.max(this.accepted.rate(MEASURE_MS, STARTUP_MEASURE_MIN_MS) ?? 0, (this.accepted.total * 1000) / elapsed, reached * STARTUP_FLOOR)
+        : this.accepted.rate(MEASURE_MS, MEASURE_MIN_MS);
+      this.setLimit(Math.min(measured ?? this.limit, reached));
+      // A limit found by the fast first probe is a rough one: probe it again soon.
+      this.plateauMs = this.startup ? FIRST_PLATEAU_MS : PLATEAU_MS;
+      this.probe = 1;
+      this.startup = false;
+      this.rate = PACE_SHARE * this.limit;
+    } else {
+      // Refused at or below the pace: the limit fell, or the server's window is spent (nothing accepted).
+      // A refusal now and then at the pace is jitter against a small burst allowance, not a lower limit:
+      // the pace steps back a little and recovers.
+      const refused = this.accepted.refused(MEASURE_MS);
+      if (refused.count < DROP_MIN_REFUSALS || refused.share < DROP_MIN_SHARE) {
+        this.rate = Math.max(MIN_RATE, this.rate * JITTER_STEP_BACK);
+        this.changedAt = now;
+        return;
+      }
+      const measured = this.accepted.rate(MEASURE_MS, MEASURE_MIN_MS);
+      if (measured !== undefined && measured > 0 && measured < this.limit) this.setLimit(measured);
+      this.plateauMs = PLATEAU_MS;
+      this.rate = Math.max(MIN_RATE, Math.min(PACE_SHARE * this.limit, this.rate / 2));
+      // Nothing accepted since the last change: a spent window, which the server says when it reopens.
+      if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt) this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    }
+    this.changedAt = now;
+    this.restartTimeline(now);
+  }
+
+  /** After a fall in pace: the next start is one new interval after now at the earliest. */
+  private restartTimeline(now: number): void {
+    if (Number.isFinite(this.rate)) this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.rate);
+  }
+
+  private setLimit(perSecond: number): void {
+    this.limit = Math.max(MIN_RATE, Math.min(this.policyLimit, perSecond));
+  }
+
+  /** `RateLimit-Policy: 200;w=1` (or `"name";q=200;w=1`) → the limit is 200 requests per second. */
   private readPolicy(headers: IncomingHttpHeaders): void {
-    const raw = headers['ratelimit-policy'];
-    if (typeof raw !== 'string') return;
-    const m = /^\s*(?:"[^"]*"\s*;\s*q=)?(\d+(?:\.\d+)?)\s*(?:;.*?\bw=(\d+(?:\.\d+)?))?/.exec(raw);
-    if (!m) return;
-    const perSecond = Number(m[1]) / Number(m[2] ?? 1);
-    if (!(perSecond > 0) || perSecond === this.ceiling) return;
-    this.ceiling = perSecond;
-    this.rate = Math.min(this.rate, perSecond * 0.98);
-    this.lastGrowthAt = this.now();
+    const perSecond = this.bounds.policyRate(headers['ratelimit-policy']);
+    if (perSecond === undefined || perSecond === this.policyLimit) return;
+    this.policyLimit = perSecond;
+    this.limit = perSecond;
+    this.probe = 1;
+    this.rate = Math.min(this.rate, PACE_SHARE * perSecond);
+    this.changedAt = this.now();
   }
 }

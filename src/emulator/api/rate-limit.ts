@@ -1,59 +1,49 @@
 /**
- * Token-bucket rate limiting for the emulated API, with the headers a polite client can throttle on.
+ * Rate limiting of the emulated API: the limiter models (limiters.ts) behind the `rateLimit` knob, and
+ * the headers a polite client can throttle on.
  */
 import type { RateLimit, RetryAfterMode } from './knobs.js';
+import { createLimiter } from './limiters.js';
+import type { LimitDecision } from './limiters.js';
 
-/** Outcome of one request against the bucket. */
-export interface BucketResult {
-  ok: boolean;
-  /** Whole tokens left after this request. */
-  remaining: number;
-  /** Time until one token is available (0 when ok). */
-  retryAfterMs: number;
-  /** Time until the bucket is full again. */
-  resetMs: number;
-}
+/** Outcome of one request against the limiter. */
+export type BucketResult = LimitDecision;
 
+/** The handler's limiter, tagged with the knob value it was built from (a swapped knob rebuilds it). */
 export interface TokenBucket {
   readonly limit: RateLimit;
   take(nowMs: number): BucketResult;
 }
 
-/** A bucket that starts full. */
+/** The limiter the knob describes (a token bucket unless `kind` says otherwise), starting full at `nowMs`. */
 export function createTokenBucket(limit: RateLimit, nowMs: number): TokenBucket {
-  let tokens = limit.burst;
-  let last = nowMs;
-  return {
-    limit,
-    take(now) {
-      tokens = Math.min(limit.burst, tokens + ((now - last) / 1000) * limit.rps);
-      last = now;
-      const ok = tokens >= 1;
-      if (ok) tokens -= 1;
-      const perTokenMs = 1000 / limit.rps;
-      return {
-        ok,
-        remaining: Math.floor(tokens),
-        retryAfterMs: ok ? 0 : Math.ceil((1 - tokens) * perTokenMs),
-        resetMs: Math.ceil((limit.burst - tokens) * perTokenMs),
-      };
-    },
-  };
+  const limiter = createLimiter(limit, nowMs);
+  return { limit, take: (now) => limiter.take(now) };
 }
 
 /**
- * `X-RateLimit-Limit/Remaining/Reset` (Reset in delta seconds, as in draft-ietf-httpapi-ratelimit-headers),
- * plus `Retry-After` on a refusal in the chosen form (RFC 9110 §10.2.3). Both forms round up, so a client
- * that waits exactly as told finds a token.
+ * The limit's headers in the chosen set: `X-RateLimit-Limit/Remaining/Reset` (Reset in delta seconds),
+ * and/or the IETF draft's `RateLimit-Policy: "default";q=;w=` and `RateLimit: "default";r=;t=`. On a
+ * refusal, `Retry-After` (RFC 9110 §10.2.3) in the chosen form: whole seconds and HTTP-dates round up, so
+ * a client that waits exactly as told finds room; fractional seconds are exact to the millisecond.
  */
 export function rateLimitHeaders(r: BucketResult, limit: RateLimit, mode: RetryAfterMode, nowMs: number): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-ratelimit-limit': String(limit.burst),
-    'x-ratelimit-remaining': String(r.remaining),
-    'x-ratelimit-reset': String(Math.ceil(r.resetMs / 1000)),
-  };
-  if (!r.ok && mode === 'seconds') headers['retry-after'] = String(Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
-  if (!r.ok && mode === 'http-date') {
+  const headers: Record<string, string> = {};
+  const set = limit.headers ?? 'x-ratelimit';
+  const resetS = String(Math.ceil(r.resetMs / 1000));
+  if (set === 'x-ratelimit' || set === 'both') {
+    headers['x-ratelimit-limit'] = String(r.quota);
+    headers['x-ratelimit-remaining'] = String(r.remaining);
+    headers['x-ratelimit-reset'] = resetS;
+  }
+  if (set === 'ietf' || set === 'both') {
+    headers['ratelimit-policy'] = `"default";q=${+r.policyQuota.toFixed(3)};w=${+(r.policyWindowMs / 1000).toFixed(3)}`;
+    headers['ratelimit'] = `"default";r=${r.remaining};t=${resetS}`;
+  }
+  if (r.ok) return headers;
+  if (mode === 'seconds') headers['retry-after'] = String(Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
+  if (mode === 'fractional') headers['retry-after'] = (Math.max(1, r.retryAfterMs) / 1000).toFixed(3);
+  if (mode === 'http-date') {
     // HTTP-dates have one-second resolution: round the instant up to the next whole second.
     headers['retry-after'] = new Date(Math.ceil((nowMs + r.retryAfterMs) / 1000) * 1000).toUTCString();
   }

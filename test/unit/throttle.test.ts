@@ -1,0 +1,130 @@
+/**
+ * The throttle against each of the emulator's limiter models, on a simulated clock (throttle-sim.ts):
+ * how much of the limit it uses, how many requests the server refuses, and how fast it follows a limit
+ * that halves and doubles back. Then the bounds on what a server says.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LimiterSpec } from '../../src/emulator/api/limiters.js';
+import type { RetryAfterMode } from '../../src/emulator/api/knobs.js';
+import { Throttle } from '../../src/api/throttle.js';
+import type { BoundsWarning } from '../../src/api/bounds.js';
+import { SimClock, rateBetween, simulate } from './throttle-sim.js';
+
+/** Every model of the bench's matrix, run for about 30 s of requests at the limit. */
+const MODELS: Array<[string, LimiterSpec, RetryAfterMode]> = [
+  ['token bucket, burst = rate, no Retry-After', { rps: 50, burst: 50 }, 'none'],
+  ['token bucket, burst 10, whole seconds', { rps: 50, burst: 10 }, 'seconds'],
+  ['token bucket, burst 5, no Retry-After', { rps: 50, burst: 5 }, 'none'],
+  ['token bucket 20/s, burst 1, whole seconds', { rps: 20, burst: 1 }, 'seconds'],
+  ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
+  ['fixed 10 s windows, whole seconds', { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 }, 'seconds'],
+  ['sliding log, fractional seconds', { rps: 50, burst: 50, kind: 'sliding-log' }, 'fractional'],
+  ['token bucket with RateLimit-Policy headers', { rps: 50, burst: 10, headers: 'ietf' }, 'seconds'],
+  ['token bucket without any rate headers', { rps: 50, burst: 10, headers: 'none' }, 'none'],
+  ['shared with a client using 40% of it', { rps: 50, burst: 10, sharedShare: 0.4 }, 'seconds'],
+];
+
+describe('throttle on a simulated clock against each limiter model', () => {
+  it.each(MODELS)('%s: at least 0.85 of the limit, under 5%% refused', async (_name, limit, retryAfter) => {
+    const available = limit.rps * (1 - (limit.sharedShare ?? 0));
+    const r = await simulate({ limit, retryAfter, n: Math.round(available * 30), maxMs: 120_000 });
+    expect(r.accepted).toBe(Math.round(available * 30));
+    // Fixed windows hand out a whole window at its start: over a run that is not a whole number of
+    // windows, the rate may exceed the limit; it must never be far below it.
+    expect((r.accepted * 1000) / r.wallMs / available).toBeGreaterThanOrEqual(0.85);
+    expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.05);
+  });
+
+  it('a limit that halves mid-run: under it within 5 s; doubled back: 0.9 of it within 30 s', async () => {
+    const limit: LimiterSpec = { rps: 50, burst: 10, changes: [{ afterMs: 10_000, factor: 0.5 }, { afterMs: 30_000, factor: 1 }] };
+    const r = await simulate({ limit, retryAfter: 'seconds', n: 2600, maxMs: 120_000 });
+    expect(rateBetween(r, 5000, 10_000)).toBeGreaterThanOrEqual(45);
+    // From 5 s after the halving on, no 5 s see more accepted than the new limit allows (and its burst).
+    for (let t = 15_000; t < 30_000; t += 5000) expect(rateBetween(r, t, t + 5000)).toBeLessThanOrEqual(25 + 1);
+    expect(r.refusedAt.filter((t) => t >= 15_000 && t < 30_000).length).toBeLessThan(10);
+    expect(rateBetween(r, 55_000, 60_000)).toBeGreaterThanOrEqual(45);
+  });
+
+  it('RateLimit-Policy sets the pace at once: hardly a refusal after the first answer', async () => {
+    const r = await simulate({ limit: { rps: 40, burst: 1, headers: 'ietf' }, retryAfter: 'none', n: 1200, maxMs: 60_000 });
+    expect(r.refusedAt.filter((t) => t > 1000).length).toBeLessThan(0.01 * 1200);
+    // The policy is a ceiling: jitter refusals may bring the learnt limit a little under it.
+    expect(r.throttle.stats.limit).toBeLessThanOrEqual(40);
+    expect((r.accepted * 1000) / r.wallMs).toBeGreaterThanOrEqual(0.85 * 40);
+  });
+
+  it('a server with no limit is never paced', async () => {
+    const r = await simulate({ limit: { rps: 1e6, burst: 1e6 }, retryAfter: 'none', n: 2000, latencyMs: 20, concurrency: 16 });
+    expect(r.refused).toBe(0);
+    expect(r.throttle.stats.rate).toBe(Infinity);
+    // 16 in flight from the third round trip on: about 2000 / 16 round trips of 20 ms.
+    expect(r.wallMs).toBeLessThan((2000 / 16) * 22 + 200);
+  });
+});
+
+describe('bounds on what the server says', () => {
+  const setup = (maxPauseMs = 60_000) => {
+    const clock = new SimClock();
+    const warnings: BoundsWarning[] = [];
+    const throttle = new Throttle(4, clock.now, { sleep: clock.sleep, maxPauseMs, warn: (w) => warnings.push(w) });
+    /** Acquires on the simulated clock (the pacing sleeps on it). */
+    const acquire = async (): Promise<void> => {
+      let started = false;
+      void throttle.acquire().then(() => (started = true));
+      await clock.run(() => started, clock.t + 10 * 3_600_000);
+    };
+    /** Time until a new request may start, after a 429 with these headers. */
+    const pauseAfter = async (headers: Record<string, string>, parsedMs?: number): Promise<number> => {
+      await acquire();
+      throttle.release(429, headers, parsedMs);
+      const before = clock.t;
+      await acquire();
+      throttle.release(200);
+      return clock.t - before;
+    };
+    return { clock, warnings, throttle, acquire, pauseAfter };
+  };
+
+  it('a Retry-After longer than the run may stall is capped, and said once', async () => {
+    const s = setup(60_000);
+    expect(await s.pauseAfter({ 'retry-after': '7200' }, 7_200_000)).toBe(60_000);
+    expect(await s.pauseAfter({ 'retry-after': '7200' }, 7_200_000)).toBeLessThanOrEqual(60_000);
+    expect(s.warnings.map((w) => w.kind)).toEqual(['retry-after-too-long']);
+    expect(s.warnings[0]?.message).toMatch(/SPEAKUP_MAX_RETRY_TIME_MS/);
+  });
+
+  it('an HTTP-date in the past is ignored (no pause), and said once', async () => {
+    const s = setup();
+    const past = new Date(s.clock.t - 3_600_000).toUTCString();
+    expect(await s.pauseAfter({ 'retry-after': past }, 0)).toBeLessThan(2000);
+    await s.pauseAfter({ 'retry-after': past }, 0);
+    expect(s.warnings.map((w) => w.kind)).toEqual(['retry-after-past']);
+  });
+
+  it('an HTTP-date is read against the server\'s own Date: a clock an hour ahead pauses 5 s, not an hour', async () => {
+    const s = setup(600_000);
+    const serverNow = s.clock.t + 3_600_000;
+    const headers = { date: new Date(serverNow).toUTCString(), 'retry-after': new Date(serverNow + 5000).toUTCString() };
+    const waited = await s.pauseAfter(headers, 3_605_000);
+    expect(waited).toBeGreaterThanOrEqual(4000);
+    expect(waited).toBeLessThanOrEqual(6000);
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('a RateLimit-Policy under one request a minute is raised to one a minute, and said once', async () => {
+    const s = setup(300_000);
+    await s.acquire();
+    s.throttle.release(200, { 'ratelimit-policy': '1;w=3600' });
+    expect(s.throttle.stats.limit).toBeCloseTo(1 / 60, 6);
+    await s.acquire();
+    s.throttle.release(200, { 'ratelimit-policy': '"default";q=1;w=7200' });
+    expect(s.warnings.map((w) => w.kind)).toEqual(['policy-too-slow']);
+  });
+
+  it('a policy slower than one request per SPEAKUP_MAX_RETRY_TIME_MS is raised to that', async () => {
+    const s = setup(5000);
+    await s.acquire();
+    s.throttle.release(200, { 'ratelimit-policy': '1;w=60' });
+    expect(s.throttle.stats.limit).toBeCloseTo(0.2, 6);
+  });
+});
