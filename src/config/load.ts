@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { readFieldMapFile, type FieldMap } from '../sync/field-map.js';
+import { readFieldMapFile, type FieldMap } from '../sync/ports.js';
 import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';
 import { configSchema, dbConfigSchema, RULE } from './schema.js';
 import type { Config, DbConfig } from './types.js';

@@ -1,5 +1,5 @@
 /** The validated, frozen configuration every other module receives. Built only by loadConfig. */
-import type { FieldMap } from '../sync/field-map.js';
+import type { FieldMap } from '../sync/ports.js';
 
 /** A SpeakUp service account in the Cognito user pool (what `password` and `amplify` log in with). */
 interface CognitoUserAuthFields {

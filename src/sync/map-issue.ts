@@ -164,7 +164,8 @@ function kindOf(v: unknown): string {
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v) ?? String(v);
+  // JSON text of anything parsed from JSON; a function or symbol (never parsed) just names its type.
+  const s = JSON.stringify(v) ?? typeof v;
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -182,3 +182,9 @@ export interface RunLock {
 
 /** Wall-clock time for the timestamps a run records. */
 export type Clock = () => Date;
+
+// ---------------------------------------------------------------------------------------------------
+// The field map: which detail path each typed column is read from (configuration reads and checks it)
+
+export { readFieldMapFile } from './field-map.js';
+export type { FieldMap, FieldMapOverrides } from './field-map.js';
