@@ -49,8 +49,14 @@ export function createPgTables(name: string) {
 
 function createPgBaseTables(name: string) {
   const schema = pgSchema(name);
+  const issues = issuesTable(schema);
+  return { schema, issues, ...issueChildTables(schema, issues), ...runTables(schema, issues) };
+}
 
-  const issues = schema.table(
+type Schema = ReturnType<typeof pgSchema>;
+
+function issuesTable(schema: Schema) {
+  return schema.table(
     'issues',
     {
       id: id('id').primaryKey(),
@@ -85,7 +91,12 @@ function createPgBaseTables(name: string) {
       index('issues_received_at_idx').on(t.receivedAt),
     ],
   );
+}
 
+type IssuesTable = ReturnType<typeof issuesTable>;
+
+/** Tables with one or more rows per issue, replaced with it. */
+function issueChildTables(schema: Schema, issues: IssuesTable) {
   const issueSightings = schema.table(
     'issue_sightings',
     {
@@ -113,6 +124,24 @@ function createPgBaseTables(name: string) {
     (t) => [primaryKey({ columns: [t.issueId, t.position] })],
   );
 
+  /** One row per issue; the store writes the text in the issue's transaction, PostgreSQL derives `document`. */
+  const issuesFts = schema.table(
+    'issues_fts',
+    {
+      issueId: id('issue_id').primaryKey().references(() => issues.id, { onDelete: 'cascade' }),
+      summary: text('summary'),
+      description: text('description'),
+      fieldText: text('field_text'),
+      document: tsvector('document').notNull().generatedAlwaysAs(FTS_DOCUMENT),
+    },
+    (t) => [index('issues_fts_document_idx').using('gin', t.document)],
+  );
+
+  return { issueSightings, issueFieldValues, issuesFts };
+}
+
+/** The run log, the history of tracked fields and the lease row. */
+function runTables(schema: Schema, issues: IssuesTable) {
   const syncRuns = schema.table(
     'sync_runs',
     {
@@ -173,20 +202,7 @@ function createPgBaseTables(name: string) {
     (t) => [check('sync_lock_single_row', sql`${t.id} = 1`)],
   );
 
-  /** One row per issue; the store writes the text in the issue's transaction, PostgreSQL derives `document`. */
-  const issuesFts = schema.table(
-    'issues_fts',
-    {
-      issueId: id('issue_id').primaryKey().references(() => issues.id, { onDelete: 'cascade' }),
-      summary: text('summary'),
-      description: text('description'),
-      fieldText: text('field_text'),
-      document: tsvector('document').notNull().generatedAlwaysAs(FTS_DOCUMENT),
-    },
-    (t) => [index('issues_fts_document_idx').using('gin', t.document)],
-  );
-
-  return { schema, issues, issueSightings, issueFieldValues, syncRuns, issueChanges, syncLock, issuesFts };
+  return { syncRuns, issueChanges, syncLock };
 }
 
 // Views select base columns directly so BI tools keep the declared types (an expression has none).
