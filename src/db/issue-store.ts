@@ -11,6 +11,7 @@ import { chunks, createIssueWriter, idIn, sighted } from './issue-writes.js';
 import { createLockOps, runLockPort, type SyncLockOps } from './lock.js';
 import type { DatabaseHandle } from './open.js';
 import { createRunLog, runLogPort, type RunLogOps } from './run-log.js';
+import { settled } from './settled.js';
 import { issues, issueSightings, type FieldValueRow, type IssueRow } from './schema.js';
 
 export type { MappedIssue };
@@ -18,8 +19,10 @@ export type { MappedIssue };
 // The core's records and this schema's columns must agree both ways: a column added on one side only
 // fails the type check here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const recordsAgree: Same<MappedIssueRow, Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>> & Same<FieldValueRecord, FieldValueRow> = true;
-void recordsAgree;
+const issuesAgree: Same<MappedIssueRow, Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>> = true;
+const fieldsAgree: Same<FieldValueRecord, FieldValueRow> = true;
+void issuesAgree;
+void fieldsAgree;
 
 /** What the sync needs to know about a listed issue. */
 export interface IssueState {
@@ -123,13 +126,14 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
   return {
     store: {
       ...runLogPort(store),
-      async recordListing(ids, runId, at) {
-        const versions = store.getVersions(ids);
-        store.markListed(ids, runId, at);
-        return versions;
-      },
-      deletionCandidates: async (runId) => ({ missing: store.countMissing(runId), active: store.countActive() }),
-      softDeleteMissing: async (runId, at) => store.softDeleteMissing(runId, at),
+      recordListing: (ids, runId, at) =>
+        settled(() => {
+          const versions = store.getVersions(ids);
+          store.markListed(ids, runId, at);
+          return versions;
+        }),
+      deletionCandidates: (runId) => settled(() => ({ missing: store.countMissing(runId), active: store.countActive() })),
+      softDeleteMissing: (runId, at) => settled(() => store.softDeleteMissing(runId, at)),
     },
     lock: runLockPort(store, store.identity),
   };

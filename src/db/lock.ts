@@ -1,13 +1,14 @@
 /**
  * The cross-process sync lease: one row in `sync_lock`, claimed inside BEGIN IMMEDIATE so two processes
- * cannot both see it free. node-cron's noOverlap guards one process only (anchors §4.1); this guards the file.
+ * cannot both see it free. node-cron's noOverlap guards one process only; this guards the file.
  * BI readers never touch the row, so the lease never blocks them.
  */
 import { eq, sql } from 'drizzle-orm';
-import type { Lease, LockHolder, RunLock } from '../sync/ports.js';
+import type { Lease, LockAttempt, LockHolder, RunLock } from '../sync/ports.js';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
 import { syncLock } from './schema.js';
+import { settled } from './settled.js';
 
 export type { LockHolder };
 
@@ -96,12 +97,13 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
  */
 export function runLockPort(ops: SyncLockOps, me: ProcessIdentity): RunLock {
   return {
-    async tryAcquire() {
-      const got = ops.acquireLock();
-      if (!got.ok) return got;
-      const lease = leaseOf(ops, `${me.pid}@${me.host}`);
-      return got.takenOver ? { ok: true, lease, takenOver: got.takenOver } : { ok: true, lease };
-    },
+    tryAcquire: () =>
+      settled((): LockAttempt => {
+        const got = ops.acquireLock();
+        if (!got.ok) return got;
+        const lease = leaseOf(ops, `${me.pid}@${me.host}`);
+        return got.takenOver ? { ok: true, lease, takenOver: got.takenOver } : { ok: true, lease };
+      }),
   };
 }
 
@@ -110,14 +112,13 @@ function leaseOf(ops: SyncLockOps, token: string): Lease {
   return {
     token,
     lost: lost.signal,
-    async heartbeat() {
-      const ours = ops.heartbeatLock();
-      if (!ours) lost.abort(new Error('the sync lock was taken over by another process'));
-      return ours;
-    },
-    async release() {
-      ops.releaseLock();
-    },
+    heartbeat: () =>
+      settled(() => {
+        const ours = ops.heartbeatLock();
+        if (!ours) lost.abort(new Error('the sync lock was taken over by another process'));
+        return ours;
+      }),
+    release: () => settled(() => void ops.releaseLock()),
   };
 }
 

@@ -2,9 +2,10 @@
  * The hot write path's executor: Drizzle builds the SQL from the schema (column names and types stay in
  * one place), better-sqlite3 runs it. Drizzle's prepared `.run(values)` resolves every parameter with
  * `is()` entity checks on each call, and callers tend to spread row objects to add keys; saveIssues binds
- * ~170 parameters per issue, and that cost ~40% of its time (~175 vs ~110 µs of CPU per issue on the
- * project's 2-core machine, scripts/bench-write.ts). Here placeholders are resolved to positions once,
- * and a second `more` object supplies the keys a row lacks, so no merged object is built per row.
+ * every column of every issue, field value and FTS row, so that per-call work is a large share of a
+ * write's CPU time (the write-path benchmark measures it). Here placeholders are resolved to
+ * positions once, and a second `more` object supplies the keys a row lacks, so no merged object is
+ * built per row.
  */
 import type Database from 'better-sqlite3';
 import { Column, is, Param, Placeholder, type Query } from 'drizzle-orm';

@@ -6,6 +6,7 @@ import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { RunCounts, RunEnd, RunLog, RunStart, RunStatus, RunTrigger } from '../sync/ports.js';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
+import { settled } from './settled.js';
 import { syncLock, syncRuns, type SyncRunRow } from './schema.js';
 
 /** What is known when a run starts; pid and host default to the store's process. */
@@ -45,8 +46,10 @@ export interface RunLogOps {
 
 // The schema's enum columns and the core's unions must name the same values.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const statusesAgree: Same<SyncRunRow['status'], RunStatus> & Same<SyncRunRow['trigger'], RunTrigger> = true;
+const statusesAgree: Same<SyncRunRow['status'], RunStatus> = true;
+const triggersAgree: Same<SyncRunRow['trigger'], RunTrigger> = true;
 void statusesAgree;
+void triggersAgree;
 
 const MAX_ERROR_CHARS = 1000;
 const DEFAULT_RUN_STALE_MS = 60 * 60_000;
@@ -117,10 +120,10 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
 /** The core's run log port over these operations (work done synchronously, answered as promises). */
 export function runLogPort(ops: RunLogOps): RunLog {
   return {
-    interruptStaleRuns: async (at) => ops.interruptStaleRuns(at),
-    startRun: async (start) => ops.startRun(start),
-    updateRunProgress: async (id, counts, at) => ops.updateRunProgress(id, counts, at),
-    finishRun: async (id, end) => ops.finishRun(id, end),
+    interruptStaleRuns: (at) => settled(() => ops.interruptStaleRuns(at)),
+    startRun: (start) => settled(() => ops.startRun(start)),
+    updateRunProgress: (id, counts, at) => settled(() => ops.updateRunProgress(id, counts, at)),
+    finishRun: (id, end) => settled(() => ops.finishRun(id, end)),
   };
 }
 

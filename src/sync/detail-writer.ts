@@ -14,7 +14,8 @@ import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, RecordSink,
 
 /** The writer over `store`, on the calling thread; `map` is the field map (default: the built-in paths). */
 export function createDetailWriter(store: RecordSink, map?: FieldMap): DetailWriter {
-  return { write: async (details, runId) => writeDetails(store, details, runId, map) };
+  // writeDetails never throws: the answer is always a resolved promise.
+  return { write: (details, runId) => Promise.resolve(writeDetails(store, details, runId, map)) };
 }
 
 /** One write, synchronously; never throws (everything ends up in the outcome). */

@@ -4,9 +4,8 @@
  * Prometheus text exposition format: https://prometheus.io/docs/instrumenting/exposition_formats/
  */
 import { formatDuration as formatAge } from '../format.js';
-import type { RunStatus, SyncResult } from './types.js';
+import type { FinalStatus, SyncResult } from './types.js';
 
-type FinalStatus = Exclude<RunStatus, 'running'>;
 const FINAL_STATUSES: readonly FinalStatus[] = ['succeeded', 'partial', 'failed', 'interrupted'];
 /** Statuses that count as a successful run (mirrors db/status.ts SUCCESS_STATUSES). */
 const SUCCESS: ReadonlySet<FinalStatus> = new Set(['succeeded', 'partial']);

@@ -1,6 +1,6 @@
 /**
  * The daemon's clock: node-cron fires on the schedule, but overlap is ours to prevent. noOverlap only
- * guards scheduled fires, not the start-up run (anchors §4.1), so one in-process flag covers both and a
+ * guards scheduled fires, not the start-up run, so one in-process flag covers both and a
  * tick that finds a run still going is skipped, not queued. stop() stops scheduling, aborts the run in
  * flight (which finishes its current write and records itself as interrupted) and waits for it.
  */

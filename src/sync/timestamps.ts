@@ -1,7 +1,7 @@
 /**
  * Timestamp normalisation for the DATETIME columns: every value stored is `Date#toISOString()` text
  * (UTC, `Z`, milliseconds), or NULL. Partial dates never reach those columns (NUMERIC affinity would turn
- * '2024' into an integer; anchors.md §3), and offsets are applied, not dropped (DuckDB drops them).
+ * '2024' into an integer), and offsets are applied, not dropped (DuckDB drops them).
  */
 
 // date, 'T' or space, hh:mm, optional :ss and fraction, optional zone (Z, ±hh:mm, ±hhmm, ±hh).

@@ -57,7 +57,7 @@ export interface FakeSourceOptions {
   pages: ListPage[];
   end?: ListEnd;
   /** Thrown after the pages instead of ending. */
-  listError?: unknown;
+  listError?: Error;
   /** The answer for one detail (default: a JSON object with the id). */
   detail?: (id: number, signal: AbortSignal | undefined) => Promise<FetchedBody>;
 }
@@ -71,7 +71,8 @@ export function fakeSource(o: FakeSourceOptions): FakeSource {
   return {
     fetched,
     async *listPages() {
-      for (const p of o.pages) yield p;
+      // Each page arrives on a later turn, as from a server.
+      for (const p of o.pages) yield await Promise.resolve(p);
       if (o.listError !== undefined) throw o.listError;
       return o.end ?? 'empty-page';
     },
@@ -103,24 +104,26 @@ export function fakeStore(initial: Array<[id: number, updatedAt: string]> = []):
     runs,
     calls,
     staleRuns: 0,
-    async interruptStaleRuns() {
+    interruptStaleRuns() {
       calls.push('interruptStaleRuns');
-      return store.staleRuns;
+      return Promise.resolve(store.staleRuns);
     },
-    async startRun(start) {
+    startRun(start) {
       calls.push('startRun');
       runs.push({ ...start, id: runs.length + 1, progress: 0 });
-      return runs.length;
+      return Promise.resolve(runs.length);
     },
-    async updateRunProgress(runId) {
+    updateRunProgress(runId) {
       calls.push('updateRunProgress');
       runs[runId - 1]!.progress++;
+      return Promise.resolve();
     },
-    async finishRun(runId, end) {
+    finishRun(runId, end) {
       calls.push('finishRun');
       runs[runId - 1]!.end = end;
+      return Promise.resolve();
     },
-    async recordListing(ids, runId) {
+    recordListing(ids, runId) {
       calls.push('recordListing');
       const versions = new Map<number, string | null>();
       for (const id of ids) {
@@ -130,17 +133,17 @@ export function fakeStore(initial: Array<[id: number, updatedAt: string]> = []):
         stored.listedRun = runId;
         stored.deleted = false;
       }
-      return versions;
+      return Promise.resolve(versions);
     },
-    async deletionCandidates(runId) {
+    deletionCandidates(runId) {
       calls.push('deletionCandidates');
-      return { missing: missingOf(runId).length, active: [...issues.values()].filter((i) => !i.deleted).length };
+      return Promise.resolve({ missing: missingOf(runId).length, active: [...issues.values()].filter((i) => !i.deleted).length });
     },
-    async softDeleteMissing(runId) {
+    softDeleteMissing(runId) {
       calls.push('softDeleteMissing');
       const gone = missingOf(runId);
       for (const i of gone) i.deleted = true;
-      return gone.length;
+      return Promise.resolve(gone.length);
     },
   };
   return store;
