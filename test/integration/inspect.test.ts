@@ -170,6 +170,19 @@ describe('inspect: other dialects', () => {
   });
 });
 
+describe('inspect: login flows', () => {
+  it('client credentials: the flow and the access token lifetime, the rest as with a user', async () => {
+    const run = await inspect({ cognito: { oauthTokenTtlSec: 900 } }, { env: { SPEAKUP_AUTH: 'client-credentials' } });
+    expect(finding(run.report, 'login')).toEqual({ check: 'login', verdict: 'ok', detail: 'OAuth 2.0 client credentials (SPEAKUP_AUTH=client-credentials): access token obtained, lifetime 15 min' });
+    expect(run.report.ok).toBe(true);
+  });
+
+  it('a short token lifetime is a warning', async () => {
+    const run = await inspect({ cognito: { idTokenTtlSec: 90, accessTokenTtlSec: 90 } });
+    expect(finding(run.report, 'login')).toMatchObject({ verdict: 'warning', detail: expect.stringMatching(/id token obtained, lifetime 90 s: renewed often/) });
+  });
+});
+
 describe('inspect: refusals', () => {
   it('a wrong client system is a problem naming the setting; the probe stops there', async () => {
     const run = await inspect({}, { env: { SPEAKUP_CLIENT_SYSTEM: 'not-this-one' } });
