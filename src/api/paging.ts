@@ -1,9 +1,9 @@
 /**
- * Pages through `GET /v1/public/issues` whatever the server's scheme, since the public documentation
- * does not fix one: a bare array or an envelope (`data`/`items`/`issues`/`results`). The list ends on
- * an empty page, an envelope that says there is no more, or a page that repeats the previous one (a server that ignores
- * paging parameters). A short page is NOT the end: servers cap page sizes below what a client asks.
- * But a page shorter than a later one lost items in that answer (a server whose page shrank between
+ * Pages through `GET /v1/public/issues` whatever the server's scheme, since the public documentation does
+ * not fix one: a bare array or an envelope (`data`/`items`/`issues`/`results`). The list ends on an empty
+ * page, an envelope that says there is no more, or a page that repeats the previous one (a server that
+ * ignores paging parameters). A short page is NOT the end: servers cap page sizes below what a client
+ * asks. But a page shorter than a later one lost items in that answer (a server whose page shrank between
  * calls): it is read once more, and still short, reported as a hole.
  */
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';

@@ -10,17 +10,23 @@ import { defaultStaleAfterMs } from './duration.js';
 import { ENV_VARS as V } from './env-vars.js';
 import type { AuthConfig, Config, DbConfig } from './types.js';
 
-/** The variables of the database-only commands (`status`, `snapshot`): no API settings, no credentials. */
-const dbFields = {
-  SPEAKUP_DB: V.SPEAKUP_DB.schema,
+/**
+ * The variables of the database-only commands (`status`, `snapshot`): no API settings, no credentials.
+ * Field order is the order problems are listed in; the schedule's come last, as they always have.
+ */
+const scheduleFields = {
   SPEAKUP_SCHEDULE: V.SPEAKUP_SCHEDULE.schema,
   SPEAKUP_TIMEZONE: V.SPEAKUP_TIMEZONE.schema,
+};
+const storeFields = {
+  SPEAKUP_DB: V.SPEAKUP_DB.schema,
   SPEAKUP_STALE_AFTER: V.SPEAKUP_STALE_AFTER.schema.optional(),
   SPEAKUP_LOG_LEVEL: V.SPEAKUP_LOG_LEVEL.schema,
 };
+const dbFields = { ...storeFields, ...scheduleFields };
 
 const commonFields = {
-  ...dbFields,
+  ...storeFields,
   SPEAKUP_API_URL: V.SPEAKUP_API_URL.schema,
   SPEAKUP_CLIENT_SYSTEM: V.SPEAKUP_CLIENT_SYSTEM.schema,
   SPEAKUP_CLIENT_HEADER: V.SPEAKUP_CLIENT_HEADER.schema,
@@ -38,6 +44,7 @@ const commonFields = {
   SPEAKUP_METRICS_PORT: V.SPEAKUP_METRICS_PORT.schema.optional(),
   SPEAKUP_METRICS_HOST: V.SPEAKUP_METRICS_HOST.schema,
   SPEAKUP_FIELD_MAP: V.SPEAKUP_FIELD_MAP.schema.optional(),
+  ...scheduleFields,
 };
 
 /** A service account in the Cognito user pool (`password`, `amplify`). Field order = problem order. */
