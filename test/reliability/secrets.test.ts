@@ -10,10 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenProvider } from '../../src/cli/compose.js';
+import { createHold } from '../../src/emulator/api/hold.js';
 import { silentLogger } from '../../src/log.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
-import { allText, findSecrets, killTrigger, killWhen, openAfterCrash, readWal } from '../helpers/reliability.js';
+import { allText, findSecrets, killTrigger, killWhen, openAfterCrash, readWal, waitFor } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -89,6 +90,42 @@ describe('no secret in output, errors or the database', () => {
     // Positive control: the scan finds in the WAL the issues the killed run was writing.
     expect(findSecrets({ wal: hay['WAL file bytes']! }, probes).length).toBeGreaterThan(0);
     expect(findSecrets(hay, secretsOf(h))).toEqual([]);
+  });
+
+  it.each(['client-credentials', 'amplify'] as const)('the %s provider as a CLI process, writer thread included: nothing secret in output, database or WAL', { timeout: 90_000 }, async (kind) => {
+    h = await harness({ issues: 120, seed: 95, knobs: { latencyMs: 2 } }, { SPEAKUP_AUTH: kind, SPEAKUP_CONCURRENCY: '4' });
+    const probes = h.emu.data.ids().map((id) => `wal-probe-${id}-Kq7x`);
+    for (const id of h.emu.data.ids()) h.emu.data.update(id, { summary: `wal-probe-${id}-Kq7x` });
+    // A renewal in mid-run: detail requests wait at the gate while the tokens are revoked.
+    const hold = createHold(['detail'], { after: 20 });
+    h.emu.knobs.hold = hold;
+    const run = startCli(['sync', '--verbose'], h.env, h.dir);
+    await waitFor(() => hold.waiting > 0, 'detail requests held in flight', 40_000);
+    h.emu.cognito.revokeAccessTokens();
+    hold.release();
+    const r = await run.result;
+    expect(r.code, r.stderr.slice(-800)).toBe(0);
+    expect(mirrorDiff(h)).toEqual({ missing: [], extra: [], different: [] });
+    expect(h.emu.counters.byStatus[401]).toBeGreaterThan(0);
+    expect(r.stderr).toContain(`"provider":"${kind}"`);
+    expect(r.stderr).toContain('"level":20');
+    // The writes went through the writer thread (the fallback warns when it is not there).
+    expect(r.stderr).not.toContain('the writer thread did not start');
+
+    // A second run, killed inside a write: its WAL is scanned too.
+    for (const id of h.emu.data.ids()) h.emu.data.update(id, { summary: `wal-probe-${id}-Kq7x`, description: `${'w'.repeat(20_000)} ${id}` });
+    const trigger = killTrigger({ phase: 'write', after: 30, delayMs: 0 }, h.emu, h.dbPath);
+    const killed = await killWhen(() => startCli(['sync', '--verbose', '--full'], h!.env, h!.dir), trigger);
+    expect(killed.signal).toBe('SIGKILL');
+    const hay: Record<string, string | Buffer> = { stdout: r.stdout, stderr: r.stderr, 'killed stdout': killed.stdout, 'killed stderr': killed.stderr, ...databaseHaystacks(h) };
+    expect(Object.keys(hay)).toContain('WAL file bytes');
+    // Positive controls: the scans see the mirror's content in the columns, the file and the WAL.
+    expect(findSecrets({ wal: hay['WAL file bytes']! }, probes).length).toBeGreaterThan(0);
+    expect(findSecrets({ columns: hay['text columns']! }, probes).length).toBeGreaterThan(0);
+    const secrets = secretsOf(h);
+    expect(secrets).toContain(h.emu.oauthClient.clientSecret);
+    expect(findSecrets(hay, secrets)).toEqual([]);
+    for (const [where, text] of Object.entries(hay)) expect(BEARER.test(typeof text === 'string' ? text : text.toString('latin1')), where).toBe(false);
   });
 
   it('errors thrown for authentication failures carry no password or token, causes included', { timeout: 60_000 }, async () => {
