@@ -8,7 +8,9 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** pino's levels, most verbose first; `silent` logs nothing. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Keys whose values never reach a log line, wherever they sit in a logged object. */
 const REDACT_PATHS = [

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { LOG_LEVELS } from '../log.js';
 import { parseDuration } from './duration.js';
 import type { AuthKind } from './types.js';
 
@@ -82,7 +83,7 @@ export const ENV_VARS = {
   SPEAKUP_METRICS_PORT: { schema: int(0, 65_535), expect: 'a TCP port from 0 to 65535', describe: 'daemon: serve /healthz and /metrics (Prometheus) on this port; 0 picks a free port (logged)', defaultDoc: 'unset (no server)' },
   SPEAKUP_METRICS_HOST: { schema: host, expect: 'an IP address or host name such as 127.0.0.1', describe: 'daemon: address the /healthz and /metrics server binds to (the server has no authentication: keep it on loopback or a private network)', default: '127.0.0.1' },
   SPEAKUP_FIELD_MAP: { schema: nonEmpty, expect: 'a path to a JSON file', describe: 'JSON file naming the detail path each typed column is read from, e.g. {"status": "state", "assignee_name": "assignedTo.name"}; unnamed columns keep the built-in paths (`speakup-sync inspect` prints a starting map)', defaultDoc: 'unset (built-in paths)' },
-  SPEAKUP_LOG_LEVEL: { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
+  SPEAKUP_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvVarName = keyof typeof ENV_VARS;

@@ -1,5 +1,6 @@
 /** The validated, frozen configuration every other module receives. Built only by loadConfig. */
 import type { FieldMap } from '../sync/ports.js';
+import type { LogLevel } from '../log.js';
 
 /** A SpeakUp service account in the Cognito user pool (what `password` and `amplify` log in with). */
 interface CognitoUserAuthFields {
@@ -69,7 +70,7 @@ export interface DbConfig {
   dbPath: string;
   /** A run older than this (ms) is stale: `status` exits 1, /healthz answers 503. */
   staleAfterMs: number;
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  logLevel: LogLevel;
   /** Warnings found while loading (e.g. insecure http allowed), for the caller to log. */
   warnings: readonly string[];
 }
