@@ -10,6 +10,9 @@ import type { PathStat } from './types.js';
 const MAX_DEPTH = 10;
 const MAX_PATHS = 400;
 const EPOCH_MS = [Date.UTC(1990, 0, 1), Date.UTC(2200, 0, 1)] as const;
+// A key that is not a plain name (spaces, '@', very long) is likely a value used as a key (an object
+// keyed by e-mail or name): it is shown as `*`, so a path never carries one.
+const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
 
 interface Acc {
   present: Set<number>;
@@ -68,7 +71,8 @@ export function collectPaths(details: readonly unknown[]): PathStat[] {
       return;
     }
     for (const [key, child] of Object.entries(v)) {
-      const p = path === '' ? key : `${path}.${key}`;
+      const name = PLAIN_KEY.test(key) ? key : '*';
+      const p = path === '' ? name : `${path}.${name}`;
       see(p, child, sample);
       walk(child, p, depth + 1, sample);
     }

@@ -40,6 +40,12 @@ describe('path statistics', () => {
     expect(JSON.stringify(stats)).not.toMatch(/xy|qrs/);
   });
 
+  it('never shows a key that looks like a value', () => {
+    const stats = collectPaths([{ people: { 'anna@example.com': { n: 1 }, 'Anna de Vries': 2, '501': 3 } }]);
+    expect(stats.map((s) => s.path).sort()).toEqual(['people', 'people.*', 'people.*.n', 'people.501']);
+    expect(JSON.stringify(stats)).not.toMatch(/anna|Vries/i);
+  });
+
   it('suggests look-alikes only of the expected type and structure, each path once', () => {
     const stats = collectPaths([{ id: 1, updatedAt: '2025-01-01T00:00:00Z', state: { code: 3 }, phase: 'OPEN', owner: { id: 5, name: 'n' }, items: [{ value: 1 }] }]);
     const { columns, fieldMap } = checkColumns(DEFAULT_FIELD_MAP, stats, 1);
