@@ -11,6 +11,7 @@ import type { ListOrder } from './api/dataset.js';
 import { DETAIL_DIALECTS } from './api/generate.js';
 import type { DetailDialect } from './api/generate.js';
 import { startControlServer, stopWhenOrphaned } from './control.js';
+import { LIMITER_HELP, LIMITER_OPTIONS, limiterFromArgs } from './limiter-args.js';
 import { startEmulator } from './start.js';
 import type { StartEmulatorOptions } from './start.js';
 
@@ -44,8 +45,7 @@ Dialect
 Faults
   --latency MS           fixed delay per request               (default 0)
   --jitter MS            extra random delay, 0..MS             (default 0)
-  --rate-limit RPS[:BURST]  token bucket, 429 when empty        (default off)
-  --retry-after-mode M   seconds | http-date | none            (default seconds)
+${LIMITER_HELP}  --retry-after-mode M   seconds | http-date | fractional | none (default seconds)
   --advertise-rate       send RateLimit-Policy: <rps>;w=1 with the rate limit
   --p-5xx P              probability of 500/502/503            (default 0)
   --p-reset P            probability of a connection reset     (default 0)
@@ -79,7 +79,7 @@ const OPTIONS = {
   'detail-dialect': { type: 'string' },
   latency: { type: 'string' },
   jitter: { type: 'string' },
-  'rate-limit': { type: 'string' },
+  ...LIMITER_OPTIONS,
   'retry-after-mode': { type: 'string' },
   'advertise-rate': { type: 'boolean' },
   'p-5xx': { type: 'string' },
@@ -133,13 +133,7 @@ function optionsFromArgs(values: Values): StartEmulatorOptions {
   set('listOrder', oneOf<ListOrder>('list-order', LIST_ORDERS));
   set('detailDialect', oneOf<DetailDialect>('detail-dialect', DETAIL_DIALECTS));
   if (values['ignore-page-param']) knobs.ignorePageParam = true;
-  const rate = values['rate-limit'];
-  if (rate !== undefined) {
-    const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(rate);
-    const rps = Number(m?.[1]);
-    if (!m || rps <= 0) problems.push(`--rate-limit: expected RPS or RPS:BURST, e.g. 10 or 10:20 (got "${rate}")`);
-    else knobs.rateLimit = { rps, burst: m[2] !== undefined ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(rps)) };
-  }
+  set('rateLimit', limiterFromArgs(values, problems));
   const failIds = values['fail-ids'];
   if (failIds !== undefined) {
     const ids = failIds.split(',').map((s) => s.trim()).filter((s) => s !== '');

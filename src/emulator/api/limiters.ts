@@ -59,9 +59,12 @@ export interface LimitDecision {
   policyWindowMs: number;
 }
 
-/** One model's state: `take` admits or refuses a request at `now`; `resize` changes the limit in place. */
+/**
+ * One model's state: `take` admits or refuses a request at `now` (a `forced` one is always counted, as
+ * another client's request the server has already served); `resize` changes the limit in place.
+ */
 interface Model {
-  take(now: number): LimitDecision;
+  take(now: number, forced?: boolean): LimitDecision;
   resize(rps: number, burst: number): void;
 }
 
@@ -71,11 +74,12 @@ function tokenBucket(rps0: number, burst0: number, start: number): Model {
   let tokens = burst;
   let last = start;
   return {
-    take(now) {
+    take(now, forced) {
       tokens = Math.min(burst, tokens + (Math.max(0, now - last) / 1000) * rps);
       last = Math.max(last, now);
-      const ok = tokens >= 1;
-      if (ok) tokens -= 1;
+      // A hair of tolerance: tenths of a token added ten times must make a whole one.
+      const ok = tokens >= 1 - 1e-9;
+      if (ok || forced) tokens -= 1;
       const perTokenMs = 1000 / rps;
       return {
         ok,
@@ -101,16 +105,16 @@ function fixedWindow(rps: number, windowMs: number): Model {
   let windowStart = -Infinity;
   let used = 0;
   return {
-    take(now) {
+    take(now, forced) {
       const start = Math.floor(now / windowMs) * windowMs;
       if (start !== windowStart) {
         windowStart = start;
         used = 0;
       }
       const ok = used < quota;
-      if (ok) used++;
+      if (ok || forced) used++;
       const resetMs = start + windowMs - now;
-      return { ok, quota, windowMs, remaining: quota - used, retryAfterMs: ok ? 0 : resetMs, resetMs, policyQuota: quota, policyWindowMs: windowMs };
+      return { ok, quota, windowMs, remaining: Math.max(0, quota - used), retryAfterMs: ok ? 0 : resetMs, resetMs, policyQuota: quota, policyWindowMs: windowMs };
     },
     resize(r) {
       quota = Math.max(1, Math.round((r * windowMs) / 1000));
@@ -124,12 +128,15 @@ function slidingLog(rps: number, windowMs: number): Model {
   const log: number[] = [];
   let head = 0;
   return {
-    take(now) {
+    take(now, forced) {
       while (head < log.length && (log[head] as number) <= now - windowMs) head++;
-      if (head > 1024 && head * 2 > log.length) log.splice(0, head), (head = 0);
+      if (head > 1024 && head * 2 > log.length) {
+        log.splice(0, head);
+        head = 0;
+      }
       const count = log.length - head;
       const ok = count < quota;
-      if (ok) log.push(now);
+      if (ok || forced) log.push(now);
       const inWindow = log.length - head;
       // The oldest entry whose expiry brings the count back under the quota.
       const freeing = log[head + Math.max(0, inWindow - quota)];
@@ -175,10 +182,11 @@ export function createLimiter(spec: LimiterSpec, start: number): Limiter {
       model.resize(spec.rps * f, Math.max(1, Math.round(spec.burst * f)));
     }
     if (share <= 0) return;
-    // The other client's requests up to now, evenly paced; after a long idle gap only its last second counts.
+    // The other client's requests up to now, evenly paced and always served (it was there first); after
+    // a long idle gap only its last second counts.
     const gapMs = 1000 / (share * spec.rps * factor);
     if (now - otherNext > 1000) otherNext = now - 1000;
-    for (; otherNext <= now; otherNext += gapMs) model.take(otherNext);
+    for (; otherNext <= now; otherNext += gapMs) model.take(otherNext, true);
   };
   return {
     spec,
