@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { mirrorTypes } from '../../src/db/postgres/connect.js';
 
 const HOW_TO =
   'PostgreSQL tests need a server: install PostgreSQL (Debian/Ubuntu: apt-get install postgresql) so the ' +
@@ -33,7 +34,7 @@ export interface TestSchema {
   url: string;
   /** Not yet created: the code under test creates it (as migrations do in production). */
   schema: string;
-  /** Runs SQL on a short-lived connection of the test role. */
+  /** Runs SQL on a short-lived connection of the test role; values typed as the mirror's own connections type them. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Drops the schema and everything in it. */
   drop(): Promise<void>;
@@ -44,7 +45,7 @@ export function testSchema(prefix = 't'): TestSchema {
   const url = pgTestUrl();
   const schema = uniqueSchemaName(prefix);
   const query = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, types: mirrorTypes });
     await client.connect();
     try {
       return await client.query<R>(text, values);

@@ -1,0 +1,69 @@
+/**
+ * The detail writer for a PostgreSQL mirror (the core's DetailWriter port): parse, map, then one
+ * transaction per call. The rules are the SQLite writer's: a detail that cannot be parsed or mapped fails
+ * alone; a batch refused because of one record (isPgRecordError) is written again record by record so
+ * that record fails alone; a database that refuses everything makes the write fatal. It runs on the
+ * calling thread: the driver is asynchronous, so the event loop is free while PostgreSQL works.
+ */
+import { describeError, SyncError } from '../../errors.js';
+import { parseJsonBody } from '../../json-body.js';
+import { toIssueRecord } from '../../sync/map-issue.js';
+import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, WriteOutcome } from '../../sync/ports.js';
+import type { PgMirror } from './store.js';
+
+type Sink = Pick<PgMirror, 'saveIssues' | 'isRecordError'>;
+
+/** The writer over a PostgreSQL mirror. */
+export function createPgDetailWriter(mirror: Sink): DetailWriter {
+  // Calls are answered in order: each write starts when the previous one is done.
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    write(details, runId) {
+      const result = tail.then(() => writeDetails(mirror, details, runId));
+      tail = result;
+      return result;
+    },
+  };
+}
+
+/** One write; never throws (everything ends up in the outcome). */
+async function writeDetails(mirror: Sink, details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome> {
+  const failures: ItemFailure[] = [];
+  const records: MappedIssue[] = [];
+  for (const d of details) {
+    try {
+      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw));
+    } catch (err) {
+      failures.push(itemFailure(d.id, err));
+    }
+  }
+  if (records.length === 0) return { stored: 0, failures };
+  try {
+    await mirror.saveIssues(records, runId);
+    return { stored: records.length, failures };
+  } catch (batchErr) {
+    if (!mirror.isRecordError(batchErr)) return { stored: 0, failures, fatal: fatalOf(batchErr) };
+    // The batch rolled back whole: write its issues one by one so one bad record fails alone.
+    let stored = 0;
+    for (const record of records) {
+      try {
+        await mirror.saveIssues([record], runId);
+        stored++;
+      } catch (err) {
+        const id = record.issue.id;
+        failures.push(itemFailure(id, new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err })));
+      }
+    }
+    return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures };
+  }
+}
+
+function fatalOf(err: unknown): { code: string; message: string } {
+  return { code: 'DB_ERROR', message: `writing to the database failed: ${describeError(err)}` };
+}
+
+function itemFailure(id: number, err: unknown): ItemFailure {
+  const code = err instanceof SyncError ? err.code : 'INTERNAL';
+  const message = describeError(err);
+  return { issueId: id, code, message: message.includes(`issue ${id}`) || message.includes(`/${id}"`) ? message : `issue ${id}: ${message}` };
+}
