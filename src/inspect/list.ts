@@ -139,7 +139,7 @@ export function orderFinding(items: Item[]): Finding {
   const pairs = items.slice(1).map((it, i) => [items[i]!, it] as const);
   const byUpdated = items.every((i) => i.updatedAt !== undefined);
   if (pairs.every(([a, b]) => a.id < b.id)) return { check, verdict: 'ok', detail: 'by id, ascending' };
-  const moving = 'an issue updated during a run moves, so a page can be missed (the next run repairs it)';
+  const moving = 'an issue updated while a sync pages moves, so another can be missed and stay marked deleted until the next run lists it';
   if (pairs.every(([a, b]) => a.id > b.id)) return { check, verdict: 'warning', detail: 'by id, descending (newest first): new issues shift the pages while a sync reads them' };
   if (byUpdated && pairs.every(([a, b]) => a.updatedAt! >= b.updatedAt!)) return { check, verdict: 'warning', detail: `by updatedAt, newest first: ${moving}` };
   if (byUpdated && pairs.every(([a, b]) => a.updatedAt! <= b.updatedAt!)) return { check, verdict: 'warning', detail: `by updatedAt, oldest first: ${moving}` };
