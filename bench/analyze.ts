@@ -5,6 +5,7 @@
 import type { ControlCounters } from '../src/emulator/control.js';
 import { cpuBetween, hostBusyBetween, rssTimelineMb } from './proc.js';
 import type { SyncRun } from './sync-process.js';
+import { toResult } from './result.js';
 import type { Phases, ScenarioResult, ScenarioSpec } from './types.js';
 
 export type { ScenarioSpec };
@@ -29,9 +30,6 @@ export function boundMs(s: Pick<ScenarioSpec, 'n' | 'latencyMs' | 'rps' | 'concu
   const byListing = (pages - 1) * s.latencyMs;
   return Math.max(byLatency, byRate, byListing) + s.latencyMs;
 }
-
-const ratio = (bound: number, ms: number | null | undefined): number | null =>
-  bound > 0 && ms !== null && ms !== undefined && ms > 0 ? bound / ms : null;
 
 /** Phases of the run from its log events and the emulator's first/last request arrival. */
 function phasesOf(run: SyncRun, c: ControlCounters, latencyMs: number): Phases | null {
@@ -65,7 +63,6 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
   const ran = status === 'ok' || status === 'mismatch';
   const phases = ran ? phasesOf(run, c, spec.latencyMs) : null;
   const bound = ran ? boundMs(spec) : 0;
-  const netWall = run.wallMs - noopMs;
   const syncCpu = run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0);
   const emuCpu = cpuBetween(run.samples, 'emulator', run.spawnAt, run.exit.exitAt) ?? null;
   const host = hostBusyBetween(run.samples);
@@ -81,24 +78,18 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
     syncApiPct = pct('self');
     emuApiPct = pct('emulator');
   }
-  return {
-    id: spec.id,
-    title: spec.title,
-    n: spec.n,
-    latencyMs: spec.latencyMs,
-    rps: spec.rps,
-    concurrency: spec.concurrency,
-    pageSize: spec.pageSize,
+  const { expectDetails: _expected, ...base } = spec;
+  const bounded = bound > spec.latencyMs;
+  return toResult(base, {
     status,
     problems,
     wallMs: run.wallMs,
-    netWallMs: netWall,
+    noopMs,
     phases,
-    requests: { list: c.requests.list, detail: c.requests.detail, other: c.requests.other, rateLimited: c.rateLimited, detailIds: c.detailIds },
+    counters: c,
     listed: s?.listed ?? null,
     fetched: s?.fetched ?? null,
-    issuesPerSec: ran ? { incl: (spec.n * 1000) / run.wallMs, excl: (spec.n * 1000) / netWall } : { incl: NaN, excl: NaN },
-    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
+    peakRssKb: run.peakRssKb,
     cpu: {
       syncMs: syncCpu,
       emulatorMs: emuCpu,
@@ -107,8 +98,7 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
       hostCores: host === undefined ? null : host / run.wallMs,
       otherCores: host === undefined || syncCpu === null || emuCpu === null ? null : (host - syncCpu - emuCpu) / run.wallMs,
     },
-    boundMs: bound > spec.latencyMs ? bound : null,
-    ratio: bound > spec.latencyMs ? { incl: ratio(bound, run.wallMs), excl: ratio(bound, netWall), api: ratio(bound, phases?.apiMs) } : { incl: null, excl: null, api: null },
+    boundMs: bounded ? bound : null,
     extra: { warnings: run.warnings, cpuSource: run.source, summary: s ?? null, rssTimelineMb: rssTimelineMb(run.samples, 'self') },
-  };
+  });
 }

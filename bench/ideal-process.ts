@@ -5,8 +5,8 @@ import type { EmulatorProcess } from './emulator-process.js';
 import type { IdealResult } from './ideal.js';
 import { runMeasured } from './measure.js';
 import { cpuBetween, hostBusyBetween } from './proc.js';
-import type { RunContext } from './scenarios.js';
-import type { ScenarioResult } from './types.js';
+import { toResult } from './result.js';
+import type { RunContext, ScenarioResult } from './types.js';
 
 /** Runs bench/ideal.ts with the sync's concurrency and page size against `emu`. */
 export async function runIdeal(ctx: RunContext, emu: EmulatorProcess): Promise<ScenarioResult> {
@@ -34,31 +34,23 @@ export async function runIdeal(ctx: RunContext, emu: EmulatorProcess): Promise<S
   const first = Math.min(...[c.times.list.first, c.times.detail.first].filter((t) => t > 0));
   const apiMs = Math.max(c.times.list.last, c.times.detail.last) + opts.latencyMs - first;
   const bound = boundMs({ n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize, expectDetails: opts.n });
-  // Its start-up is close to the naive script's (tsx + the Cognito library), so that no-op is subtracted.
-  const netWallMs = run.wallMs - ctx.noopNaiveMs;
   const selfApi = cpuBetween(run.samples, 'self', first, first + apiMs);
   const emuApi = cpuBetween(run.samples, 'emulator', first, first + apiMs);
   const selfMs = run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0);
   const emuMs = cpuBetween(run.samples, 'emulator', run.spawnAt, run.exit.exitAt) ?? null;
   const host = hostBusyBetween(run.samples);
-  return {
-    id: '0',
-    title: 'calibration: minimal concurrent client, no DB',
-    n: opts.n,
-    latencyMs: opts.latencyMs,
-    rps: null,
-    concurrency: ctx.concurrency,
-    pageSize: ctx.pageSize,
+  const base = { id: '0', title: 'calibration: minimal concurrent client, no DB', n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize };
+  return toResult(base, {
     status: run.exit.timedOut ? 'timeout' : ok ? 'ok' : 'failed',
     problems,
     wallMs: run.wallMs,
-    netWallMs,
+    // Its start-up is close to the naive script's (tsx + the Cognito library), so that no-op is subtracted.
+    noopMs: ctx.noopNaiveMs,
     phases: result && ok ? { startupMs: result.startupMs, loginMs: result.loginMs, apiMs, tailMs: run.exit.exitAt - first - apiMs } : null,
-    requests: { list: c.requests.list, detail: c.requests.detail, other: c.requests.other, rateLimited: c.rateLimited, detailIds: c.detailIds },
+    counters: c,
     listed: result?.listed ?? null,
     fetched: result?.details ?? null,
-    issuesPerSec: ok ? { incl: (opts.n * 1000) / run.wallMs, excl: (opts.n * 1000) / netWallMs } : { incl: NaN, excl: NaN },
-    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
+    peakRssKb: run.peakRssKb,
     cpu: {
       syncMs: selfMs,
       emulatorMs: emuMs,
@@ -68,7 +60,7 @@ export async function runIdeal(ctx: RunContext, emu: EmulatorProcess): Promise<S
       otherCores: host === undefined || selfMs === null || emuMs === null ? null : (host - selfMs - emuMs) / run.wallMs,
     },
     boundMs: bound,
-    ratio: ok ? { incl: bound / run.wallMs, excl: bound / netWallMs, api: bound / apiMs } : { incl: null, excl: null, api: null },
+    apiMs,
     extra: { ideal: result ?? null },
-  };
+  });
 }

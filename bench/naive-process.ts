@@ -1,14 +1,14 @@
 /**
  * Scenario 7 (the naive baseline, bench/naive.ts), the list-only probe of scenario 3, and the optional
- * write-path scenario "w" (scripts/bench-write.ts), each run as a measured child process.
+ * write-path scenario "w" (bench/write-path.ts), each run as a measured child process.
  */
 import { join } from 'node:path';
 import { boundMs, listPages } from './analyze.js';
 import type { EmulatorProcess } from './emulator-process.js';
 import { runMeasured } from './measure.js';
 import type { NaiveResult } from './naive.js';
-import type { RunContext } from './scenarios.js';
-import type { ScenarioResult } from './types.js';
+import { toResult } from './result.js';
+import type { RunContext, ScenarioResult } from './types.js';
 
 /** Runs bench/naive.ts against `emu`; the scenario fields are only meaningful for a full (not list-only) run. */
 export async function runNaive(
@@ -48,34 +48,26 @@ export async function runNaive(
   const perIssueMs = result && result.details > 0 ? result.detailLoopMs / result.details : 0;
   const missing = result ? opts.n - result.details : 0;
   const wallMs = run.wallMs + (how.listOnly ? 0 : missing * perIssueMs);
-  const netWallMs = wallMs - ctx.noopNaiveMs;
   const bound = boundMs(expected);
   const s1 = how.baseline;
   const status: ScenarioResult['status'] = run.exit.timedOut ? 'timeout' : run.exit.code !== 0 || !result ? 'failed' : problems.length > 0 ? 'mismatch' : 'ok';
   const ran = status === 'ok' || status === 'mismatch';
-  const scenario: ScenarioResult = {
-    id: '7',
-    title: Number.isFinite(opts.naiveSample) && sample < opts.n ? `naive baseline (${sample} measured, extrapolated)` : 'naive baseline',
-    n: opts.n,
-    latencyMs: opts.latencyMs,
-    rps: null,
-    concurrency: 1,
-    pageSize: ctx.pageSize,
+  const title = Number.isFinite(opts.naiveSample) && sample < opts.n ? `naive baseline (${sample} measured, extrapolated)` : 'naive baseline';
+  const scenario = toResult({ id: '7', title, n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: 1, pageSize: ctx.pageSize }, {
     status,
     problems,
     wallMs,
-    netWallMs,
+    noopMs: ctx.noopNaiveMs,
     phases: result
       ? { startupMs: result.startupMs, loginMs: result.loginMs, apiMs: result.listMs + result.detailLoopMs + missing * perIssueMs, tailMs: run.wallMs - result.startupMs - result.totalMs }
       : null,
-    requests: { list: c.requests.list, detail: c.requests.detail, other: c.requests.other, rateLimited: c.rateLimited, detailIds: c.detailIds },
+    counters: c,
     listed: result?.listed ?? null,
     fetched: result?.details ?? null,
-    issuesPerSec: ran ? { incl: (opts.n * 1000) / wallMs, excl: (opts.n * 1000) / netWallMs } : { incl: NaN, excl: NaN },
-    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
-    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
+    peakRssKb: run.peakRssKb,
+    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0) },
     boundMs: bound,
-    ratio: ran ? { incl: bound / wallMs, excl: bound / netWallMs, api: null } : { incl: null, excl: null, api: null },
+    apiMs: null,
     extra: {
       measuredWallMs: run.wallMs,
       sample: result?.details ?? 0,
@@ -85,53 +77,46 @@ export async function runNaive(
       listPages: listPages(opts.n, ctx.pageSize),
       naive: result ?? null,
       speedupIncl: ran && s1 ? wallMs / s1.wallMs : null,
-      speedupExcl: ran && s1 ? netWallMs / s1.netWallMs : null,
+      speedupExcl: ran && s1 ? (wallMs - ctx.noopNaiveMs) / s1.netWallMs : null,
     },
-  };
+  });
   return { result, scenario };
 }
 
-/** Runs scripts/bench-write.ts (another engineer's write-path benchmark) and reports its RESULT line. */
+/** Runs bench/write-path.ts (the write path alone) and reports its RESULT line. */
 export async function runWritePath(ctx: RunContext, n: number): Promise<ScenarioResult> {
   const run = await runMeasured({
     command: process.execPath,
-    args: ['--import', 'tsx', 'scripts/bench-write.ts', String(n)],
+    args: ['--import', 'tsx', 'bench/write-path.ts', String(n)],
     cwd: ctx.repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, TMPDIR: ctx.workDir },
     timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, n * 5),
   });
-  // Loose on purpose (another engineer's script): the first "N issues/s" of its RESULT line is the wall rate.
+  // The first "N issues/s" of its RESULT line is the wall rate.
   const line = /^RESULT.*$/m.exec(run.stdout)?.[0];
   const m = line === undefined ? null : /([\d,]+) issues\/s/.exec(line);
   const rate = m ? Number(m[1]?.replaceAll(',', '')) : NaN;
   const perCpu = line === undefined ? undefined : /([\d,]+) issues\/s per CPU-second/.exec(line)?.[1];
   const floor = line === undefined ? undefined : /schema floor ([\d,]+) issues\/s/.exec(line)?.[1];
   const problems = run.exit.code === 0 && m ? [] : [`exit ${run.exit.code ?? run.exit.signal}, no RESULT line`];
-  return {
-    id: 'w',
-    title: 'SQLite write path alone (scripts/bench-write.ts)',
-    n,
-    latencyMs: 0,
-    rps: null,
-    concurrency: 1,
-    pageSize: 0,
+  return toResult({ id: 'w', title: 'SQLite write path alone (bench/write-path.ts)', n, latencyMs: 0, rps: null, concurrency: 1, pageSize: 0 }, {
     status: run.exit.timedOut ? 'timeout' : problems.length > 0 ? 'failed' : 'ok',
     problems,
     wallMs: run.wallMs,
-    netWallMs: run.wallMs - ctx.noopSyncMs,
+    noopMs: ctx.noopSyncMs,
     phases: null,
-    requests: { list: 0, detail: 0, other: 0, rateLimited: 0, detailIds: 0 },
+    counters: null,
     listed: null,
     fetched: null,
-    issuesPerSec: { incl: rate, excl: rate },
-    peakRssMb: run.peakRssKb === null ? null : run.peakRssKb / 1024,
-    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0), emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null },
+    peakRssKb: run.peakRssKb,
+    cpu: { syncMs: run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0) },
     boundMs: null,
-    ratio: { incl: null, excl: null, api: null },
+    issuesPerSec: { incl: rate, excl: rate },
     extra: {
       result: line ?? null,
       perCpuSecond: perCpu === undefined ? null : Number(perCpu.replaceAll(',', '')),
       schemaFloor: floor === undefined ? null : Number(floor.replaceAll(',', '')),
-      output: run.stdout.trim().split('\n') },
-  };
+      output: run.stdout.trim().split('\n'),
+    },
+  });
 }

@@ -1,4 +1,5 @@
 /** Markdown tables and the target check of a benchmark run. */
+import { matrixTable, type MatrixRow } from './limiter-matrix.js';
 import type { BenchReport, ScenarioResult } from './types.js';
 
 const s = (ms: number | null | undefined, digits = 2): string => (ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : (ms / 1000).toFixed(digits));
@@ -14,6 +15,7 @@ export function scenarioTable(rows: ScenarioResult[]): string {
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
+    if (r.id === 'm') continue;
     const total = r.requests.list + r.requests.detail;
     const share429 = total > 0 ? ` (${((100 * r.requests.rateLimited) / total).toFixed(1)}%)` : '';
     lines.push(`| ${[
@@ -31,7 +33,7 @@ export function phaseTable(rows: ScenarioResult[]): string {
   const head = ['#', 'start-up+DB s', 'login s', 'API window s', 'tail s', 'sync CPU s', 'sync CPU in API window (core, per request)', 'emulator CPU s', 'emulator CPU in API window (core, per request)', 'host cores busy (others)'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    if (r.id === 'w') continue;
+    if (r.id === 'w' || r.id === 'm') continue;
     const p = r.phases;
     const requests = r.requests.list + r.requests.detail;
     // CPU ms per API request in the window: share of a core × window length / requests.
@@ -66,6 +68,17 @@ export function checkTargets(rows: ScenarioResult[]): BenchReport['targets'] {
   out.push({ target: '5: ≥ 3,000 issues/s end to end', measured: s5 ? `${int(s5.issuesPerSec.incl)}/s incl. start-up, ${int(s5.issuesPerSec.excl)}/s excl.` : 'not run', met: s5 ? s5.issuesPerSec.incl >= 3000 : null });
   const w = by('w');
   out.push({ target: 'w: write path alone ≥ 15,000 issues/s', measured: w ? `${int(w.issuesPerSec.incl)}/s wall, ${int(num(w.extra.perCpuSecond))}/s per CPU-second; schema floor (issue, field and FTS rows alone) ${int(num(w.extra.schemaFloor))}/s` : 'not run (add w to --scenarios)', met: w ? w.issuesPerSec.incl >= 15_000 : null });
+  const matrix = by('m')?.extra.matrix as MatrixRow[] | undefined;
+  if (matrix) {
+    const worst = Math.min(...matrix.map((r) => r.rateShare ?? 0));
+    const most429 = Math.max(...matrix.map((r) => r.share429));
+    out.push({ target: 'm: every limiter ≥ 0.9 of the limit, < 5% 429s', measured: `lowest ${r2(worst)} of the limit, most 429s ${(100 * most429).toFixed(1)}%`, met: worst >= 0.9 && most429 < 0.05 });
+    const change = matrix.find((r) => r.underAfterHalvingS !== undefined);
+    if (change) {
+      const { underAfterHalvingS: under, backAfterDoublingS: back } = change;
+      out.push({ target: 'm: halved limit: under it within 5 s; doubled back: ≥ 0.9 within 30 s', measured: `under after ${under ?? '—'} s, 0.9 after ${back ?? '—'} s`, met: under !== null && under !== undefined && under <= 5 && back !== null && back !== undefined && back <= 30 });
+    }
+  }
   const s6 = by('6');
   out.push({ target: '6: peak RSS < 250 MB', measured: s6?.peakRssMb == null ? 'not run' : `${s6.peakRssMb.toFixed(0)} MB`, met: s6?.peakRssMb == null ? null : s6.peakRssMb < 250 });
   return out;
@@ -88,6 +101,7 @@ export function markdown(report: BenchReport): string {
     '',
     phaseTable(report.scenarios),
     '',
+    ...report.scenarios.filter((r) => r.id === 'm').flatMap((r) => [matrixTable(r.extra.matrix as MatrixRow[]), '']),
     '| target | measured | met |',
     '|---|---|---|',
     ...t,

@@ -11,22 +11,9 @@ import type { EmulatorProcess } from './emulator-process.js';
 import { runIdeal } from './ideal-process.js';
 import { runNaive, runWritePath } from './naive-process.js';
 import { runSyncProcess } from './sync-process.js';
-import type { BenchOptions, ScenarioResult } from './types.js';
-
-/** Where and with what defaults the scenarios run. */
-export interface RunContext {
-  repoRoot: string;
-  /** Temporary directory for databases and as the children's cwd. */
-  workDir: string;
-  opts: BenchOptions;
-  /** Effective concurrency and page size (the option, else the project's default). */
-  concurrency: number;
-  pageSize: number;
-  noopSyncMs: number;
-  noopNaiveMs: number;
-  /** Progress lines (stderr). */
-  log: (line: string) => void;
-}
+import { matrixTable, runMatrix } from './limiter-matrix.js';
+import { toResult } from './result.js';
+import type { RunContext, ScenarioResult } from './types.js';
 
 /** Runs the selected scenarios; results in scenario order of execution. */
 export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
@@ -95,8 +82,16 @@ export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
       await emu.close();
     }
   }
+  if (want('m')) {
+    const started = Date.now();
+    const rows = await runMatrix(ctx);
+    ctx.log(`scenario m:\n${matrixTable(rows)}`);
+    const base = { id: 'm', title: 'limiter matrix (default settings)', n: rows.reduce((a, r) => a + r.n, 0), latencyMs: opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize };
+    const failed = rows.filter((r) => r.status !== 'ok').map((r) => `${r.model}: ${r.status}`);
+    push(toResult(base, { status: failed.length > 0 ? 'failed' : 'ok', problems: failed, wallMs: Date.now() - started, noopMs: 0, phases: null, counters: null, listed: null, fetched: null, peakRssKb: null, boundMs: null, extra: { matrix: rows } }));
+  }
   if (want('w')) {
-    ctx.log(`scenario w: scripts/bench-write.ts ${opts.nWrite}`);
+    ctx.log(`scenario w: bench/write-path.ts ${opts.nWrite}`);
     push(await runWritePath(ctx, opts.nWrite));
   }
   return results;

@@ -14,7 +14,7 @@ export interface BenchOptions {
   concurrency: number | undefined;
   /** SPEAKUP_PAGE_SIZE; undefined = the project's default. */
   pageSize: number | undefined;
-  /** Scenario ids to run: "1".."7", "0" for the calibration client, "w" for scripts/bench-write.ts. */
+  /** Scenario ids to run: "1".."7", "0" for the calibration client, "w" for the write path alone, "m" for the limiter matrix. */
   scenarios: Set<string>;
   /** Details the naive baseline actually fetches before extrapolating to N (Infinity = all). */
   naiveSample: number;
@@ -24,6 +24,21 @@ export interface BenchOptions {
   timeoutMs: number | undefined;
   out: string;
   keep: boolean;
+}
+
+/** Where and with what defaults the scenarios run. */
+export interface RunContext {
+  repoRoot: string;
+  /** Temporary directory for databases and as the children's cwd. */
+  workDir: string;
+  opts: BenchOptions;
+  /** Effective concurrency and page size (the option, else the project's default). */
+  concurrency: number;
+  pageSize: number;
+  noopSyncMs: number;
+  noopNaiveMs: number;
+  /** Progress lines (stderr). */
+  log: (line: string) => void;
 }
 
 /** Timings of the sync's life, from its logs and the emulator's request arrival times (ms). */

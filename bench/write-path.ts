@@ -8,7 +8,7 @@
  * FTS row) written by bare positional statements, with no mapping, no history, no sightings and none of the
  * store's logic. A store that also keeps history cannot write faster than that on this machine and schema.
  * Prints wall-clock and per-CPU-second rates: on a shared machine other load skews the wall figure.
- * Usage: npx tsx scripts/bench-write.ts [issues=20000] [batch=100]
+ * Usage: npx tsx bench/write-path.ts [issues=20000] [batch=100]
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
