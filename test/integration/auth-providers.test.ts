@@ -59,7 +59,7 @@ function configFor(kind: Kind, r: Rig, extra: Record<string, string> = {}): Conf
   return loadConfig(env, { dotenv: false, cwd: r.dir });
 }
 
-/** One sync the way `speakup-sync sync` runs it (compose.ts + runSync under the run lock), logging at debug into r.logs. */
+/** One sync the way `speakup-sync sync` runs it (compose.ts + runSync under the run lock, on the writer thread), logging at debug into r.logs. */
 async function syncOnce(kind: Kind, r: Rig, extra: Record<string, string> = {}): Promise<SyncResult> {
   const config = configFor(kind, r, extra);
   const sink = new Writable({
@@ -73,8 +73,11 @@ async function syncOnce(kind: Kind, r: Rig, extra: Record<string, string> = {}):
   const tokens = createTokenProvider(config, log);
   const api = createApi(config, tokens, log);
   try {
+    // With the writer and checkpoint threads, as the CLI runs it.
     return await withRunLock(db.lock, { wait: false, log }, () =>
-      runSync({ api, store: db.store, writer: db.writer, log }, { full: false, concurrency: config.api.concurrency, trigger: 'manual', maxDeleteShare: config.maxDeleteShare, allowMassDelete: false }),
+      db.withRunThreads((writer) =>
+        runSync({ api, store: db.store, writer, log }, { full: false, concurrency: config.api.concurrency, trigger: 'manual', maxDeleteShare: config.maxDeleteShare, allowMassDelete: false }),
+      ),
     );
   } finally {
     api.close();
