@@ -8,6 +8,11 @@
  * Amplify user, so a second live provider is refused. Amplify is loaded on first use (it is slow to
  * import), so other providers never pay for it. Works on Node 20 without polyfills.
  */
+// Types only: the modules themselves are loaded on first use (loadAmplify).
+import type * as AmplifyCore from 'aws-amplify';
+import type * as AmplifyAuth from 'aws-amplify/auth';
+import type * as AmplifyCognito from 'aws-amplify/auth/cognito';
+import type * as AmplifyUtils from 'aws-amplify/utils';
 import type { Logger } from 'pino';
 import type { AmplifyAuthConfig } from '../config/types.js';
 import { AuthError, firstLine } from '../errors.js';
@@ -28,10 +33,10 @@ export interface AmplifyProviderOptions {
 }
 
 interface AmplifyModules {
-  core: typeof import('aws-amplify');
-  auth: typeof import('aws-amplify/auth');
-  cognito: typeof import('aws-amplify/auth/cognito');
-  utils: typeof import('aws-amplify/utils');
+  core: typeof AmplifyCore;
+  auth: typeof AmplifyAuth;
+  cognito: typeof AmplifyCognito;
+  utils: typeof AmplifyUtils;
 }
 
 type IdToken = NonNullable<NonNullable<Awaited<ReturnType<AmplifyModules['auth']['fetchAuthSession']>>['tokens']>['idToken']>;
@@ -54,6 +59,7 @@ export class AmplifyTokenProvider implements TokenProvider {
     if (owner) {
       throw new AuthError('AUTH_PROVIDER_IN_USE', `this process already has an Amplify token provider (user "${owner.opts.auth.username}"); Amplify holds one configuration and one signed-in user per process: close() the first one, or use SPEAKUP_AUTH=password to serve several accounts from one process`);
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the record of which provider holds Amplify's process-global state
     owner = this;
     this.now = opts.now ?? Date.now;
     this.cache = new TokenCache((signal) => this.renew(signal), this.now);

@@ -1,3 +1,4 @@
+import { abortedError } from '../errors.js';
 import { renewMarginMs } from './token-provider.js';
 
 /**
@@ -8,12 +9,18 @@ import { renewMarginMs } from './token-provider.js';
 /** Wait for a shared promise, but let this caller leave early on its own signal. */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Why `signal` was aborted, as an Error (the reason it was given, when that is one). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : abortedError(reason);
 }
 
 /**

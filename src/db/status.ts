@@ -50,7 +50,8 @@ export function openReadOnly(path: string, busyTimeoutMs = 5_000): AppDatabase &
     // Fails early on a file that is not SQLite, or a SQLite file without our tables.
     sqlite.prepare('SELECT 1 FROM sync_runs LIMIT 1').get();
   } catch (err) {
-    const code = String((err as { code?: unknown }).code ?? '');
+    const raw = (err as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : '';
     // WAL readers map `<db>-shm` read-write and may have to create it (https://sqlite.org/wal.html#readonly).
     const hint = /^SQLITE_(READONLY|CANTOPEN)/.test(code)
       ? 'a reader of a WAL database needs write access to its directory (for the -shm file): run this as the user that runs the sync'
