@@ -24,6 +24,9 @@ export function currentVersionsStored(dbPath: string, emu: Emulator): number {
   }
 }
 
+/** Settings for a client whose requests may wait at the gate: a timeout far beyond any hold. */
+export const HELD_ENV = { SPEAKUP_TIMEOUT_MS: '120000' };
+
 export interface MidRun {
   hold: Hold;
   /** The CLI sync's pid. */
@@ -39,7 +42,8 @@ export async function syncHeldMidRun(h: Harness, after: number, args: string[] =
   for (const id of h.emu.data.ids()) h.emu.data.update(id);
   const hold = createHold(['detail'], { after });
   h.emu.knobs.hold = hold;
-  const { child, result } = startCli(args, { ...h.env, ...env }, h.dir);
+  // No client timeout while requests wait at the gate (a timed-out request would be retried and counted).
+  const { child, result } = startCli(args, { ...h.env, ...HELD_ENV, ...env }, h.dir);
   let exited: CliResult | undefined;
   void result.then((r) => (exited = r));
   const pending = () => (exited ? `the sync exited first (${exited.code}): ${exited.stderr.slice(-800)}` : '');

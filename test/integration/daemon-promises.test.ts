@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHold } from '../../src/emulator/api/hold.js';
 import { startCli, type CliResult } from '../helpers/cli.js';
 import { harness, type Harness } from '../helpers/harness.js';
-import { syncHeldMidRun } from '../helpers/mid-run.js';
+import { HELD_ENV, syncHeldMidRun } from '../helpers/mid-run.js';
 import { runRows, waitFor } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
@@ -145,7 +145,7 @@ describe('a second signal', () => {
     h = await harness({ issues: 200, seed: 5 }, { SPEAKUP_CONCURRENCY: '4' });
     const hold = createHold(['detail'], { after: 20 });
     h.emu.knobs.hold = hold;
-    const d = startDaemon(h, { SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' });
+    const d = startDaemon(h, { ...HELD_ENV, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' });
     await waitFor(() => hold.waiting > 0, 'the first run to fetch 20 details and wait for more', 40_000, 20);
     // A reader-writer of our own holds the write lock: the daemon's next write has to wait for it.
     const blocker = new Database(h.dbPath);
@@ -165,6 +165,8 @@ describe('a second signal', () => {
       blocker.exec('ROLLBACK');
       blocker.close();
     }
+    // An exit that tears down a writer thread blocked inside SQLite must not abort the process.
+    expect(result.stderr, 'the process aborted instead of exiting').not.toContain('FATAL ERROR');
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('speakup-sync: second SIGTERM, exiting now\n');
     expect(result.stderr).not.toContain('daemon stopped');

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/harness.js';
 import { startCli } from '../helpers/cli.js';
-import { detailSteps, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
+import { detailSteps, HELD_ENV, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
 import { requireTool } from '../helpers/tools.js';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ describe('an external reader (sqlite3 CLI) during a daemon sync', () => {
     for (const id of h.emu.data.ids()) h.emu.data.update(id);
     const steps = detailSteps(h.emu, 100);
 
-    const env = { ...h.env, SPEAKUP_CONCURRENCY: '4', SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' };
+    const env = { ...h.env, ...HELD_ENV, SPEAKUP_CONCURRENCY: '4', SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' };
     const daemon = startCli(['daemon'], env, h.dir);
     const reads: Read[] = [];
     const failures: string[] = [];

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastLine, runCli, startCli } from '../helpers/cli.js';
 import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
-import { detailSteps, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
+import { detailSteps, HELD_ENV, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
 import { requireTool } from '../helpers/tools.js';
 import { lockRow, mirrorProblems, openAfterCrash, openIfExists, recordVersions, runRows, waitFor, type Versions } from '../helpers/reliability.js';
 
@@ -157,7 +157,7 @@ describe('BI readers during a sync', () => {
     const storedByRun = reader.prepare(SYNCED_BY_LAST_RUN_SQL).pluck();
     // The details pass a hundred at a time: the readers are sure to meet the run at several stages.
     const steps = detailSteps(h.emu, 100);
-    const sync = startCli(['sync', '--full'], h.env, h.dir);
+    const sync = startCli(['sync', '--full'], { ...h.env, ...HELD_ENV }, h.dir);
     let finished = false;
     void sync.result.then(() => (finished = true));
     let reads = 0;

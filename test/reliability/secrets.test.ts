@@ -13,6 +13,7 @@ import { createTokenProvider } from '../../src/cli/compose.js';
 import { createHold } from '../../src/emulator/api/hold.js';
 import { silentLogger } from '../../src/log.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { HELD_ENV } from '../helpers/mid-run.js';
 import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
 import { allText, findSecrets, killTrigger, killWhen, openAfterCrash, readWal, waitFor } from '../helpers/reliability.js';
 
@@ -99,7 +100,7 @@ describe('no secret in output, errors or the database', () => {
     // A renewal in mid-run: detail requests wait at the gate while the tokens are revoked.
     const hold = createHold(['detail'], { after: 20 });
     h.emu.knobs.hold = hold;
-    const run = startCli(['sync', '--verbose'], h.env, h.dir);
+    const run = startCli(['sync', '--verbose'], { ...h.env, ...HELD_ENV }, h.dir);
     await waitFor(() => hold.waiting > 0, 'detail requests held in flight', 40_000);
     h.emu.cognito.revokeAccessTokens();
     hold.release();

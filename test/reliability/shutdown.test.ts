@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
+import { HELD_ENV } from '../helpers/mid-run.js';
 import { harness, type Harness } from '../helpers/harness.js';
 import { createHold } from '../../src/emulator/api/hold.js';
 import { killTrigger, mirrorProblems, openIfExists, recordVersions, waitFor, type Versions } from '../helpers/reliability.js';
@@ -58,7 +59,7 @@ describe('daemon shutdown', () => {
     const hold = createHold(['detail'], { after: 40 });
     h.emu.knobs.hold = hold;
     // Every second: a tick arriving while the startup run is still going is skipped, never queued.
-    const env = { ...h.env, SPEAKUP_SCHEDULE: '* * * * * *', SPEAKUP_RUN_AT_START: '1' };
+    const env = { ...h.env, ...HELD_ENV, SPEAKUP_SCHEDULE: '* * * * * *', SPEAKUP_RUN_AT_START: '1' };
     const daemon = startCli(['daemon'], env, h.dir);
     let stderr = '';
     daemon.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
