@@ -8,7 +8,6 @@
 import type { EmuHandler, EmuRequest, EmuResponse, TokenCheck } from '../types.js';
 import type { ApiCounters, FaultKind, RequestKind } from './counters.js';
 import type { Dataset } from './dataset.js';
-import { holds } from './hold.js';
 import type { ApiKnobs } from './knobs.js';
 import { listBody, parsePageWindow } from './paging.js';
 import { createTokenBucket, rateLimitHeaders } from './rate-limit.js';
@@ -55,7 +54,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     counters.requests[route.kind] += 1;
     if (route.kind === 'detail' && route.id !== null) counters.detailById.set(route.id, (counters.detailById.get(route.id) ?? 0) + 1);
     const hold = k.hold;
-    if (!holds(hold, route.kind)) return respond(req, route);
+    if (hold === null || !hold.mustWait(route.kind)) return respond(req, route);
     hold.arrived += 1;
     hold.waiting += 1;
     return hold.released.then(() => {
