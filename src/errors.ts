@@ -70,7 +70,11 @@ export class AuthError extends SyncError {
   readonly retryable: boolean;
   /** The upstream exception name (e.g. NotAuthorizedException), when there is one. */
   readonly upstream: string | undefined;
-  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; upstream?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retryable?: boolean; upstream?: string; cause?: unknown } = {},
+  ) {
     super(code, message, { cause: opts.cause });
     this.retryable = opts.retryable ?? false;
     this.upstream = opts.upstream;

@@ -14,9 +14,23 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Keys whose values never reach a log line, wherever they sit in a logged object. */
 const REDACT_PATHS = [
-  'password', '*.password', 'token', '*.token', 'idToken', '*.idToken', 'accessToken', '*.accessToken',
-  'refreshToken', '*.refreshToken', 'authorization', '*.authorization', 'headers.authorization',
-  'clientSecret', '*.clientSecret', 'secret', '*.secret',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'idToken',
+  '*.idToken',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'clientSecret',
+  '*.clientSecret',
+  'secret',
+  '*.secret',
 ];
 
 export interface LoggerOptions {

@@ -53,7 +53,12 @@ export class HttpClient {
     // Keep the base path: "https://h/api" and "https://h/api/" both resolve "v1/..." under /api/.
     const base = new URL(opts.baseUrl);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
-    this.target = { protocol: base.protocol, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: base.port, basePath: base.pathname };
+    this.target = {
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port,
+      basePath: base.pathname,
+    };
     this.transport = base.protocol === 'https:' ? https : http;
     const agentOpts = { keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 };
     this.agent = base.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
@@ -73,7 +78,10 @@ export class HttpClient {
       serverWaitMs: (err) => (err instanceof HttpError && err.status === 429 ? err.retryAfterMs : undefined),
       onRetry: (err, attempt) => {
         this.stats.retries++;
-        this.opts.log.debug({ path, attempt, code: (err as SyncError).code, err: (err as Error).message }, 'request failed, retrying');
+        this.opts.log.debug(
+          { path, attempt, code: (err as SyncError).code, err: (err as Error).message },
+          'request failed, retrying',
+        );
       },
     });
     return { path, body: res.body };
@@ -141,10 +149,16 @@ export class HttpClient {
           authorization: `Bearer ${token}`,
         },
       });
-      const timer = setTimeout(() => fail(new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          fail(new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`)),
+        this.opts.timeoutMs,
+      );
       const onAbort = () => fail(abortedError());
       signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err: NodeJS.ErrnoException) => fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)),
+      );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -153,7 +167,9 @@ export class HttpClient {
           if (size > maxBody) fail(new BadResponseError(`[GET] "${path}": body larger than ${maxBody} bytes`));
           else chunks.push(chunk);
         });
-        res.on('error', (err: NodeJS.ErrnoException) => fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)));
+        res.on('error', (err: NodeJS.ErrnoException) =>
+          fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)),
+        );
         res.on('aborted', () => fail(new NetworkError('HTTP_NETWORK', 'GET', path, 'connection lost mid-body')));
         res.on('end', () => {
           if (settled) return;

@@ -85,10 +85,15 @@ export async function* listIssuePages(
     }
     if (last) return more === false ? 'envelope-end' : 'total-reached';
   }
-  throw new BadResponseError(`the issue list did not end after ${maxPages} pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM`);
+  throw new BadResponseError(
+    `the issue list did not end after ${maxPages} pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM`,
+  );
 }
 
-function unwrap(body: unknown, relative: string): { rows: unknown[]; more: boolean | undefined; total: number | undefined } {
+function unwrap(
+  body: unknown,
+  relative: string,
+): { rows: unknown[]; more: boolean | undefined; total: number | undefined } {
   if (Array.isArray(body)) return { rows: body, more: undefined, total: undefined };
   if (body && typeof body === 'object') {
     const env = body as Record<string, unknown>;
@@ -102,7 +107,9 @@ function unwrap(body: unknown, relative: string): { rows: unknown[]; more: boole
       return { rows: env[key] as unknown[], more, total };
     }
   }
-  throw new BadResponseError(`[GET] "/${relative}": expected a JSON array of issues or an envelope with "data"/"items"/"issues"/"results", got ${describe(body)}`);
+  throw new BadResponseError(
+    `[GET] "/${relative}": expected a JSON array of issues or an envelope with "data"/"items"/"issues"/"results", got ${describe(body)}`,
+  );
 }
 
 /** Validates list entries: a positive integer id and a parseable updatedAt. */
@@ -116,11 +123,21 @@ export function parseItems(rows: unknown[], page: number): ListPage {
     }
     const r = row as Record<string, unknown>;
     if (typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id <= 0) {
-      invalid.push({ page, index, id: undefined, reason: `list item has ${r.id === undefined ? 'no id' : `an unusable id ${JSON.stringify(r.id)} (expected a positive integer)`}` });
+      invalid.push({
+        page,
+        index,
+        id: undefined,
+        reason: `list item has ${r.id === undefined ? 'no id' : `an unusable id ${JSON.stringify(r.id)} (expected a positive integer)`}`,
+      });
       return;
     }
     if (typeof r.updatedAt !== 'string' || Number.isNaN(Date.parse(r.updatedAt))) {
-      invalid.push({ page, index, id: r.id, reason: `issue ${r.id}: list item has no usable updatedAt (${JSON.stringify(r.updatedAt)})` });
+      invalid.push({
+        page,
+        index,
+        id: r.id,
+        reason: `issue ${r.id}: list item has no usable updatedAt (${JSON.stringify(r.updatedAt)})`,
+      });
       return;
     }
     const item: IssueSummary = { id: r.id, updatedAt: r.updatedAt };
@@ -138,5 +155,7 @@ function sameIds(a: number[], b: number[]): boolean {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? `an object with keys ${Object.keys(v).slice(0, 5).join(', ') || '(none)'}` : `a ${typeof v}`;
+  return typeof v === 'object'
+    ? `an object with keys ${Object.keys(v).slice(0, 5).join(', ') || '(none)'}`
+    : `a ${typeof v}`;
 }

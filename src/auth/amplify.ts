@@ -39,7 +39,9 @@ interface AmplifyModules {
   utils: typeof AmplifyUtils;
 }
 
-type IdToken = NonNullable<NonNullable<Awaited<ReturnType<AmplifyModules['auth']['fetchAuthSession']>>['tokens']>['idToken']>;
+type IdToken = NonNullable<
+  NonNullable<Awaited<ReturnType<AmplifyModules['auth']['fetchAuthSession']>>['tokens']>['idToken']
+>;
 
 // Mirrors Amplify's own process-global state: the provider that owns it, if any.
 let owner: AmplifyTokenProvider | undefined;
@@ -57,7 +59,10 @@ export class AmplifyTokenProvider implements TokenProvider {
 
   constructor(private readonly opts: AmplifyProviderOptions) {
     if (owner) {
-      throw new AuthError('AUTH_PROVIDER_IN_USE', `this process already has an Amplify token provider (user "${owner.opts.auth.username}"); Amplify holds one configuration and one signed-in user per process: close() the first one, or use SPEAKUP_AUTH=password to serve several accounts from one process`);
+      throw new AuthError(
+        'AUTH_PROVIDER_IN_USE',
+        `this process already has an Amplify token provider (user "${owner.opts.auth.username}"); Amplify holds one configuration and one signed-in user per process: close() the first one, or use SPEAKUP_AUTH=password to serve several accounts from one process`,
+      );
     }
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the record of which provider holds Amplify's process-global state
     owner = this;
@@ -81,7 +86,10 @@ export class AmplifyTokenProvider implements TokenProvider {
     try {
       await this.cache.renewing?.catch(() => undefined);
       const m = await this.modules?.catch(() => undefined);
-      if (m) await withTimeout(m.auth.signOut(), this.opts.timeoutMs, () => new Error('timeout')).catch((err: unknown) => this.opts.log.debug({ code: cognitoCode(err) }, 'Amplify sign-out failed'));
+      if (m)
+        await withTimeout(m.auth.signOut(), this.opts.timeoutMs, () => new Error('timeout')).catch((err: unknown) =>
+          this.opts.log.debug({ code: cognitoCode(err) }, 'Amplify sign-out failed'),
+        );
     } finally {
       this.cache.clear();
       this.signedIn = false;
@@ -124,7 +132,8 @@ export class AmplifyTokenProvider implements TokenProvider {
       const result = await this.call(m.auth.signIn({ username, password, options: { authFlowType: flow } }));
       if (!result.isSignedIn) throw this.stepError(result.nextStep.signInStep);
       const session = await this.call(m.auth.fetchAuthSession());
-      if (!session.tokens?.idToken) throw new AuthError('AUTH_FAILED', `Amplify signed in "${username}" but returned no ID token`);
+      if (!session.tokens?.idToken)
+        throw new AuthError('AUTH_FAILED', `Amplify signed in "${username}" but returned no ID token`);
       this.stats.logins++;
       return this.keep(session.tokens.idToken);
     });
@@ -134,7 +143,8 @@ export class AmplifyTokenProvider implements TokenProvider {
     return withRetry(fn, this.opts.retry, {
       signal,
       retryable: (err) => err instanceof AuthError && err.retryable,
-      onRetry: (err, attempt) => this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'Amplify sign-in or refresh failed, retrying'),
+      onRetry: (err, attempt) =>
+        this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'Amplify sign-in or refresh failed, retrying'),
     });
   }
 
@@ -142,7 +152,10 @@ export class AmplifyTokenProvider implements TokenProvider {
   private keep(idToken: IdToken): string {
     const { exp, iat } = idToken.payload;
     this.signedIn = true;
-    return this.cache.set(idToken.toString(), typeof exp === 'number' && typeof iat === 'number' ? (exp - iat) * 1000 : 0);
+    return this.cache.set(
+      idToken.toString(),
+      typeof exp === 'number' && typeof iat === 'number' ? (exp - iat) * 1000 : 0,
+    );
   }
 
   /** A sign-in that stopped at a step a service account cannot take. */
@@ -150,7 +163,10 @@ export class AmplifyTokenProvider implements TokenProvider {
     // Amplify turns these two Cognito exceptions into next steps instead of throwing them.
     if (step === 'CONFIRM_SIGN_UP') return this.toError({ name: 'UserNotConfirmedException' });
     if (step === 'RESET_PASSWORD') return this.toError({ name: 'PasswordResetRequiredException' });
-    return new AuthError('AUTH_CHALLENGE_UNSUPPORTED', `login of "${this.opts.auth.username}" needs an interactive step (${step}); a service account must have a permanent password and no MFA: finish the setup in SpeakUp once`);
+    return new AuthError(
+      'AUTH_CHALLENGE_UNSUPPORTED',
+      `login of "${this.opts.auth.username}" needs an interactive step (${step}); a service account must have a permanent password and no MFA: finish the setup in SpeakUp once`,
+    );
   }
 
   /** One Amplify call, bounded in time, its failure mapped to AuthError. */
@@ -187,7 +203,11 @@ export class AmplifyTokenProvider implements TokenProvider {
     this.restoreLogLevel = () => {
       ConsoleLogger.LOG_LEVEL = previous;
     };
-    m.core.Amplify.configure({ Auth: { Cognito: { userPoolId, userPoolClientId: appClientId, ...(endpoint ? { userPoolEndpoint: endpoint } : {}) } } });
+    m.core.Amplify.configure({
+      Auth: {
+        Cognito: { userPoolId, userPoolClientId: appClientId, ...(endpoint ? { userPoolEndpoint: endpoint } : {}) },
+      },
+    });
     // Tokens stay in this process's memory, whatever Web Storage the runtime offers (Node ≥ 22 can have localStorage).
     m.cognito.cognitoUserPoolsTokenProvider.setKeyValueStorage(sharedInMemoryStorage);
     if (endpoint) this.opts.log.debug({ endpoint }, 'Amplify uses a custom Cognito user pool endpoint');
@@ -196,9 +216,18 @@ export class AmplifyTokenProvider implements TokenProvider {
 
 async function loadAmplify(): Promise<AmplifyModules> {
   try {
-    const [core, auth, cognito, utils] = await Promise.all([import('aws-amplify'), import('aws-amplify/auth'), import('aws-amplify/auth/cognito'), import('aws-amplify/utils')]);
+    const [core, auth, cognito, utils] = await Promise.all([
+      import('aws-amplify'),
+      import('aws-amplify/auth'),
+      import('aws-amplify/auth/cognito'),
+      import('aws-amplify/utils'),
+    ]);
     return { core, auth, cognito, utils };
   } catch (err) {
-    throw new AuthError('AUTH_FAILED', `SPEAKUP_AUTH=amplify needs the aws-amplify package, which cannot be loaded (${firstLine(err)}); run npm ci`, { cause: err });
+    throw new AuthError(
+      'AUTH_FAILED',
+      `SPEAKUP_AUTH=amplify needs the aws-amplify package, which cannot be loaded (${firstLine(err)}); run npm ci`,
+      { cause: err },
+    );
   }
 }

@@ -11,7 +11,13 @@ import { abortedError, AuthError } from '../errors.js';
 import type { RetryPolicy } from '../retry/policy.js';
 import { parseRetryAfter } from '../retry/retry-after.js';
 import { withRetry } from '../retry/with-retry.js';
-import { oauthErrorCode, retryAfterOf, tokenEndpointError, tokenTransportError, type TokenEndpointContext } from './oauth-errors.js';
+import {
+  oauthErrorCode,
+  retryAfterOf,
+  tokenEndpointError,
+  tokenTransportError,
+  type TokenEndpointContext,
+} from './oauth-errors.js';
 import { TokenCache } from './renewal.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -66,7 +72,8 @@ export class ClientCredentialsProvider implements TokenProvider {
       signal,
       retryable: (err) => err instanceof AuthError && err.retryable,
       serverWaitMs: retryAfterOf,
-      onRetry: (err, attempt) => this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'token request failed, retrying'),
+      onRetry: (err, attempt) =>
+        this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'token request failed, retrying'),
     });
   }
 
@@ -78,10 +85,14 @@ export class ClientCredentialsProvider implements TokenProvider {
       // Any answer but invalid_client means the server understood the body form: keep using it.
       if (!isInvalidClient(answer)) {
         this.method = 'body';
-        this.opts.log.info({ host: this.ctx.host }, 'token endpoint refused HTTP Basic client authentication; sending the client credentials in the request body from now on');
+        this.opts.log.info(
+          { host: this.ctx.host },
+          'token endpoint refused HTTP Basic client authentication; sending the client credentials in the request body from now on',
+        );
       }
     }
-    if (answer.status < 200 || answer.status >= 300) throw tokenEndpointError(answer.status, answer.body, this.ctx, answer.retryAfterMs);
+    if (answer.status < 200 || answer.status >= 300)
+      throw tokenEndpointError(answer.status, answer.body, this.ctx, answer.retryAfterMs);
     const { value, lifetimeS } = this.parse(answer.body);
     // Measured from when the request was sent: errs early.
     this.cache.set(value, lifetimeS * 1000, sentAt);
@@ -92,13 +103,19 @@ export class ClientCredentialsProvider implements TokenProvider {
 
   private parse(body: unknown): { value: string; lifetimeS: number } {
     const b = (body ?? {}) as { access_token?: unknown; expires_in?: unknown; token_type?: unknown };
-    const fail = (what: string) => new AuthError('AUTH_FAILED', `the token endpoint at ${this.ctx.host} answered with success but without ${what}; check SPEAKUP_TOKEN_URL`);
+    const fail = (what: string) =>
+      new AuthError(
+        'AUTH_FAILED',
+        `the token endpoint at ${this.ctx.host} answered with success but without ${what}; check SPEAKUP_TOKEN_URL`,
+      );
     if (typeof b.access_token !== 'string' || b.access_token === '') throw fail('an access_token');
     // RFC 6749 §7.1: a client must not use a token type it does not understand.
-    if (typeof b.token_type === 'string' && b.token_type.toLowerCase() !== 'bearer') throw fail(`a Bearer token (token_type ${JSON.stringify(b.token_type.slice(0, 20))})`);
+    if (typeof b.token_type === 'string' && b.token_type.toLowerCase() !== 'bearer')
+      throw fail(`a Bearer token (token_type ${JSON.stringify(b.token_type.slice(0, 20))})`);
     // Some servers send expires_in as a string.
     const expires = typeof b.expires_in === 'string' ? Number(b.expires_in) : b.expires_in;
-    const lifetimeS = typeof expires === 'number' && Number.isFinite(expires) && expires > 0 ? expires : DEFAULT_LIFETIME_S;
+    const lifetimeS =
+      typeof expires === 'number' && Number.isFinite(expires) && expires > 0 ? expires : DEFAULT_LIFETIME_S;
     return { value: b.access_token, lifetimeS };
   }
 
@@ -114,7 +131,8 @@ export class ClientCredentialsProvider implements TokenProvider {
     };
     if (method === 'basic') {
       // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so ':' or '%' in them survive.
-      headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+      headers['authorization'] =
+        `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
     } else {
       form.set('client_id', clientId);
       form.set('client_secret', clientSecret);

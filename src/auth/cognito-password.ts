@@ -81,9 +81,17 @@ export class CognitoPasswordProvider implements TokenProvider {
           new Promise<CognitoUserSession>((resolve, reject) => {
             const user = new CognitoUser({ Username: this.opts.auth.username, Pool: this.pool, Storage: this.storage });
             user.setAuthenticationFlowType(this.opts.auth.flow);
-            const details = new AuthenticationDetails({ Username: this.opts.auth.username, Password: this.opts.auth.password });
+            const details = new AuthenticationDetails({
+              Username: this.opts.auth.username,
+              Password: this.opts.auth.password,
+            });
             const unsupported = (step: string) => () =>
-              reject(new AuthError('AUTH_CHALLENGE_UNSUPPORTED', `login of "${this.opts.auth.username}" needs an interactive step (${step}); a service account must have a permanent password and no MFA: finish the setup in SpeakUp once`));
+              reject(
+                new AuthError(
+                  'AUTH_CHALLENGE_UNSUPPORTED',
+                  `login of "${this.opts.auth.username}" needs an interactive step (${step}); a service account must have a permanent password and no MFA: finish the setup in SpeakUp once`,
+                ),
+              );
             user.authenticateUser(details, {
               onSuccess: resolve,
               onFailure: (err: unknown) => reject(this.toError(err)),
@@ -103,7 +111,8 @@ export class CognitoPasswordProvider implements TokenProvider {
       {
         signal,
         retryable: (err) => err instanceof AuthError && err.retryable,
-        onRetry: (err, attempt) => this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'login failed, retrying'),
+        onRetry: (err, attempt) =>
+          this.opts.log.warn({ attempt, code: (err as AuthError).code }, 'login failed, retrying'),
       },
     );
   }
@@ -120,12 +129,17 @@ export class CognitoPasswordProvider implements TokenProvider {
           new Promise<unknown>((resolve, reject) =>
             client.request(
               'InitiateAuth',
-              { ClientId: this.opts.auth.appClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } },
+              {
+                ClientId: this.opts.auth.appClientId,
+                AuthFlow: 'REFRESH_TOKEN_AUTH',
+                AuthParameters: { REFRESH_TOKEN: refreshToken },
+              },
               (err, res) => (err ? reject(this.toError(err)) : resolve(res)),
             ),
           ),
         );
-        const result = (data as { AuthenticationResult?: { IdToken?: string; RefreshToken?: string } }).AuthenticationResult;
+        const result = (data as { AuthenticationResult?: { IdToken?: string; RefreshToken?: string } })
+          .AuthenticationResult;
         if (!result?.IdToken) throw new AuthError('AUTH_FAILED', 'token refresh answered without an ID token');
         this.stats.refreshes++;
         return this.keep(result.IdToken, result.RefreshToken ?? refreshToken);
@@ -144,7 +158,11 @@ export class CognitoPasswordProvider implements TokenProvider {
 
   private toError(err: unknown): AuthError {
     const endpoint = this.opts.auth.endpoint ?? `https://cognito-idp.${this.opts.auth.region}.amazonaws.com/`;
-    return toAuthError(err, { username: this.opts.auth.username, userPoolId: this.opts.auth.userPoolId, endpointHost: new URL(endpoint).host });
+    return toAuthError(err, {
+      username: this.opts.auth.username,
+      userPoolId: this.opts.auth.userPoolId,
+      endpointHost: new URL(endpoint).host,
+    });
   }
 
   private timed<T>(p: Promise<T>): Promise<T> {

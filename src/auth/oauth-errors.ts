@@ -28,51 +28,105 @@ export function oauthErrorCode(body: unknown): string | undefined {
 }
 
 /** Translate a non-2xx answer of the token endpoint. */
-export function tokenEndpointError(status: number, body: unknown, ctx: TokenEndpointContext, retryAfterMs?: number): AuthError {
+export function tokenEndpointError(
+  status: number,
+  body: unknown,
+  ctx: TokenEndpointContext,
+  retryAfterMs?: number,
+): AuthError {
   const error = oauthErrorCode(body);
   const opts = { upstream: error ?? `HTTP ${status}` };
   const at = `the token endpoint at ${ctx.host}`;
   switch (error) {
     case 'invalid_client':
-      return new AuthError('AUTH_INVALID_CLIENT', `${at} refused client "${ctx.clientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`, opts);
+      return new AuthError(
+        'AUTH_INVALID_CLIENT',
+        `${at} refused client "${ctx.clientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`,
+        opts,
+      );
     case 'unauthorized_client':
-      return new AuthError('AUTH_UNAUTHORIZED_CLIENT', `App Integration "${ctx.clientId}" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID`, opts);
+      return new AuthError(
+        'AUTH_UNAUTHORIZED_CLIENT',
+        `App Integration "${ctx.clientId}" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID`,
+        opts,
+      );
     case 'invalid_scope': {
       const asked = ctx.scopes.length > 0 ? `"${ctx.scopes.join(' ')}"` : "the integration's defaults";
-      return new AuthError('AUTH_INVALID_SCOPE', `${at} refused the scopes ${asked} for client "${ctx.clientId}" (invalid_scope); set SPEAKUP_SCOPES to scopes the App Integration grants, or unset it`, opts);
+      return new AuthError(
+        'AUTH_INVALID_SCOPE',
+        `${at} refused the scopes ${asked} for client "${ctx.clientId}" (invalid_scope); set SPEAKUP_SCOPES to scopes the App Integration grants, or unset it`,
+        opts,
+      );
     }
     case 'unsupported_grant_type':
     case 'invalid_grant':
-      return new AuthError('AUTH_FAILED', `${at} does not accept the client-credentials grant (${error}); check that SPEAKUP_TOKEN_URL is the App Integration's token URL`, opts);
+      return new AuthError(
+        'AUTH_FAILED',
+        `${at} does not accept the client-credentials grant (${error}); check that SPEAKUP_TOKEN_URL is the App Integration's token URL`,
+        opts,
+      );
   }
   if (status === 429) {
-    const err = new AuthError('AUTH_THROTTLED', `${at} is throttling token requests (HTTP 429); retried with backoff, then gave up: wait a few minutes and run again`, { ...opts, retryable: true });
+    const err = new AuthError(
+      'AUTH_THROTTLED',
+      `${at} is throttling token requests (HTTP 429); retried with backoff, then gave up: wait a few minutes and run again`,
+      { ...opts, retryable: true },
+    );
     if (retryAfterMs !== undefined) retryAfter.set(err, retryAfterMs);
     return err;
   }
   if (status >= 300 && status < 400) {
     // Credentials are never re-sent to wherever a redirect points.
-    return new AuthError('AUTH_FAILED', `${at} redirects (HTTP ${status}); set SPEAKUP_TOKEN_URL to the final token URL`, opts);
+    return new AuthError(
+      'AUTH_FAILED',
+      `${at} redirects (HTTP ${status}); set SPEAKUP_TOKEN_URL to the final token URL`,
+      opts,
+    );
   }
   if (status >= 500 || status === 408) {
-    return new AuthError('AUTH_NETWORK', `${at} failed (HTTP ${status}); retried with backoff, then gave up: try again later`, { ...opts, retryable: true });
+    return new AuthError(
+      'AUTH_NETWORK',
+      `${at} failed (HTTP ${status}); retried with backoff, then gave up: try again later`,
+      { ...opts, retryable: true },
+    );
   }
   const what = error ? `refused the token request (${error})` : `answered HTTP ${status}`;
-  return new AuthError('AUTH_FAILED', `${at} ${what}; check SPEAKUP_TOKEN_URL, SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`, opts);
+  return new AuthError(
+    'AUTH_FAILED',
+    `${at} ${what}; check SPEAKUP_TOKEN_URL, SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`,
+    opts,
+  );
 }
 
 /** Translate a failure to get any answer (refused, reset, DNS, TLS, timeout). Always retryable. */
 export function tokenTransportError(err: unknown, ctx: TokenEndpointContext, timeoutMs: number): AuthError {
   const e = err as { name?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
   if (e?.name === 'TimeoutError') {
-    return new AuthError('AUTH_NETWORK', `the token endpoint at ${ctx.host} did not answer within ${timeoutMs} ms; check connectivity and SPEAKUP_TOKEN_URL`, { upstream: 'Timeout', retryable: true, cause: err });
+    return new AuthError(
+      'AUTH_NETWORK',
+      `the token endpoint at ${ctx.host} did not answer within ${timeoutMs} ms; check connectivity and SPEAKUP_TOKEN_URL`,
+      { upstream: 'Timeout', retryable: true, cause: err },
+    );
   }
   // fetch reports "fetch failed" and puts the system error (ECONNREFUSED, ENOTFOUND, CERT_…) in `cause`.
   const cause = e?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message.slice(0, 80) : 'network error';
+  const detail =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message.slice(0, 80)
+        : 'network error';
   if (/CERT|SSL|TLS/.test(detail)) {
     // A certificate problem does not pass by itself: no retries. Verification is never turned off.
-    return new AuthError('AUTH_NETWORK', `the TLS certificate of the token endpoint at ${ctx.host} is not trusted (${detail}); fix the certificate, or add its CA with NODE_EXTRA_CA_CERTS`, { upstream: detail, cause: err });
+    return new AuthError(
+      'AUTH_NETWORK',
+      `the TLS certificate of the token endpoint at ${ctx.host} is not trusted (${detail}); fix the certificate, or add its CA with NODE_EXTRA_CA_CERTS`,
+      { upstream: detail, cause: err },
+    );
   }
-  return new AuthError('AUTH_NETWORK', `cannot reach the token endpoint at ${ctx.host} (${detail}); check connectivity and SPEAKUP_TOKEN_URL`, { upstream: 'NetworkError', retryable: true, cause: err });
+  return new AuthError(
+    'AUTH_NETWORK',
+    `cannot reach the token endpoint at ${ctx.host} (${detail}); check connectivity and SPEAKUP_TOKEN_URL`,
+    { upstream: 'NetworkError', retryable: true, cause: err },
+  );
 }

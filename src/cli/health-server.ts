@@ -38,14 +38,16 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/healthz' && path !== '/metrics') return send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz or /metrics\n');
+    if (path !== '/healthz' && path !== '/metrics')
+      return send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz or /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
     const state = opts.metrics.state();
     const health = evaluateHealth(state.lastSuccessAt, opts.staleAfterMs, now());
-    if (path === '/metrics') return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(state, health), req.method === 'HEAD');
+    if (path === '/metrics')
+      return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(state, health), req.method === 'HEAD');
     const body = {
       status: health.ok ? 'ok' : 'stale',
       reason: health.reason,
@@ -56,13 +58,24 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
       lastRun: state.lastRun ?? null,
       issues: state.issues,
     };
-    send(res, health.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`, req.method === 'HEAD');
+    send(
+      res,
+      health.ok ? 200 : 503,
+      'application/json; charset=utf-8',
+      `${JSON.stringify(body)}\n`,
+      req.method === 'HEAD',
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const which = err.code === 'EADDRINUSE' || err.code === 'EACCES' ? 'SPEAKUP_METRICS_PORT' : 'SPEAKUP_METRICS_HOST';
-      reject(new ConfigError([`${which}: cannot listen on ${opts.host}:${opts.port} (${err.code ?? err.message}); choose another ${which === 'SPEAKUP_METRICS_PORT' ? 'port' : 'address'}`]));
+      const which =
+        err.code === 'EADDRINUSE' || err.code === 'EACCES' ? 'SPEAKUP_METRICS_PORT' : 'SPEAKUP_METRICS_HOST';
+      reject(
+        new ConfigError([
+          `${which}: cannot listen on ${opts.host}:${opts.port} (${err.code ?? err.message}); choose another ${which === 'SPEAKUP_METRICS_PORT' ? 'port' : 'address'}`,
+        ]),
+      );
     });
     server.listen(opts.port, opts.host, () => resolve());
   });
@@ -82,6 +95,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headOnly = false): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(headOnly ? undefined : body);
 }

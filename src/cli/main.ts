@@ -73,17 +73,20 @@ function isCommand(name: string): name is Command {
 
 /** Positional and option checks per command; throws UsageError naming the problem. */
 function checkCommandArgs(command: Command, positionals: string[], maxAge: string | undefined): void {
-  if (command === 'snapshot' && positionals.length !== 2) throw new UsageError('snapshot needs exactly one path: speakup-sync snapshot <path>');
+  if (command === 'snapshot' && positionals.length !== 2)
+    throw new UsageError('snapshot needs exactly one path: speakup-sync snapshot <path>');
   if (command !== 'snapshot' && positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (maxAge !== undefined && command !== 'status') throw new UsageError('--max-age only applies to status');
-  if (maxAge !== undefined && parseDuration(maxAge) === undefined) throw new UsageError(`--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`);
+  if (maxAge !== undefined && parseDuration(maxAge) === undefined)
+    throw new UsageError(`--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`);
 }
 
 /** `--sample N` belongs to inspect: a whole number of details from 1 to 1000. */
 function checkSample(command: Command, sample: string | undefined): void {
   if (sample === undefined) return;
   if (command !== 'inspect') throw new UsageError('--sample only applies to inspect');
-  if (!/^\d{1,4}$/.test(sample) || Number(sample) < 1 || Number(sample) > 1000) throw new UsageError(`--sample: expected a number of details from 1 to 1000 (got ${JSON.stringify(sample)})`);
+  if (!/^\d{1,4}$/.test(sample) || Number(sample) < 1 || Number(sample) > 1000)
+    throw new UsageError(`--sample: expected a number of details from 1 to 1000 (got ${JSON.stringify(sample)})`);
 }
 
 /** First SIGINT/SIGTERM: abort the returned signal (commands finish cleanly). Second: exit at once. */
@@ -109,15 +112,25 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
   switch (command) {
     case 'demo': {
       const { demoCommand } = await import('./commands/demo.js');
-      return demoCommand(createLogger({ level: level('warn') }), { issues: values.issues ? Number(values.issues) : 300 }, signal);
+      return demoCommand(
+        createLogger({ level: level('warn') }),
+        { issues: values.issues ? Number(values.issues) : 300 },
+        signal,
+      );
     }
     // Database-only commands: SPEAKUP_DB is all they read, so a monitoring user needs no credentials.
     case 'snapshot':
-      return (await import('./commands/snapshot.js')).snapshotCommand(loadDbConfig(process.env), { path: positionals[1]!, quiet: values.quiet });
+      return (await import('./commands/snapshot.js')).snapshotCommand(loadDbConfig(process.env), {
+        path: positionals[1]!,
+        quiet: values.quiet,
+      });
     case 'status': {
       const maxAge = values['max-age'];
       const { statusCommand } = await import('./commands/status.js');
-      return statusCommand(loadDbConfig(process.env), { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) });
+      return statusCommand(loadDbConfig(process.env), {
+        json: values.json,
+        ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}),
+      });
     }
     case 'sync':
     case 'daemon':
@@ -130,14 +143,33 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
   if (command === 'inspect') {
     // Read-only: logs in and reads the API; never opens the database.
     const { inspectCommand } = await import('./commands/inspect.js');
-    return inspectCommand(config, log, { json: values.json, ...(values.sample ? { sample: Number(values.sample) } : {}), ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}) }, signal);
+    return inspectCommand(
+      config,
+      log,
+      {
+        json: values.json,
+        ...(values.sample ? { sample: Number(values.sample) } : {}),
+        ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}),
+      },
+      signal,
+    );
   }
   if (command === 'sync') {
     const { syncCommand } = await import('./commands/sync.js');
-    return syncCommand(config, log, { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet }, signal);
+    return syncCommand(
+      config,
+      log,
+      { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet },
+      signal,
+    );
   }
   const { daemonCommand } = await import('./commands/daemon.js');
-  return daemonCommand(config, log, { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) }, signal);
+  return daemonCommand(
+    config,
+    log,
+    { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) },
+    signal,
+  );
 }
 
 // Exit explicitly: idle keep-alive sockets (ours and the Cognito library's fetch) would otherwise hold

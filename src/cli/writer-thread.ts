@@ -30,9 +30,15 @@ export interface WriterThreadOptions {
  * thread loads while the run logs in and lists, and the first write waits for it if it must.
  */
 export function startWriterThread(opts: WriterThreadOptions): WriterThread {
-  const init: WriterInit = { dbPath: opts.dbPath, autocheckpoint: opts.autocheckpoint, ...(opts.fieldMap ? { fieldMap: opts.fieldMap } : {}) };
+  const init: WriterInit = {
+    dbPath: opts.dbPath,
+    autocheckpoint: opts.autocheckpoint,
+    ...(opts.fieldMap ? { fieldMap: opts.fieldMap } : {}),
+  };
   // A small young generation: the thread's garbage is short-lived batches, and peak memory is a benchmark target.
-  const worker = startModuleWorker(import.meta.url, './writer-worker', init, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = startModuleWorker(import.meta.url, './writer-worker', init, {
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
   const pending = new Map<number, { resolve(o: WriteOutcome): void; reject(e: unknown): void }>();
   let seq = 0;
   let broken: SyncError | undefined;
@@ -67,7 +73,9 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
   });
   void ready.then((up) => {
     if (!up) return;
-    worker.on('error', (err) => failAll(new SyncError('DB_ERROR', `the database writer thread failed: ${err.message}`, { cause: err })));
+    worker.on('error', (err) =>
+      failAll(new SyncError('DB_ERROR', `the database writer thread failed: ${err.message}`, { cause: err })),
+    );
     void exited.then(() => failAll(new SyncError('DB_ERROR', 'the database writer thread stopped')));
   });
   return {

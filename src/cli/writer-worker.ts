@@ -18,7 +18,8 @@ export interface WriterInit {
   fieldMap?: FieldMapOverrides;
 }
 export type WriterRequest = { seq: number; details: FetchedDetail[]; runId: number } | { close: true };
-export type WriterReply = { ready: true } | { error: string } | { seq: number; outcome: ReturnType<typeof writeDetails> };
+export type WriterReply =
+  { ready: true } | { error: string } | { seq: number; outcome: ReturnType<typeof writeDetails> };
 
 if (!parentPort) throw new Error('writer-worker.ts runs only as a worker thread');
 const port = parentPort;

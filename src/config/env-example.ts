@@ -21,7 +21,9 @@ export function renderEnvExample(): string {
   ];
   for (const [name, spec] of entries()) {
     const req = requirement(name, spec);
-    lines.push(`# ${spec.describe}.${req ? ` ${req[0]!.toUpperCase()}${req.slice(1)}.` : ''} Expected: ${spec.expect}.`);
+    lines.push(
+      `# ${spec.describe}.${req ? ` ${req[0]!.toUpperCase()}${req.slice(1)}.` : ''} Expected: ${spec.expect}.`,
+    );
     if (spec.default !== undefined) lines.push(`#${name}=${spec.default}`);
     else if (spec.defaultDoc !== undefined) lines.push(`# default: ${spec.defaultDoc}`, `#${name}=`);
     else lines.push(`${name}=`);

@@ -37,10 +37,17 @@ export const ALWAYS_REQUIRED: ReadonlySet<string> = new Set(['SPEAKUP_API_URL', 
 // Not zod's .int(): its failure aborts the whole parse, and the rules that span variables would not run.
 const int = (min: number, max: number) => z.coerce.number().refine(Number.isInteger).min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
-const duration = z.string().transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const duration = z
+  .string()
+  .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
 // An IP address or a DNS name: what net.Server#listen accepts as a host.
-const host = z.string().trim().refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
+const host = z
+  .string()
+  .trim()
+  .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
 const cronExpression = nonEmpty.refine((v) => cron.validate(v));
@@ -48,42 +55,214 @@ const timeZone = nonEmpty.refine(isTimeZone);
 // Secrets are taken verbatim: trimming would silently change a password that has edge spaces.
 const secretValue = z.string().refine((v) => v.trim() !== '');
 // RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-const scopes = z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)*$/).transform((v) => v.split(/ +/));
+const scopes = z
+  .string()
+  .trim()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)*$/)
+  .transform((v) => v.split(/ +/));
 
 export const ENV_VARS = {
-  SPEAKUP_API_URL: { schema: url, expect: 'an https:// URL such as https://api.example.speakup.cloud', describe: 'API base URL; the client appends /v1/public/issues (a path prefix and trailing slash are kept)' },
-  SPEAKUP_CLIENT_SYSTEM: { schema: nonEmpty, expect: 'the client system name, e.g. "showroom" for https://showroom.client.speakup.cloud', describe: 'value of the client header: the subdomain of your SpeakUp login URL' },
-  SPEAKUP_CLIENT_HEADER: { schema: z.string().regex(/^[A-Za-z0-9-]+$/), expect: 'an HTTP header name', describe: 'name of the client header', default: 'client' },
-  SPEAKUP_AUTH: { schema: z.enum(AUTH_KINDS), expect: 'password, client-credentials or amplify', describe: 'token provider: password (service account via amazon-cognito-identity-js), client-credentials (a SpeakUp App Integration: OAuth 2.0 client id + secret), amplify (service account via aws-amplify v6 Auth)', default: 'password' },
-  SPEAKUP_USER_POOL_ID: { schema: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/), expect: 'a Cognito user pool id such as eu-west-1_AbCdEf123', describe: 'Cognito user pool id (password, amplify)', requiredFor: COGNITO_USER },
-  SPEAKUP_APP_CLIENT_ID: { schema: nonEmpty, expect: 'the Cognito app client id, or the App Integration client id', describe: 'Cognito app client id (password, amplify), or the App Integration client id (client-credentials)', requiredFor: AUTH_KINDS },
-  SPEAKUP_USERNAME: { schema: nonEmpty, expect: 'the service account user name', describe: 'service account user name (password, amplify)', requiredFor: COGNITO_USER },
-  SPEAKUP_PASSWORD: { schema: secretValue, expect: 'the service account password', describe: 'service account password (password, amplify)', secret: true, requiredFor: COGNITO_USER },
-  SPEAKUP_REGION: { schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), expect: 'an AWS region such as eu-west-1', describe: 'AWS region of the user pool (password, amplify)', defaultDoc: 'prefix of SPEAKUP_USER_POOL_ID' },
-  SPEAKUP_COGNITO_ENDPOINT: { schema: url, expect: 'an https:// URL', describe: 'Cognito IdP endpoint override (emulator, private endpoints; password, amplify)', defaultDoc: "AWS's regional endpoint" },
-  SPEAKUP_AUTH_FLOW: { schema: z.enum(['USER_SRP_AUTH', 'USER_PASSWORD_AUTH']), expect: 'USER_SRP_AUTH or USER_PASSWORD_AUTH', describe: 'Cognito login flow (SRP never sends the password; password, amplify)', default: 'USER_SRP_AUTH' },
-  SPEAKUP_TOKEN_URL: { schema: url, expect: 'the https:// token URL of the App Integration (usually ending in /oauth2/token)', describe: 'OAuth 2.0 token endpoint of the App Integration (client-credentials)', requiredFor: ['client-credentials'] },
-  SPEAKUP_CLIENT_SECRET: { schema: secretValue, expect: 'the App Integration client secret', describe: 'client secret of the App Integration (client-credentials)', secret: true, requiredFor: ['client-credentials'] },
-  SPEAKUP_SCOPES: { schema: scopes, expect: 'space-separated OAuth scopes such as "speakup/issues.read"', describe: 'scopes to ask for (client-credentials)', defaultDoc: "the App Integration's own" },
-  SPEAKUP_DB: { schema: nonEmpty, expect: 'a file path', describe: 'SQLite database file', default: './data/speakup.db' },
-  SPEAKUP_SCHEDULE: { schema: cronExpression, expect: 'a cron expression such as "*/15 * * * *"', describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)', default: '*/15 * * * *' },
-  SPEAKUP_TIMEZONE: { schema: timeZone, expect: 'an IANA time zone such as Europe/Amsterdam', describe: 'time zone of the schedule', default: 'UTC' },
-  SPEAKUP_RUN_AT_START: { schema: bool, expect: '1 or 0', describe: 'daemon: run one sync immediately at start', default: '1' },
-  SPEAKUP_CONCURRENCY: { schema: int(1, 128), expect: 'an integer from 1 to 128', describe: 'detail requests in flight at most (the request rate also adapts to 429s)', default: '16' },
-  SPEAKUP_PAGE_SIZE: { schema: int(1, 10_000), expect: 'an integer from 1 to 10000', describe: 'list page size asked for (servers may cap it)', default: '500' },
-  SPEAKUP_PAGE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-number parameter', default: 'page' },
-  SPEAKUP_PAGE_SIZE_PARAM: { schema: z.string().regex(/^[\w.-]+$/), expect: 'a query parameter name', describe: 'name of the page-size parameter', default: 'pageSize' },
-  SPEAKUP_TIMEOUT_MS: { schema: int(100, 600_000), expect: 'milliseconds from 100 to 600000', describe: 'timeout of one HTTP request (and of one IdP call)', default: '30000' },
-  SPEAKUP_MAX_ATTEMPTS: { schema: int(1, 20), expect: 'an integer from 1 to 20', describe: 'attempts per request on 5xx, timeouts and network errors (429 waits do not count)', default: '6' },
-  SPEAKUP_RETRY_BASE_MS: { schema: int(1, 60_000), expect: 'milliseconds from 1 to 60000', describe: 'first backoff delay; doubles each attempt, with jitter', default: '500' },
-  SPEAKUP_MAX_RETRY_TIME_MS: { schema: int(1_000, 3_600_000), expect: 'milliseconds from 1000 to 3600000', describe: 'give up on one request after this long, waits included', default: '300000' },
-  SPEAKUP_MAX_DELETE_SHARE: { schema: num(0, 1), expect: 'a fraction from 0 to 1', describe: 'refuse to soft-delete more than this share of stored issues in one run (override: --allow-mass-delete)', default: '0.5' },
-  SPEAKUP_ALLOW_INSECURE_HTTP: { schema: bool, expect: '1 or 0', describe: 'allow http:// URLs to non-loopback hosts (never do this in production)', default: '0' },
-  SPEAKUP_STALE_AFTER: { schema: duration, expect: 'a duration such as 90m, 2h or 1d', describe: '`status` exits 1 and the daemon\'s /healthz answers 503 when the last successful run is older than this', defaultDoc: 'twice the longest gap between SPEAKUP_SCHEDULE runs, at least 1h' },
-  SPEAKUP_METRICS_PORT: { schema: int(0, 65_535), expect: 'a TCP port from 0 to 65535', describe: 'daemon: serve /healthz and /metrics (Prometheus) on this port; 0 picks a free port (logged)', defaultDoc: 'unset (no server)' },
-  SPEAKUP_METRICS_HOST: { schema: host, expect: 'an IP address or host name such as 127.0.0.1', describe: 'daemon: address the /healthz and /metrics server binds to (the server has no authentication: keep it on loopback or a private network)', default: '127.0.0.1' },
-  SPEAKUP_FIELD_MAP: { schema: nonEmpty, expect: 'a path to a JSON file', describe: 'JSON file naming the detail path each typed column is read from, e.g. {"status": "state", "assignee_name": "assignedTo.name"}; unnamed columns keep the built-in paths (`speakup-sync inspect` prints a starting map)', defaultDoc: 'unset (built-in paths)' },
-  SPEAKUP_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), expect: 'trace, debug, info, warn, error or silent', describe: 'log level (--verbose = debug, --quiet = warn)', default: 'info' },
+  SPEAKUP_API_URL: {
+    schema: url,
+    expect: 'an https:// URL such as https://api.example.speakup.cloud',
+    describe: 'API base URL; the client appends /v1/public/issues (a path prefix and trailing slash are kept)',
+  },
+  SPEAKUP_CLIENT_SYSTEM: {
+    schema: nonEmpty,
+    expect: 'the client system name, e.g. "showroom" for https://showroom.client.speakup.cloud',
+    describe: 'value of the client header: the subdomain of your SpeakUp login URL',
+  },
+  SPEAKUP_CLIENT_HEADER: {
+    schema: z.string().regex(/^[A-Za-z0-9-]+$/),
+    expect: 'an HTTP header name',
+    describe: 'name of the client header',
+    default: 'client',
+  },
+  SPEAKUP_AUTH: {
+    schema: z.enum(AUTH_KINDS),
+    expect: 'password, client-credentials or amplify',
+    describe:
+      'token provider: password (service account via amazon-cognito-identity-js), client-credentials (a SpeakUp App Integration: OAuth 2.0 client id + secret), amplify (service account via aws-amplify v6 Auth)',
+    default: 'password',
+  },
+  SPEAKUP_USER_POOL_ID: {
+    schema: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/),
+    expect: 'a Cognito user pool id such as eu-west-1_AbCdEf123',
+    describe: 'Cognito user pool id (password, amplify)',
+    requiredFor: COGNITO_USER,
+  },
+  SPEAKUP_APP_CLIENT_ID: {
+    schema: nonEmpty,
+    expect: 'the Cognito app client id, or the App Integration client id',
+    describe: 'Cognito app client id (password, amplify), or the App Integration client id (client-credentials)',
+    requiredFor: AUTH_KINDS,
+  },
+  SPEAKUP_USERNAME: {
+    schema: nonEmpty,
+    expect: 'the service account user name',
+    describe: 'service account user name (password, amplify)',
+    requiredFor: COGNITO_USER,
+  },
+  SPEAKUP_PASSWORD: {
+    schema: secretValue,
+    expect: 'the service account password',
+    describe: 'service account password (password, amplify)',
+    secret: true,
+    requiredFor: COGNITO_USER,
+  },
+  SPEAKUP_REGION: {
+    schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+    expect: 'an AWS region such as eu-west-1',
+    describe: 'AWS region of the user pool (password, amplify)',
+    defaultDoc: 'prefix of SPEAKUP_USER_POOL_ID',
+  },
+  SPEAKUP_COGNITO_ENDPOINT: {
+    schema: url,
+    expect: 'an https:// URL',
+    describe: 'Cognito IdP endpoint override (emulator, private endpoints; password, amplify)',
+    defaultDoc: "AWS's regional endpoint",
+  },
+  SPEAKUP_AUTH_FLOW: {
+    schema: z.enum(['USER_SRP_AUTH', 'USER_PASSWORD_AUTH']),
+    expect: 'USER_SRP_AUTH or USER_PASSWORD_AUTH',
+    describe: 'Cognito login flow (SRP never sends the password; password, amplify)',
+    default: 'USER_SRP_AUTH',
+  },
+  SPEAKUP_TOKEN_URL: {
+    schema: url,
+    expect: 'the https:// token URL of the App Integration (usually ending in /oauth2/token)',
+    describe: 'OAuth 2.0 token endpoint of the App Integration (client-credentials)',
+    requiredFor: ['client-credentials'],
+  },
+  SPEAKUP_CLIENT_SECRET: {
+    schema: secretValue,
+    expect: 'the App Integration client secret',
+    describe: 'client secret of the App Integration (client-credentials)',
+    secret: true,
+    requiredFor: ['client-credentials'],
+  },
+  SPEAKUP_SCOPES: {
+    schema: scopes,
+    expect: 'space-separated OAuth scopes such as "speakup/issues.read"',
+    describe: 'scopes to ask for (client-credentials)',
+    defaultDoc: "the App Integration's own",
+  },
+  SPEAKUP_DB: {
+    schema: nonEmpty,
+    expect: 'a file path',
+    describe: 'SQLite database file',
+    default: './data/speakup.db',
+  },
+  SPEAKUP_SCHEDULE: {
+    schema: cronExpression,
+    expect: 'a cron expression such as "*/15 * * * *"',
+    describe: 'daemon schedule (node-cron syntax, 5 or 6 fields)',
+    default: '*/15 * * * *',
+  },
+  SPEAKUP_TIMEZONE: {
+    schema: timeZone,
+    expect: 'an IANA time zone such as Europe/Amsterdam',
+    describe: 'time zone of the schedule',
+    default: 'UTC',
+  },
+  SPEAKUP_RUN_AT_START: {
+    schema: bool,
+    expect: '1 or 0',
+    describe: 'daemon: run one sync immediately at start',
+    default: '1',
+  },
+  SPEAKUP_CONCURRENCY: {
+    schema: int(1, 128),
+    expect: 'an integer from 1 to 128',
+    describe: 'detail requests in flight at most (the request rate also adapts to 429s)',
+    default: '16',
+  },
+  SPEAKUP_PAGE_SIZE: {
+    schema: int(1, 10_000),
+    expect: 'an integer from 1 to 10000',
+    describe: 'list page size asked for (servers may cap it)',
+    default: '500',
+  },
+  SPEAKUP_PAGE_PARAM: {
+    schema: z.string().regex(/^[\w.-]+$/),
+    expect: 'a query parameter name',
+    describe: 'name of the page-number parameter',
+    default: 'page',
+  },
+  SPEAKUP_PAGE_SIZE_PARAM: {
+    schema: z.string().regex(/^[\w.-]+$/),
+    expect: 'a query parameter name',
+    describe: 'name of the page-size parameter',
+    default: 'pageSize',
+  },
+  SPEAKUP_TIMEOUT_MS: {
+    schema: int(100, 600_000),
+    expect: 'milliseconds from 100 to 600000',
+    describe: 'timeout of one HTTP request (and of one IdP call)',
+    default: '30000',
+  },
+  SPEAKUP_MAX_ATTEMPTS: {
+    schema: int(1, 20),
+    expect: 'an integer from 1 to 20',
+    describe: 'attempts per request on 5xx, timeouts and network errors (429 waits do not count)',
+    default: '6',
+  },
+  SPEAKUP_RETRY_BASE_MS: {
+    schema: int(1, 60_000),
+    expect: 'milliseconds from 1 to 60000',
+    describe: 'first backoff delay; doubles each attempt, with jitter',
+    default: '500',
+  },
+  SPEAKUP_MAX_RETRY_TIME_MS: {
+    schema: int(1_000, 3_600_000),
+    expect: 'milliseconds from 1000 to 3600000',
+    describe: 'give up on one request after this long, waits included',
+    default: '300000',
+  },
+  SPEAKUP_MAX_DELETE_SHARE: {
+    schema: num(0, 1),
+    expect: 'a fraction from 0 to 1',
+    describe: 'refuse to soft-delete more than this share of stored issues in one run (override: --allow-mass-delete)',
+    default: '0.5',
+  },
+  SPEAKUP_ALLOW_INSECURE_HTTP: {
+    schema: bool,
+    expect: '1 or 0',
+    describe: 'allow http:// URLs to non-loopback hosts (never do this in production)',
+    default: '0',
+  },
+  SPEAKUP_STALE_AFTER: {
+    schema: duration,
+    expect: 'a duration such as 90m, 2h or 1d',
+    describe: "`status` exits 1 and the daemon's /healthz answers 503 when the last successful run is older than this",
+    defaultDoc: 'twice the longest gap between SPEAKUP_SCHEDULE runs, at least 1h',
+  },
+  SPEAKUP_METRICS_PORT: {
+    schema: int(0, 65_535),
+    expect: 'a TCP port from 0 to 65535',
+    describe: 'daemon: serve /healthz and /metrics (Prometheus) on this port; 0 picks a free port (logged)',
+    defaultDoc: 'unset (no server)',
+  },
+  SPEAKUP_METRICS_HOST: {
+    schema: host,
+    expect: 'an IP address or host name such as 127.0.0.1',
+    describe:
+      'daemon: address the /healthz and /metrics server binds to (the server has no authentication: keep it on loopback or a private network)',
+    default: '127.0.0.1',
+  },
+  SPEAKUP_FIELD_MAP: {
+    schema: nonEmpty,
+    expect: 'a path to a JSON file',
+    describe:
+      'JSON file naming the detail path each typed column is read from, e.g. {"status": "state", "assignee_name": "assignedTo.name"}; unnamed columns keep the built-in paths (`speakup-sync inspect` prints a starting map)',
+    defaultDoc: 'unset (built-in paths)',
+  },
+  SPEAKUP_LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS),
+    expect: 'trace, debug, info, warn, error or silent',
+    describe: 'log level (--verbose = debug, --quiet = warn)',
+    default: 'info',
+  },
 } satisfies Record<string, EnvVar>;
 
 export type EnvVarName = keyof typeof ENV_VARS;

@@ -73,7 +73,8 @@ function problemLines(error: z.ZodError, env: Env): string[] {
 function valueProblem(name: EnvVarName, env: Env): string {
   const spec: EnvVar = ENV_VARS[name];
   const raw = given(env, name);
-  if (raw !== undefined) return `${name}: expected ${spec.expect}${spec.secret ? '' : ` (got ${JSON.stringify(env[name])})`}`;
+  if (raw !== undefined)
+    return `${name}: expected ${spec.expect}${spec.secret ? '' : ` (got ${JSON.stringify(env[name])})`}`;
   if (ALWAYS_REQUIRED.has(name)) return `${name}: required, ${spec.expect}`;
   // Only the token provider's own variables are required beyond ALWAYS_REQUIRED.
   const kind = given(env, 'SPEAKUP_AUTH') ?? `${ENV_VARS.SPEAKUP_AUTH.default} (the default)`;

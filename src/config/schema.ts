@@ -93,7 +93,8 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 function checkUrls(vars: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
   const invalid = new Set(ctx.issues.map((i) => i.path?.[0]));
-  const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message, params: { kind: RULE } });
+  const problem = (name: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [name], message, params: { kind: RULE } });
   for (const name of URL_VARS) {
     const value = vars[name];
     if (typeof value !== 'string' || invalid.has(name) || !URL.canParse(value)) continue;
@@ -102,7 +103,10 @@ function checkUrls(vars: Record<string, unknown>, ctx: z.core.$RefinementCtx): v
     const u = new URL(value);
     if (u.username || u.password) problem(name, 'must not carry credentials in the URL');
     if (u.protocol === 'http:' && !isLoopbackHost(u.hostname) && vars['SPEAKUP_ALLOW_INSECURE_HTTP'] !== true) {
-      problem(name, 'http:// is refused for non-loopback hosts; use https:// (or set SPEAKUP_ALLOW_INSECURE_HTTP=1, never in production)');
+      problem(
+        name,
+        'http:// is refused for non-loopback hosts; use https:// (or set SPEAKUP_ALLOW_INSECURE_HTTP=1, never in production)',
+      );
     }
   }
 }
@@ -114,13 +118,21 @@ function insecureWarnings(vars: Vars): string[] {
     const value = urls[name];
     const host = value === undefined ? undefined : new URL(value);
     if (!host || host.protocol !== 'http:' || isLoopbackHost(host.hostname)) return [];
-    return [`${name} uses plaintext http:// to ${host.hostname}: whistleblower data and tokens travel unencrypted (SPEAKUP_ALLOW_INSECURE_HTTP=1)`];
+    return [
+      `${name} uses plaintext http:// to ${host.hostname}: whistleblower data and tokens travel unencrypted (SPEAKUP_ALLOW_INSECURE_HTTP=1)`,
+    ];
   });
 }
 
 function toAuth(v: z.output<typeof authUnion>): AuthConfig {
   if (v.SPEAKUP_AUTH === 'client-credentials') {
-    return { kind: v.SPEAKUP_AUTH, tokenUrl: v.SPEAKUP_TOKEN_URL, clientId: v.SPEAKUP_APP_CLIENT_ID, clientSecret: v.SPEAKUP_CLIENT_SECRET, scopes: v.SPEAKUP_SCOPES ?? [] };
+    return {
+      kind: v.SPEAKUP_AUTH,
+      tokenUrl: v.SPEAKUP_TOKEN_URL,
+      clientId: v.SPEAKUP_APP_CLIENT_ID,
+      clientSecret: v.SPEAKUP_CLIENT_SECRET,
+      scopes: v.SPEAKUP_SCOPES ?? [],
+    };
   }
   return {
     kind: v.SPEAKUP_AUTH,
@@ -157,7 +169,12 @@ function toConfig(v: Vars): Omit<Config, 'fieldMap'> & { fieldMapPath: string | 
       concurrency: v.SPEAKUP_CONCURRENCY,
     },
     auth: toAuth(v),
-    retry: { timeoutMs: v.SPEAKUP_TIMEOUT_MS, maxAttempts: v.SPEAKUP_MAX_ATTEMPTS, baseDelayMs: v.SPEAKUP_RETRY_BASE_MS, maxRetryTimeMs: v.SPEAKUP_MAX_RETRY_TIME_MS },
+    retry: {
+      timeoutMs: v.SPEAKUP_TIMEOUT_MS,
+      maxAttempts: v.SPEAKUP_MAX_ATTEMPTS,
+      baseDelayMs: v.SPEAKUP_RETRY_BASE_MS,
+      maxRetryTimeMs: v.SPEAKUP_MAX_RETRY_TIME_MS,
+    },
     schedule: { cron: v.SPEAKUP_SCHEDULE, timezone: v.SPEAKUP_TIMEZONE, runAtStart: v.SPEAKUP_RUN_AT_START },
     maxDeleteShare: v.SPEAKUP_MAX_DELETE_SHARE,
     metrics: { port: v.SPEAKUP_METRICS_PORT, host: v.SPEAKUP_METRICS_HOST },

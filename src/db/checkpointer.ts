@@ -50,7 +50,10 @@ export function startCheckpointer(handle: DatabaseHandle, options: CheckpointerO
     const init: CheckpointInit = { path: handle.path, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS };
     worker = startModuleWorker(import.meta.url, './checkpoint-worker', init);
   } catch (err) {
-    options.log?.warn({ err: (err as Error).message }, 'background checkpoints unavailable; SQLite checkpoints on commit');
+    options.log?.warn(
+      { err: (err as Error).message },
+      'background checkpoints unavailable; SQLite checkpoints on commit',
+    );
     return { stop: async () => {} };
   }
   // Never what keeps a finished process alive.

@@ -26,7 +26,10 @@ export interface DatabaseHandle {
 
 /** Options of {@link openDatabase}. `log.warn` also receives each warning as it is found. */
 export interface OpenOptions {
-  log?: { warn(msg: string, fields?: Record<string, unknown>): void; info?(msg: string, fields?: Record<string, unknown>): void };
+  log?: {
+    warn(msg: string, fields?: Record<string, unknown>): void;
+    info?(msg: string, fields?: Record<string, unknown>): void;
+  };
   /** Busy timeout in ms: how long a writer waits for another one (default 10000). */
   busyTimeoutMs?: number;
   /** Refuse to create the file: for second connections to a mirror another one has opened. */
@@ -49,7 +52,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     options.log?.warn(msg, { path: file });
   };
   if (options.mustExist && !memory && !existsSync(file)) {
-    throw new SyncError('DB_ERROR', `cannot open database "${file}": it does not exist (moved or deleted while in use?); check SPEAKUP_DB`);
+    throw new SyncError(
+      'DB_ERROR',
+      `cannot open database "${file}": it does not exist (moved or deleted while in use?); check SPEAKUP_DB`,
+    );
   }
   const fresh = memory || prepareFile(file, warn);
 
@@ -67,7 +73,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
     // WAL is set per connection at open: SQLite cannot change the journal mode inside a transaction,
     // and the migrator runs in one.
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
-    if (!memory && mode !== 'wal') warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
+    if (!memory && mode !== 'wal')
+      warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('synchronous = NORMAL');
     // A WAL that grew during a big run is cut back to this when it starts over, not kept at its peak.
@@ -111,7 +118,11 @@ function prepareFile(file: string, warn: (msg: string) => void): boolean {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700); // a umask cannot widen it, but be explicit about the leaf we own
     } catch (err) {
-      throw new SyncError('DB_ERROR', `cannot create database directory "${dir}": ${errCode(err)}; create it or set SPEAKUP_DB to a writable path`, { cause: err });
+      throw new SyncError(
+        'DB_ERROR',
+        `cannot create database directory "${dir}": ${errCode(err)}; create it or set SPEAKUP_DB to a writable path`,
+        { cause: err },
+      );
     }
   }
   if (!existsSync(file)) {
@@ -163,7 +174,11 @@ function migrateWithRetry(sqlite: Database.Database, file: string, log: OpenOpti
       if (err instanceof SyncError) throw err;
       const busy = causes(err).some((e) => /^SQLITE_BUSY/.test(errCode(e)));
       if (!busy || attempt >= MIGRATE_ATTEMPTS) {
-        throw new SyncError('DB_ERROR', `cannot apply migrations to "${file}": ${oneLine(err)}; restore the copy written beside it (${file}.before-*) or move the file away and sync again`, { cause: err });
+        throw new SyncError(
+          'DB_ERROR',
+          `cannot apply migrations to "${file}": ${oneLine(err)}; restore the copy written beside it (${file}.before-*) or move the file away and sync again`,
+          { cause: err },
+        );
       }
       sleepSync(25 * 2 ** attempt);
     }
@@ -174,8 +189,10 @@ function migrateWithRetry(sqlite: Database.Database, file: string, log: OpenOpti
 function dbError(file: string, err: unknown): SyncError {
   const code = errCode(err);
   let hint = 'check SPEAKUP_DB';
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') hint = 'it is not a SQLite database: move it away or set SPEAKUP_DB to another file';
-  else if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') hint = 'make the file and its directory writable by this user, or set SPEAKUP_DB to a writable path';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+    hint = 'it is not a SQLite database: move it away or set SPEAKUP_DB to another file';
+  else if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY')
+    hint = 'make the file and its directory writable by this user, or set SPEAKUP_DB to a writable path';
   else if (code === 'EISDIR') hint = 'the path is a directory: set SPEAKUP_DB to a file path';
   return new SyncError('DB_ERROR', `cannot open database "${file}": ${oneLine(err)}; ${hint}`, { cause: err });
 }

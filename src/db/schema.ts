@@ -74,7 +74,15 @@ export const issues = sqliteTable(
     index('issues_deleted_at_idx').on(t.deletedAt),
     index('issues_received_at_idx').on(t.receivedAt),
     ...isoTimestamps('issues', [
-      t.createdAt, t.updatedAt, t.receivedAt, t.acknowledgedAt, t.dueAt, t.closedAt, t.syncedAt, t.firstSeenAt, t.deletedAt,
+      t.createdAt,
+      t.updatedAt,
+      t.receivedAt,
+      t.acknowledgedAt,
+      t.dueAt,
+      t.closedAt,
+      t.syncedAt,
+      t.firstSeenAt,
+      t.deletedAt,
     ]),
   ],
 );
@@ -87,7 +95,9 @@ export const issues = sqliteTable(
 export const issueSightings = sqliteTable(
   'issue_sightings',
   {
-    issueId: integer('issue_id').primaryKey().references(() => issues.id, { onDelete: 'cascade' }),
+    issueId: integer('issue_id')
+      .primaryKey()
+      .references(() => issues.id, { onDelete: 'cascade' }),
     /** Run id of the last listing that held the issue; older than a complete run's id = missing. */
     lastListedRun: integer('last_listed_run').notNull(),
     lastSeenAt: datetime('last_seen_at').notNull(),
@@ -102,7 +112,9 @@ export const issueSightings = sqliteTable(
 export const issueFieldValues = sqliteTable(
   'issue_field_values',
   {
-    issueId: integer('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
+    issueId: integer('issue_id')
+      .notNull()
+      .references(() => issues.id, { onDelete: 'cascade' }),
     /** 0-based order over all forms and fields of the detail, as the API sent them. */
     position: integer('position').notNull(),
     formId: text('form_id'),
@@ -159,8 +171,12 @@ export const issueChanges = sqliteTable(
   'issue_changes',
   {
     id: integer('id').primaryKey(),
-    issueId: integer('issue_id').notNull().references(() => issues.id, { onDelete: 'cascade' }),
-    runId: integer('run_id').notNull().references(() => syncRuns.id),
+    issueId: integer('issue_id')
+      .notNull()
+      .references(() => issues.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => syncRuns.id),
     field: text('field', { enum: ['status', 'assignee', 'domain', 'due_at', 'labels'] }).notNull(),
     /** NULL on the row written when the issue is first seen. */
     oldValue: text('old_value'),
@@ -197,13 +213,27 @@ export const syncLock = sqliteTable(
 export const currentIssues = sqliteView('current_issues').as((qb) =>
   qb
     .select({
-      id: issues.id, customId: issues.customId, summary: issues.summary, description: issues.description,
-      status: issues.status, issueType: issues.issueType, channel: issues.channel,
-      domainId: issues.domainId, domainName: issues.domainName,
-      assigneeId: issues.assigneeId, assigneeName: issues.assigneeName, assigneeEmail: issues.assigneeEmail,
-      labels: issues.labels, createdAt: issues.createdAt, updatedAt: issues.updatedAt,
-      receivedAt: issues.receivedAt, acknowledgedAt: issues.acknowledgedAt, dueAt: issues.dueAt,
-      closedAt: issues.closedAt, firstSeenAt: issues.firstSeenAt, lastSeenAt: issueSightings.lastSeenAt,
+      id: issues.id,
+      customId: issues.customId,
+      summary: issues.summary,
+      description: issues.description,
+      status: issues.status,
+      issueType: issues.issueType,
+      channel: issues.channel,
+      domainId: issues.domainId,
+      domainName: issues.domainName,
+      assigneeId: issues.assigneeId,
+      assigneeName: issues.assigneeName,
+      assigneeEmail: issues.assigneeEmail,
+      labels: issues.labels,
+      createdAt: issues.createdAt,
+      updatedAt: issues.updatedAt,
+      receivedAt: issues.receivedAt,
+      acknowledgedAt: issues.acknowledgedAt,
+      dueAt: issues.dueAt,
+      closedAt: issues.closedAt,
+      firstSeenAt: issues.firstSeenAt,
+      lastSeenAt: issueSightings.lastSeenAt,
       syncedAt: issues.syncedAt,
     })
     .from(issues)
@@ -215,11 +245,20 @@ export const currentIssues = sqliteView('current_issues').as((qb) =>
 export const issueFields = sqliteView('issue_fields').as((qb) =>
   qb
     .select({
-      issueId: issueFieldValues.issueId, customId: issues.customId, summary: issues.summary,
-      status: issues.status, domainId: issues.domainId, domainName: issues.domainName,
-      position: issueFieldValues.position, formId: issueFieldValues.formId, formName: issueFieldValues.formName,
-      fieldId: issueFieldValues.fieldId, label: issueFieldValues.label, type: issueFieldValues.type,
-      valueText: issueFieldValues.valueText, valueNumber: issueFieldValues.valueNumber,
+      issueId: issueFieldValues.issueId,
+      customId: issues.customId,
+      summary: issues.summary,
+      status: issues.status,
+      domainId: issues.domainId,
+      domainName: issues.domainName,
+      position: issueFieldValues.position,
+      formId: issueFieldValues.formId,
+      formName: issueFieldValues.formName,
+      fieldId: issueFieldValues.fieldId,
+      label: issueFieldValues.label,
+      type: issueFieldValues.type,
+      valueText: issueFieldValues.valueText,
+      valueNumber: issueFieldValues.valueNumber,
       valueJson: issueFieldValues.valueJson,
     })
     .from(issueFieldValues)
@@ -231,13 +270,28 @@ export const issueFields = sqliteView('issue_fields').as((qb) =>
 export const latestRuns = sqliteView('latest_runs').as((qb) =>
   qb
     .select({
-      id: syncRuns.id, startedAt: syncRuns.startedAt, finishedAt: syncRuns.finishedAt,
-      durationSeconds: sql<number | null>`round((julianday(${syncRuns.finishedAt}) - julianday(${syncRuns.startedAt})) * 86400, 3)`.as('duration_seconds'),
-      status: syncRuns.status, trigger: syncRuns.trigger, full: syncRuns.full,
-      listed: syncRuns.listed, fetched: syncRuns.fetched, unchanged: syncRuns.unchanged,
-      deleted: syncRuns.deleted, failed: syncRuns.failed, requests: syncRuns.requests,
-      retries: syncRuns.retries, throttled: syncRuns.throttled, error: syncRuns.error,
-      pid: syncRuns.pid, host: syncRuns.host,
+      id: syncRuns.id,
+      startedAt: syncRuns.startedAt,
+      finishedAt: syncRuns.finishedAt,
+      durationSeconds: sql<
+        number | null
+      >`round((julianday(${syncRuns.finishedAt}) - julianday(${syncRuns.startedAt})) * 86400, 3)`.as(
+        'duration_seconds',
+      ),
+      status: syncRuns.status,
+      trigger: syncRuns.trigger,
+      full: syncRuns.full,
+      listed: syncRuns.listed,
+      fetched: syncRuns.fetched,
+      unchanged: syncRuns.unchanged,
+      deleted: syncRuns.deleted,
+      failed: syncRuns.failed,
+      requests: syncRuns.requests,
+      retries: syncRuns.retries,
+      throttled: syncRuns.throttled,
+      error: syncRuns.error,
+      pid: syncRuns.pid,
+      host: syncRuns.host,
     })
     .from(syncRuns)
     .orderBy(sql`${syncRuns.id} DESC`),

@@ -43,7 +43,8 @@ export interface FileSizes {
  */
 export function openReadOnly(path: string, busyTimeoutMs = 5_000): AppDatabase & { $client: Database.Database } {
   const file = resolve(path);
-  if (!existsSync(file)) throw new SyncError('DB_ERROR', `no database at "${file}"; run speakup-sync sync first, or set SPEAKUP_DB`);
+  if (!existsSync(file))
+    throw new SyncError('DB_ERROR', `no database at "${file}"; run speakup-sync sync first, or set SPEAKUP_DB`);
   let sqlite: Database.Database;
   try {
     sqlite = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
@@ -64,25 +65,49 @@ export function openReadOnly(path: string, busyTimeoutMs = 5_000): AppDatabase &
 /** Reads counts, the newest `runLimit` runs, the last successful run and the lease holder. */
 export function readMirrorStatus(db: AppDatabase, runLimit = 5): MirrorStatus {
   // One read transaction: every number comes from the same snapshot even while a sync commits.
-  return db.transaction((tx) => {
-    return {
-      issues: countIssues(tx),
-      runs: tx.select().from(latestRuns).limit(runLimit).all(),
-      lastSuccess: lastSuccessfulRun(tx),
-      lock: tx.select({ pid: syncLock.pid, host: syncLock.host, runId: syncLock.runId, acquiredAt: syncLock.acquiredAt, heartbeatAt: syncLock.heartbeatAt }).from(syncLock).where(eq(syncLock.id, 1)).get(),
-    };
-  }, { behavior: 'deferred' });
+  return db.transaction(
+    (tx) => {
+      return {
+        issues: countIssues(tx),
+        runs: tx.select().from(latestRuns).limit(runLimit).all(),
+        lastSuccess: lastSuccessfulRun(tx),
+        lock: tx
+          .select({
+            pid: syncLock.pid,
+            host: syncLock.host,
+            runId: syncLock.runId,
+            acquiredAt: syncLock.acquiredAt,
+            heartbeatAt: syncLock.heartbeatAt,
+          })
+          .from(syncLock)
+          .where(eq(syncLock.id, 1))
+          .get(),
+      };
+    },
+    { behavior: 'deferred' },
+  );
 }
 
 /** The newest run that succeeded (or finished partially), if any. */
 export function lastSuccessfulRun(db: Pick<AppDatabase, 'select'>): RunSummary | undefined {
-  return db.select().from(latestRuns).where(inArray(latestRuns.status, [...SUCCESS_STATUSES])).orderBy(desc(latestRuns.id)).limit(1).get();
+  return db
+    .select()
+    .from(latestRuns)
+    .where(inArray(latestRuns.status, [...SUCCESS_STATUSES]))
+    .orderBy(desc(latestRuns.id))
+    .limit(1)
+    .get();
 }
 
 /** Issues still listed and soft-deleted ones (the daemon's gauges). */
 export function countIssues(db: Pick<AppDatabase, 'select'>): { mirrored: number; deleted: number } {
   const mirrored = db.select({ n: count() }).from(issues).where(isNull(issues.deletedAt)).get()?.n ?? 0;
-  const deleted = db.select({ n: count() }).from(issues).where(sql`${issues.deletedAt} IS NOT NULL`).get()?.n ?? 0;
+  const deleted =
+    db
+      .select({ n: count() })
+      .from(issues)
+      .where(sql`${issues.deletedAt} IS NOT NULL`)
+      .get()?.n ?? 0;
   return { mirrored, deleted };
 }
 

@@ -13,7 +13,12 @@ const BOOT = new URL('../../bin/worker-boot.js', import.meta.url);
  * Starts the module `name` (a path relative to `from` without its extension; `from` is the caller's
  * import.meta.url) with `input` as its workerData.
  */
-export function startModuleWorker(from: string, name: string, input: object, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
+export function startModuleWorker(
+  from: string,
+  name: string,
+  input: object,
+  options: Omit<WorkerOptions, 'workerData'> = {},
+): Worker {
   const entry = new URL(`${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from).href;
   return new Worker(BOOT, { ...options, workerData: { ...input, entry } });
 }

@@ -20,7 +20,11 @@ export interface RetryHooks {
 }
 
 /** Run `fn` under `policy`. The final error is the last attempt's, noting how many attempts were made. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<T> {
   // Fast path: nearly every call succeeds at once, and p-retry's per-call bookkeeping is a noticeable
   // share of a cheap request's CPU cost. p-retry takes over after a first failure, which it sees as its
   // own first attempt (replayed), so waits, counting and messages stay its.
@@ -30,14 +34,18 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
   } catch (error) {
     first = { error };
   }
-  return retrying((attempt) => {
-    if (first) {
-      const { error } = first;
-      first = undefined;
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return fn(attempt);
-  }, policy, hooks);
+  return retrying(
+    (attempt) => {
+      if (first) {
+        const { error } = first;
+        first = undefined;
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      return fn(attempt);
+    },
+    policy,
+    hooks,
+  );
 }
 
 async function retrying<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
@@ -65,7 +73,8 @@ async function retrying<T>(fn: (attempt: number) => Promise<T>, policy: RetryPol
           if (!retryable(error)) return;
           hooks.onRetry?.(error, attemptNumber);
           const wait = serverWait(error);
-          if (wait !== undefined && wait > 0) await sleep(wait, undefined, hooks.signal ? { signal: hooks.signal } : {});
+          if (wait !== undefined && wait > 0)
+            await sleep(wait, undefined, hooks.signal ? { signal: hooks.signal } : {});
         },
         shouldConsumeRetry: ({ error }) => serverWait(error) === undefined,
         shouldRetry: ({ error }) => retryable(error),

@@ -38,9 +38,16 @@ export async function demoCommand(log: Logger, args: DemoArgs, signal: AbortSign
   const emu = await startEmulator({ issues: args.issues });
   const dbPath = args.dbPath ?? './data/demo.db';
   try {
-    process.stdout.write(`Emulator: API ${emu.apiUrl}, IdP ${emu.cognitoEndpoint} (${args.issues} issues, loopback only)\n`);
+    process.stdout.write(
+      `Emulator: API ${emu.apiUrl}, IdP ${emu.cognitoEndpoint} (${args.issues} issues, loopback only)\n`,
+    );
     const config = loadConfig({ ...emu.env(), SPEAKUP_DB: dbPath, SPEAKUP_LOG_LEVEL: 'warn' }, { dotenv: false });
-    const code = await syncCommand(config, log, { full: false, allowMassDelete: false, wait: true, quiet: false }, signal);
+    const code = await syncCommand(
+      config,
+      log,
+      { full: false, allowMassDelete: false, wait: true, quiet: false },
+      signal,
+    );
     if (code !== EXIT.OK) return code;
     const db = new Database(config.dbPath, { readonly: true });
     try {
@@ -51,7 +58,9 @@ export async function demoCommand(log: Logger, args: DemoArgs, signal: AbortSign
     } finally {
       db.close();
     }
-    process.stdout.write(`\nThe mirror is in ${config.dbPath}. Open it with sqlite3, Datasette or any BI tool (see docs/bi.md).\n`);
+    process.stdout.write(
+      `\nThe mirror is in ${config.dbPath}. Open it with sqlite3, Datasette or any BI tool (see docs/bi.md).\n`,
+    );
     return EXIT.OK;
   } finally {
     await emu.close();

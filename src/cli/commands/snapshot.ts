@@ -40,7 +40,9 @@ export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Pro
     const check = openReadOnly(target);
     const n = countIssues(check);
     check.$client.close();
-    process.stdout.write(`snapshot written: ${target} (${n.mirrored} issues, ${formatBytes(statSync(target).size)}) in ${formatElapsed(Date.now() - started)}\n`);
+    process.stdout.write(
+      `snapshot written: ${target} (${n.mirrored} issues, ${formatBytes(statSync(target).size)}) in ${formatElapsed(Date.now() - started)}\n`,
+    );
   }
   return EXIT.OK;
 }

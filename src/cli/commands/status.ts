@@ -5,7 +5,14 @@
  * recent enough, 1 when it is older than the threshold or there is none.
  */
 import type { DbConfig } from '../../config/types.js';
-import { fileSizes, openReadOnly, readMirrorStatus, type FileSizes, type MirrorStatus, type RunSummary } from '../../db/status.js';
+import {
+  fileSizes,
+  openReadOnly,
+  readMirrorStatus,
+  type FileSizes,
+  type MirrorStatus,
+  type RunSummary,
+} from '../../db/status.js';
 import { evaluateHealth, type Health } from '../../sync/metrics.js';
 import { formatBytes, formatDuration, formatElapsed, renderTable } from '../../format.js';
 import { EXIT } from '../exit-codes.js';
@@ -45,7 +52,11 @@ export function statusCommand(config: DbConfig, args: StatusArgs, now: () => Dat
     db.$client.close();
   }
   const at = now();
-  const health = evaluateHealth(status.lastSuccess?.finishedAt ?? undefined, args.maxAgeMs ?? config.staleAfterMs, at.getTime());
+  const health = evaluateHealth(
+    status.lastSuccess?.finishedAt ?? undefined,
+    args.maxAgeMs ?? config.staleAfterMs,
+    at.getTime(),
+  );
   const report = buildReport(config.dbPath, fileSizes(config.dbPath), status, health, at);
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   if (report.ok) return EXIT.OK;
@@ -66,7 +77,15 @@ export function buildReport(path: string, sizes: FileSizes, s: MirrorStatus, hea
     issues: s.issues,
     lastSuccess: last ? { runId: last.id, finishedAt: last.finishedAt, ageSeconds: health.ageSeconds ?? null } : null,
     staleAfterSeconds: health.staleAfterSeconds,
-    running: s.lock ? { runId: s.lock.runId ?? runningId, pid: s.lock.pid, host: s.lock.host, since: s.lock.acquiredAt, heartbeatAt: s.lock.heartbeatAt } : null,
+    running: s.lock
+      ? {
+          runId: s.lock.runId ?? runningId,
+          pid: s.lock.pid,
+          host: s.lock.host,
+          since: s.lock.acquiredAt,
+          heartbeatAt: s.lock.heartbeatAt,
+        }
+      : null,
     runs: s.runs,
   };
 }
@@ -76,10 +95,18 @@ export function renderStatus(r: StatusReport): string {
   const verdict = `${r.ok ? 'OK' : 'STALE'}: ${r.reason}`;
   const facts = [
     ['database', r.database.path],
-    ['size', `${formatBytes(r.database.sizeBytes)}${r.database.walBytes > 0 ? ` (+ ${formatBytes(r.database.walBytes)} write-ahead log)` : ''}`],
+    [
+      'size',
+      `${formatBytes(r.database.sizeBytes)}${r.database.walBytes > 0 ? ` (+ ${formatBytes(r.database.walBytes)} write-ahead log)` : ''}`,
+    ],
     ['issues', `${r.issues.mirrored} mirrored, ${r.issues.deleted} deleted`],
     ['last success', r.lastSuccess ? `${r.lastSuccess.finishedAt ?? '?'} (run ${r.lastSuccess.runId})` : 'never'],
-    ['sync', r.running ? `running: run ${r.running.runId ?? '?'}, pid ${r.running.pid} on ${r.running.host}, since ${r.running.since}, last heartbeat ${formatDuration(Date.parse(r.checkedAt) - Date.parse(r.running.heartbeatAt))} ago` : 'idle'],
+    [
+      'sync',
+      r.running
+        ? `running: run ${r.running.runId ?? '?'}, pid ${r.running.pid} on ${r.running.host}, since ${r.running.since}, last heartbeat ${formatDuration(Date.parse(r.checkedAt) - Date.parse(r.running.heartbeatAt))} ago`
+        : 'idle',
+    ],
   ];
   const width = Math.max(...facts.map(([k]) => k!.length));
   const rows = r.runs.map((run) => ({
