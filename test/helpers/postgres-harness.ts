@@ -11,13 +11,19 @@ import { createApi, createTokenProvider } from '../../src/cli/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createPgDetailWriter } from '../../src/db/postgres/detail-writer.js';
 import { openPgMirror } from '../../src/db/postgres/store.js';
+import { parseJsonBody } from '../../src/json-body.js';
 import { startEmulator, type Emulator, type StartEmulatorOptions } from '../../src/emulator/start.js';
 import { silentLogger } from '../../src/log.js';
+import { toIssueRecord } from '../../src/sync/map-issue.js';
+import type { FetchedDetail } from '../../src/sync/ports.js';
 import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
 import { withRunLock } from '../../src/sync/run-lock.js';
 import type { SyncResult } from '../../src/sync/types.js';
 import { FAST_RETRY_ENV } from './harness.js';
 import { testSchema, type TestSchema } from './postgres.js';
+
+/** What the composition root passes the PostgreSQL detail writer: the core's parse and map. */
+const toRecord = (d: FetchedDetail) => toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw);
 
 export interface PgHarness {
   emu: Emulator;
@@ -46,7 +52,7 @@ export async function pgHarness(emuOpts: StartEmulatorOptions = {}): Promise<PgH
       const api = createApi(config, tokens, log);
       try {
         return await withRunLock(mirror.lock, { wait: false, log }, () =>
-          runSync({ api, store: mirror.store, writer: createPgDetailWriter(mirror), log }, {
+          runSync({ api, store: mirror.store, writer: createPgDetailWriter(mirror, toRecord), log }, {
             full: false,
             concurrency: config.api.concurrency,
             trigger: 'manual',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIssueStore, sqlitePorts } from '../../src/db/issue-store.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open.js';
+import { createPgDetailWriter } from '../../src/db/postgres/detail-writer.js';
 import { openPgMirror, type PgMirror } from '../../src/db/postgres/store.js';
 import { toIssueRecord, type MappedIssue } from '../../src/sync/map-issue.js';
 import type { SyncStore } from '../../src/sync/ports.js';
@@ -152,5 +153,18 @@ describe('the PostgreSQL store', () => {
     const { rows } = await mirror.pool.query(`SELECT count(*)::int AS n FROM "${s.schema}".issues`);
     expect(rows[0]).toEqual({ n: 0 });
     expect(mirror.isRecordError(new Error('connection terminated'))).toBe(false);
+  });
+
+  it('writes the good details of a batch with one bad record, and reports that one alone', async () => {
+    const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
+    const writer = createPgDetailWriter(mirror, (d) => toIssueRecord(JSON.parse(d.raw), d.syncedAt, d.id, d.raw));
+    const fetched = (d: Record<string, unknown>) => ({ id: d.id as number, raw: JSON.stringify(d), path: `/v1/issues/${String(d.id)}`, syncedAt: T0 });
+    const outcome = await writer.write([fetched(detail(1)), fetched(detail(2, { summary: 'nul \u0000 byte' })), fetched(detail(3)), { id: 4, raw: '{oops', path: '/v1/issues/4', syncedAt: T0 }], runId);
+    expect(outcome.stored).toBe(2);
+    expect(outcome.fatal).toBeUndefined();
+    expect(outcome.failures.map((f) => [f.issueId, f.code])).toEqual([[4, 'INTERNAL'], [2, 'DB_ERROR']]);
+    expect(outcome.failures[1]!.message).toMatch(/^issue 2: could not be stored: /);
+    const { rows } = await mirror.pool.query(`SELECT id FROM "${s.schema}".issues ORDER BY id`);
+    expect(rows.map((r) => r.id)).toEqual([1, 3]);
   });
 });

@@ -6,20 +6,24 @@
  * calling thread: the driver is asynchronous, so the event loop is free while PostgreSQL works.
  */
 import { describeError, SyncError } from '../../errors.js';
-import { parseJsonBody } from '../../json-body.js';
-import { toIssueRecord } from '../../sync/map-issue.js';
 import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, WriteOutcome } from '../../sync/ports.js';
 import type { PgMirror } from './store.js';
 
 type Sink = Pick<PgMirror, 'saveIssues' | 'isRecordError'>;
 
+/**
+ * Parses and maps one fetched detail (the core's mapper, passed in by the composition root so this
+ * folder does not reach into the core); throws for a detail that cannot be used.
+ */
+export type ToRecord = (detail: FetchedDetail) => MappedIssue;
+
 /** The writer over a PostgreSQL mirror. */
-export function createPgDetailWriter(mirror: Sink): DetailWriter {
+export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord): DetailWriter {
   // Calls are answered in order: each write starts when the previous one is done.
   let tail: Promise<unknown> = Promise.resolve();
   return {
     write(details, runId) {
-      const result = tail.then(() => writeDetails(mirror, details, runId));
+      const result = tail.then(() => writeDetails(mirror, toRecord, details, runId));
       tail = result;
       return result;
     },
@@ -27,12 +31,12 @@ export function createPgDetailWriter(mirror: Sink): DetailWriter {
 }
 
 /** One write; never throws (everything ends up in the outcome). */
-async function writeDetails(mirror: Sink, details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome> {
+async function writeDetails(mirror: Sink, toRecord: ToRecord, details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome> {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
     try {
-      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw));
+      records.push(toRecord(d));
     } catch (err) {
       failures.push(itemFailure(d.id, err));
     }
