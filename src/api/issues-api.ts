@@ -25,7 +25,7 @@ export interface IssuesApi {
 
 /** Build the HTTP implementation from configuration. */
 export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: TokenProvider, log: Logger): IssuesApi {
-  const throttle = new Throttle(api.concurrency);
+  const throttle = new Throttle(api.concurrency, Date.now, { maxPauseMs: retry.maxRetryTimeMs, warn: (w) => log.warn({ kind: w.kind, value: w.value }, w.message) });
   const client = new HttpClient({
     baseUrl: api.baseUrl,
     headers: { [api.clientHeader.toLowerCase()]: api.clientSystem },
