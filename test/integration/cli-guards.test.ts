@@ -1,12 +1,13 @@
 /**
  * Guards the README promises, through the CLI: the mass-delete guard at its threshold (default and
- * SPEAKUP_MAX_DELETE_SHARE), a run just under it deleting normally, --allow-mass-delete, and `status`
- * refusing a bad SPEAKUP_STALE_AFTER with exit 78.
+ * SPEAKUP_MAX_DELETE_SHARE), a run just under it deleting normally, --allow-mass-delete, a Retry-After
+ * waited out, and `status` refusing a bad SPEAKUP_STALE_AFTER with exit 78.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { trackRequestTimes } from '../../src/emulator/control.js';
 import { lastLine, runCli } from '../helpers/cli.js';
 import { harness, type Harness } from '../helpers/harness.js';
 
@@ -73,6 +74,27 @@ describe('the mass-delete guard', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(deletedCount(h)).toBe(19);
   }, 120_000);
+});
+
+describe('a 429 with Retry-After', () => {
+  it('is waited out before the request is sent again, and counted as throttled', async () => {
+    h = await harness({ issues: 5 });
+    // Arrival times of API requests, recorded by the emulator as they come in.
+    const { times } = trackRequestTimes(h.emu.counters);
+    // The first request (list page 1) is refused with Retry-After: 2; fast backoff would retry in ms.
+    Object.assign(h.emu.knobs, { refuseNext: 1, refuseRetryAfterSec: 2 });
+    let served: number | undefined;
+    h.emu.data.setListOverride(({ items }) => {
+      served ??= Date.now();
+      return items;
+    });
+    const r = await runCli(['sync'], h.env, h.dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(h.emu.counters.byStatus[429]).toBe(1);
+    expect(r.stdout).toMatch(/, 1 throttled/);
+    // A lower bound only: a slow machine makes the gap longer, never shorter.
+    expect(served! - times.list.first).toBeGreaterThanOrEqual(2000);
+  }, 60_000);
 });
 
 describe('speakup-sync status', () => {

@@ -76,6 +76,13 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     };
     const message = (status: number, text: string): EmuResponse => answer(status, JSON.stringify({ message: text }));
 
+    if (k.refuseNext > 0) {
+      // A refusal the client cannot see coming (no rate-limit headers before it): only Retry-After says when.
+      k.refuseNext -= 1;
+      counters.rateLimited += 1;
+      headers['retry-after'] = String(k.refuseRetryAfterSec);
+      return message(429, 'Too Many Requests');
+    }
     if (k.rateLimit) {
       // Rebuild the bucket when a test swaps the rateLimit knob.
       if (bucket?.limit !== k.rateLimit) bucket = createTokenBucket(k.rateLimit, now());

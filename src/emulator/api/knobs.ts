@@ -63,6 +63,9 @@ export interface ApiKnobs {
   listOrder: ListOrder;
   /** Serve page 1 whatever page is asked for, as a server does that pages differently or not by that name. */
   ignorePageParam: boolean;
+  /** The next N requests answer 429 with `Retry-After: refuseRetryAfterSec` (and no rate-limit headers). */
+  refuseNext: number;
+  refuseRetryAfterSec: number;
 }
 
 /** What `createApiKnobs` accepts: any knob, and failIds as any iterable. */
@@ -93,6 +96,8 @@ export function createApiKnobs(init: ApiKnobsInit = {}): ApiKnobs {
     detailDialect: 'default',
     listOrder: 'id',
     ignorePageParam: false,
+    refuseNext: 0,
+    refuseRetryAfterSec: 1,
     ...rest,
   };
   const problems = knobProblems(knobs);
