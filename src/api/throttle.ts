@@ -1,23 +1,25 @@
 /**
  * Client-side flow control shared by every request of a run, so the sync rides just under the server's
  * rate limit whatever its shape (token bucket of any burst, fixed or sliding windows, a limit shared with
- * other clients or changed mid-run), instead of hammering it and backing off:
- * - at most `maxConcurrency` requests in flight, and request starts paced at `rate`;
- * - `limit` is the server's sustained rate as learnt, and the pace is PACE_SHARE of it. Before the first
- *   429 nothing is paced (the server may have no limit). At the first 429 the limit is taken as what was
- *   accepted so far over at least one second (a burst allowance is at most a second's worth);
- * - at each later 429 from a request paced after the last change (answers to older requests say nothing
- *   new), the limit is re-measured as the accepted rate over the last seconds of activity (time with
- *   nothing to send is left out, so waits never read as a lower limit). A 429 above the pace was a probe
- *   that went too far: the pace drops to PACE_SHARE of the measured limit. A 429 at or below it means
- *   the limit fell or the window is spent: the limit follows the measurement and the pace halves, then
- *   recovers quickly to PACE_SHARE of the limit once the 429s stop;
- * - after PLATEAU_MS without a 429 the learnt limit is probed upwards by PROBE_GROWTH a second, so a
- *   limit that was raised is found within seconds, while a steady one costs a 429 now and then;
- * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright: paced under it, no probing above;
+ * other clients or changed mid-run), learnt from the server's answers:
+ * - at most `maxConcurrency` requests in flight, starts paced at `rate` by one pacer (no burst banked);
+ * - before the first 429 nothing is paced (the server may have no limit), but the window of requests in
+ *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
+ * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
+ *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
+ *   where the limit is: the accepted rate over the last second of activity;
+ * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
+ *   above the pace means a probe went too far: back to PACE_SHARE of the accepted rate. One at the pace
+ *   is jitter when 429s are a small share of the last answers (step back a little), else the limit fell
+ *   (it follows the accepted rate and the pace halves, recovering once requests pass again). Active time
+ *   only is measured (nothing to send is not a lower limit), and when nothing passed since the last
+ *   change the window is spent: every request waits for the Retry-After;
+ * - after PLATEAU_MS without a 429 the limit is probed upwards, slowly at first and faster the longer no
+ *   429 comes: a steady limit costs a 429 now and then, a raised one is found within seconds;
+ * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright, as a ceiling never probed above;
  * - a long `Retry-After` pauses every request, not only the one that got it.
- * What the server says is bounded (see bounds.ts): a wait longer than `maxPauseMs`, a date in the past or
- * a policy under one request a minute is capped and reported once through `warn`.
+ * What the server says is bounded (bounds.ts): a wait longer than `maxPauseMs`, an HTTP-date in the past
+ * or a policy under one request a minute is capped and reported once through `warn`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -57,10 +59,19 @@ const MEASURE_MIN_MS = 500;
 const MIN_RATE = 0.5;
 /** Longest sleep of the pacer between looks at the pace. */
 const PACER_STEP_MS = 100;
-/** How far the paced timeline may lag behind the clock and still be caught up (timer lateness). */
-const CATCH_UP_MS = 2;
+/**
+ * How far the paced timeline may lag behind the clock and still be caught up (a timer firing late, on a
+ * busy machine), at most half an interval: two starts are never closer than that.
+ */
+const CATCH_UP_MS = 25;
 /** A Retry-After at least this long pauses every request. */
 const GLOBAL_PAUSE_THRESHOLD_MS = 2000;
+
+/** Why a wait was abandoned: the signal's reason when it is an Error. */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error('aborted');
+}
 
 export interface ThrottleOptions {
   /** Timer of the pacing (tests inject a simulated clock's). */
@@ -117,7 +128,7 @@ export class Throttle {
   async acquire(signal?: AbortSignal): Promise<void> {
     while (this.inFlight >= this.window()) {
       await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal?.reason);
+        const onAbort = () => reject(abortReason(signal));
         signal?.addEventListener('abort', onAbort, { once: true });
         this.waiters.push(() => {
           signal?.removeEventListener('abort', onAbort);
@@ -159,7 +170,7 @@ export class Throttle {
       const onAbort = () => {
         const i = this.pacing.indexOf(entry);
         if (i >= 0) this.pacing.splice(i, 1);
-        reject(signal?.reason);
+        reject(abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pacing.push(entry);
@@ -182,7 +193,8 @@ export class Throttle {
           await this.sleep(Math.min(at - now, PACER_STEP_MS));
           continue;
         }
-        this.nextStartAt = Math.max(at, now - CATCH_UP_MS) + (Number.isFinite(this.rate) ? 1000 / this.rate : 0);
+        const interval = Number.isFinite(this.rate) ? 1000 / this.rate : 0;
+        this.nextStartAt = Math.max(at, now - Math.min(CATCH_UP_MS, interval / 2)) + interval;
         this.pacing.shift()?.grant();
       }
     } finally {

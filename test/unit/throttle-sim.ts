@@ -19,7 +19,7 @@ export class SimClock {
     new Promise<void>((resolve, reject) => {
       const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fire: resolve };
       this.timers.push(timer);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
     });
   /** Runs timers until `done` is true or the clock passes `untilMs`. */
   async run(done: () => boolean, untilMs: number): Promise<void> {
