@@ -6,9 +6,12 @@
  *   GET  /__emulator/counters   counters, request timestamps, process CPU and RSS
  *   POST /__emulator/reset      zero the counters and timestamps
  *   POST /__emulator/mutate     {"update": n}: change n live issues, spread evenly over the id range
- *   POST /__emulator/knobs      {"latencyMs"?, "jitterMs"?, "rateLimit"?: {"rps","burst"} | null}
+ *   POST /__emulator/knobs      {"latencyMs"?, "jitterMs"?, "rateLimit"?: {"rps","burst"} | null, "refuseNext"?, "refuseRetryAfterSec"?}
+ *   POST /__emulator/hold       {"kinds"?: ["list"|"detail"|"other"], "after"?: n} closes the gate; {"release": true}
+ *                               opens it; answers {"waiting", "arrived"} of the gate (see api/hold.ts)
  */
 import type { ApiCounters, RequestKind } from './api/counters.js';
+import { createHold } from './api/hold.js';
 import { knobProblems } from './api/knobs.js';
 import type { ApiKnobs, RateLimit } from './api/knobs.js';
 import { startEmuServer } from './server.js';
@@ -90,6 +93,7 @@ export async function startControlServer(emu: Emulator): Promise<EmuServer> {
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return json(400, { message: 'update: expected an integer >= 0' });
       return json(200, { updated: mutateSpread(emu, n) });
     }
+    if (route === `POST ${PREFIX}/hold`) return json(...holdRoute(emu.knobs, body));
     if (route === `POST ${PREFIX}/knobs`) {
       const problems = applyKnobs(emu.knobs, body);
       return problems.length > 0 ? json(400, { message: problems.join('; ') }) : json(200, { ok: true });
@@ -137,7 +141,7 @@ function mutateSpread(emu: Emulator, n: number): number {
 function applyKnobs(knobs: ApiKnobs, body: Record<string, unknown>): string[] {
   const next: ApiKnobs = { ...knobs };
   const problems: string[] = [];
-  for (const key of ['latencyMs', 'jitterMs'] as const) {
+  for (const key of ['latencyMs', 'jitterMs', 'refuseNext', 'refuseRetryAfterSec'] as const) {
     const v = body[key];
     if (v === undefined) continue;
     if (typeof v === 'number') next[key] = v;
@@ -152,4 +156,23 @@ function applyKnobs(knobs: ApiKnobs, body: Record<string, unknown>): string[] {
   problems.push(...knobProblems(next));
   if (problems.length === 0) Object.assign(knobs, next);
   return problems;
+}
+
+const KINDS: readonly RequestKind[] = ['list', 'detail', 'other'];
+
+/** Closes a new gate, or releases the current one; answers the gate's counts. */
+function holdRoute(knobs: ApiKnobs, body: Record<string, unknown>): [number, unknown] {
+  if (body.release === true) {
+    const hold = knobs.hold;
+    knobs.hold = null;
+    hold?.release();
+    return [200, { waiting: hold?.waiting ?? 0, arrived: hold?.arrived ?? 0 }];
+  }
+  const kinds = body.kinds ?? [];
+  const after = body.after ?? 0;
+  if (!Array.isArray(kinds) || !kinds.every((k) => KINDS.includes(k as RequestKind))) return [400, { message: `kinds: expected a list of ${KINDS.join(', ')}` }];
+  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) return [400, { message: 'after: expected an integer >= 0' }];
+  knobs.hold?.release();
+  knobs.hold = createHold(kinds as RequestKind[], { after });
+  return [200, { waiting: 0, arrived: 0 }];
 }

@@ -7,6 +7,7 @@ import { createApiCounters } from '../../src/emulator/api/counters.js';
 import { createApiHandler } from '../../src/emulator/api/handler.js';
 import { createHold } from '../../src/emulator/api/hold.js';
 import { createApiKnobs } from '../../src/emulator/api/knobs.js';
+import { startControlServer } from '../../src/emulator/control.js';
 import { startEmulator } from '../../src/emulator/start.js';
 import type { Emulator } from '../../src/emulator/start.js';
 import { waitFor } from '../helpers/reliability.js';
@@ -258,6 +259,33 @@ describe('knobs', () => {
     hold.release();
     expect((await pending).status).toBe(401);
     expect(hold).toMatchObject({ waiting: 0, arrived: 1 });
+  });
+
+  it('the control server closes and opens the gate and sets refusals, for an emulator in another process', async () => {
+    const control = await startControlServer(emu);
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${control.url}/__emulator/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    try {
+      expect(await post('hold', { kinds: ['detail'] })).toEqual({ status: 200, body: { waiting: 0, arrived: 0 } });
+      expect((await post('hold', { kinds: ['nope'] })).status).toBe(400);
+      const pending = get(`${ISSUES}/${emu.data.ids()[0]}`);
+      await waitFor(() => emu.knobs.hold?.waiting === 1, 'a detail request at the gate');
+      expect(await post('hold', { release: true })).toEqual({ status: 200, body: { waiting: 1, arrived: 1 } });
+      expect((await pending).status).toBe(200);
+      expect(emu.knobs.hold).toBeNull();
+
+      expect((await post('knobs', { refuseNext: 1, refuseRetryAfterSec: 3 })).status).toBe(200);
+      const refused = await get(ISSUES);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('3');
+      expect(refused.headers.get('x-ratelimit-limit')).toBeNull();
+      expect((await get(ISSUES)).status).toBe(200);
+      expect((await post('knobs', { refuseNext: -1 })).status).toBe(400);
+    } finally {
+      await control.close();
+    }
   });
 
   it('p5xx answers 500/502/503 (502 as HTML)', async () => {

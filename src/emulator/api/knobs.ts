@@ -115,6 +115,8 @@ export function knobProblems(k: ApiKnobs): string[] {
     check(k[name] >= 0 && k[name] <= 1, name, 'a probability from 0 to 1', k[name]);
   }
   check(k.latencyMs >= 0, 'latencyMs', 'a number >= 0', k.latencyMs);
+  check(Number.isInteger(k.refuseNext) && k.refuseNext >= 0, 'refuseNext', 'an integer >= 0', k.refuseNext);
+  check(Number.isInteger(k.refuseRetryAfterSec) && k.refuseRetryAfterSec >= 0, 'refuseRetryAfterSec', 'an integer >= 0', k.refuseRetryAfterSec);
   check(k.jitterMs >= 0, 'jitterMs', 'a number >= 0', k.jitterMs);
   check(Number.isInteger(k.pageSizeMax) && k.pageSizeMax >= 1, 'pageSizeMax', 'an integer >= 1', k.pageSizeMax);
   check(Number.isInteger(k.defaultPageSize) && k.defaultPageSize >= 1, 'defaultPageSize', 'an integer >= 1', k.defaultPageSize);
