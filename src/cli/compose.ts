@@ -65,7 +65,16 @@ export function openStore(config: Config, log: Logger): OpenStore {
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
     const dbLog = log.child({ component: 'db' });
     const checkpointer = startCheckpointer(handle, { log: dbLog });
-    const thread = handle.path === ':memory:' ? undefined : startWriterThread({ dbPath: handle.path, autocheckpoint: WRITER_AUTOCHECKPOINT, fallback: here, log: dbLog, ...(fieldMap ? { fieldMap } : {}) });
+    const thread =
+      handle.path === ':memory:'
+        ? undefined
+        : startWriterThread({
+            dbPath: handle.path,
+            autocheckpoint: WRITER_AUTOCHECKPOINT,
+            fallback: here,
+            log: dbLog,
+            ...(fieldMap ? { fieldMap } : {}),
+          });
     try {
       return await fn(thread ?? here);
     } finally {

@@ -19,7 +19,7 @@ export type { MappedIssue };
 // The core's records and this schema's columns must agree both ways: a column added on one side only
 // fails the type check here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const issuesAgree: Same<MappedIssueRow, Omit<IssueRow, 'firstSeenAt' | 'deletedAt'>> = true;
+const issuesAgree: Same<MappedIssueRow, Omit<IssueRow, 'firstSeenAt' | 'deletedAt' | 'purgedAt' | 'erasedAt'>> = true;
 const fieldsAgree: Same<FieldValueRecord, FieldValueRow> = true;
 void issuesAgree;
 void fieldsAgree;
@@ -61,10 +61,17 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   const me = processIdentity(identity);
   const P = sql.placeholder;
   // Missing: not deleted, and no sighting by this run's listing (an issue without a sighting row counts too).
-  const seenThisRun = db.select({ id: issueSightings.issueId }).from(issueSightings).where(gte(issueSightings.lastListedRun, P('runId')));
+  const seenThisRun = db
+    .select({ id: issueSightings.issueId })
+    .from(issueSightings)
+    .where(gte(issueSightings.lastListedRun, P('runId')));
   const missing = sql`${issues.deletedAt} IS NULL AND ${issues.id} NOT IN ${seenThisRun}`;
 
-  const readStates = db.select({ id: issues.id, updatedAt: issues.updatedAt, deletedAt: issues.deletedAt }).from(issues).where(idIn(issues.id)).prepare();
+  const readStates = db
+    .select({ id: issues.id, updatedAt: issues.updatedAt, deletedAt: issues.deletedAt })
+    .from(issues)
+    .where(idIn(issues.id))
+    .prepare();
   // Sightings only for ids already stored (new ones get theirs from saveIssues), one statement per page.
   const sightListed = db
     .insert(issueSightings)
@@ -78,9 +85,17 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     .where(sql`${issues.deletedAt} IS NOT NULL AND ${idIn(issues.id)}`)
     .prepare();
   const countMissingQ = db.select({ n: count() }).from(issues).where(missing).prepare();
-  const softDelete = db.update(issues).set({ deletedAt: sql`${P('at')}` }).where(missing).prepare();
+  const softDelete = db
+    .update(issues)
+    .set({ deletedAt: sql`${P('at')}` })
+    .where(missing)
+    .prepare();
   const countActiveQ = db.select({ n: count() }).from(issues).where(isNull(issues.deletedAt)).prepare();
-  const countDeletedQ = db.select({ n: count() }).from(issues).where(sql`${issues.deletedAt} IS NOT NULL`).prepare();
+  const countDeletedQ = db
+    .select({ n: count() })
+    .from(issues)
+    .where(sql`${issues.deletedAt} IS NOT NULL`)
+    .prepare();
 
   return {
     ...createRunLog(db, me),
@@ -105,13 +120,16 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     },
     markListed(ids, runId, at) {
       if (ids.length === 0) return;
-      db.transaction(() => {
-        for (const chunk of chunks(ids)) {
-          const list = JSON.stringify(chunk);
-          sightListed.run({ ids: list, runId, at });
-          undelete.run({ ids: list });
-        }
-      }, { behavior: 'immediate' });
+      db.transaction(
+        () => {
+          for (const chunk of chunks(ids)) {
+            const list = JSON.stringify(chunk);
+            sightListed.run({ ids: list, runId, at });
+            undelete.run({ ids: list });
+          }
+        },
+        { behavior: 'immediate' },
+      );
     },
     saveIssues: createIssueWriter(handle),
     countMissing: (runId) => countMissingQ.get({ runId })?.n ?? 0,
@@ -132,7 +150,8 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
           store.markListed(ids, runId, at);
           return versions;
         }),
-      deletionCandidates: (runId) => settled(() => ({ missing: store.countMissing(runId), active: store.countActive() })),
+      deletionCandidates: (runId) =>
+        settled(() => ({ missing: store.countMissing(runId), active: store.countActive() })),
       softDeleteMissing: (runId, at) => settled(() => store.softDeleteMissing(runId, at)),
     },
     lock: runLockPort(store, store.identity),
@@ -144,4 +163,3 @@ function isRecordError(err: unknown): boolean {
   if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
   return err instanceof TypeError || err instanceof RangeError;
 }
-

@@ -15,14 +15,17 @@ import { issueChanges, issueFieldValues, issues, issueSightings, type TrackedFie
 // Keeps IN lists and their JSON parameter small; a listing page is normally below this anyway.
 const ID_CHUNK = 500;
 // Columns the store owns; every other issues column comes from the mapper (MappedIssueRow).
-const STORE_OWNED = new Set(['firstSeenAt', 'deletedAt']);
+const STORE_OWNED = new Set(['firstSeenAt', 'deletedAt', 'purgedAt', 'erasedAt']);
 const P = sql.placeholder;
 
 /** `IN (SELECT value FROM json_each(?))`: one prepared statement for any list length. */
 export const idIn = (col: typeof issues.id): SQL => sql`${col} IN (SELECT value FROM json_each(${P('ids')}))`;
 
 /** The sightings upsert's conflict rule, shared by the write and the listing paths. */
-export const sighted = { target: issueSightings.issueId, set: { lastListedRun: sql`excluded.last_listed_run`, lastSeenAt: sql`excluded.last_seen_at` } };
+export const sighted = {
+  target: issueSightings.issueId,
+  set: { lastListedRun: sql`excluded.last_listed_run`, lastSeenAt: sql`excluded.last_seen_at` },
+};
 
 /** Saves one batch of mapped issues in one transaction. */
 export type SaveIssues = (records: readonly MappedIssue[], runId: number) => void;
@@ -39,28 +42,45 @@ export function createIssueWriter(handle: DatabaseHandle): SaveIssues {
 
 type WriteStatements = ReturnType<typeof prepareWrites>;
 
-function prepareWrites({ db, sqlite }: DatabaseHandle) {
+function prepareWrites(handle: DatabaseHandle) {
+  return { ...prepareIssueWrites(handle), ...prepareRowWrites(handle) };
+}
+
+/** The issue row itself (natively run, per issue), its previous tracked values and its sighting (per batch). */
+function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
   const columns = getTableColumns(issues);
   const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
   // The per-issue statements run natively (native.ts); batch-level ones stay Drizzle prepared queries.
-  const upsert = nativeStatement(sqlite, db
-    .insert(issues)
-    .values({
-      ...Object.fromEntries(mappedKeys.map((k) => [k, P(k)])),
-      firstSeenAt: P('syncedAt'),
-      deletedAt: null,
-    } as SQLiteInsertValue<typeof issues>)
-    .onConflictDoUpdate({
-      target: issues.id,
-      // first_seen_at is deliberately not in the list: it keeps the first sighting.
-      set: {
-        // Never `id`: assigning the primary key, even unchanged, makes SQLite check every child row's FK.
-        ...Object.fromEntries(mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)])),
-        deletedAt: sql`NULL`,
-      },
-    }));
+  const upsert = nativeStatement(
+    sqlite,
+    db
+      .insert(issues)
+      .values({
+        ...Object.fromEntries(mappedKeys.map((k) => [k, P(k)])),
+        firstSeenAt: P('syncedAt'),
+        deletedAt: null,
+      } as SQLiteInsertValue<typeof issues>)
+      .onConflictDoUpdate({
+        target: issues.id,
+        // first_seen_at is deliberately not in the list: it keeps the first sighting.
+        set: {
+          // Never `id`: assigning the primary key, even unchanged, makes SQLite check every child row's FK.
+          ...Object.fromEntries(
+            mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)]),
+          ),
+          deletedAt: sql`NULL`,
+        },
+      }),
+  );
   const readTracked = db
-    .select({ id: issues.id, status: issues.status, assigneeId: issues.assigneeId, domainId: issues.domainId, dueAt: issues.dueAt, labels: issues.labels })
+    .select({
+      id: issues.id,
+      status: issues.status,
+      assigneeId: issues.assigneeId,
+      domainId: issues.domainId,
+      dueAt: issues.dueAt,
+      labels: issues.labels,
+    })
     .from(issues)
     .where(idIn(issues.id))
     .prepare();
@@ -70,30 +90,65 @@ function prepareWrites({ db, sqlite }: DatabaseHandle) {
     .select(sql`SELECT ${issues.id}, ${P('runId')}, ${issues.syncedAt} FROM ${issues} WHERE ${idIn(issues.id)}`)
     .onConflictDoUpdate(sighted)
     .prepare();
-  const deleteFields = nativeStatement(sqlite, db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))));
-  const insertField = nativeStatement(sqlite, db.insert(issueFieldValues).values({
-    issueId: P('issueId'), position: P('position'), formId: P('formId'), formName: P('formName'), fieldId: P('fieldId'),
-    label: P('label'), type: P('type'), valueText: P('valueText'), valueNumber: P('valueNumber'), valueJson: P('valueJson'),
-  }));
+  return { upsert, readTracked, sightSaved };
+}
+
+/** The rows that hang off an issue: field values, FTS text, tracked-field changes and first sightings. */
+function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
+  const deleteFields = nativeStatement(
+    sqlite,
+    db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))),
+  );
+  const insertField = nativeStatement(
+    sqlite,
+    db.insert(issueFieldValues).values({
+      issueId: P('issueId'),
+      position: P('position'),
+      formId: P('formId'),
+      formName: P('formName'),
+      fieldId: P('fieldId'),
+      label: P('label'),
+      type: P('type'),
+      valueText: P('valueText'),
+      valueNumber: P('valueNumber'),
+      valueJson: P('valueJson'),
+    }),
+  );
   const deleteFts = nativeStatement(sqlite, db.delete(issuesFts).where(eq(issuesFts.rowid, P('id'))));
-  const insertFts = nativeStatement(sqlite, db.insert(issuesFts).values({
-    rowid: P('id'), summary: P('summary'), description: P('description'), fieldText: P('fieldText'),
-  }));
-  const insertChange = nativeStatement(sqlite, db.insert(issueChanges).values({
-    issueId: P('issueId'), runId: P('runId'), field: P('field'), oldValue: P('oldValue'), newValue: P('newValue'), observedAt: P('observedAt'),
-  }));
+  const insertFts = nativeStatement(
+    sqlite,
+    db.insert(issuesFts).values({
+      rowid: P('id'),
+      summary: P('summary'),
+      description: P('description'),
+      fieldText: P('fieldText'),
+    }),
+  );
+  const insertChange = nativeStatement(
+    sqlite,
+    db.insert(issueChanges).values({
+      issueId: P('issueId'),
+      runId: P('runId'),
+      field: P('field'),
+      oldValue: P('oldValue'),
+      newValue: P('newValue'),
+      observedAt: P('observedAt'),
+    }),
+  );
   // First sight of new issues, per batch and from the rows just written: the rows diffTracked(undefined, …)
   // gives (one per non-NULL tracked field, in TRACKED_FIELDS order), with one statement per batch instead
   // of one INSERT per row. test/integration/db-store.test.ts holds the two to the same result.
   const firstSight = db
     .insert(issueChanges)
-    .select(sql`SELECT NULL, id, ${P('runId')}, field, NULL, value, synced_at FROM (
+    .select(
+      sql`SELECT NULL, id, ${P('runId')}, field, NULL, value, synced_at FROM (
       SELECT ${issues.id} AS id, f.column1 AS n, f.column2 AS field, ${trackedCase()} AS value, ${issues.syncedAt} AS synced_at
       FROM ${issues}, (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
       WHERE ${idIn(issues.id)}
-    ) WHERE value IS NOT NULL ORDER BY id, n`)
+    ) WHERE value IS NOT NULL ORDER BY id, n`,
+    )
     .prepare();
-  return { upsert, readTracked, sightSaved, deleteFields, insertField, deleteFts, insertFts, insertChange, firstSight };
+  return { deleteFields, insertField, deleteFts, insertFts, insertChange, firstSight };
 }
 
 /** The batch's statements, inside the caller's transaction. */
@@ -143,7 +198,10 @@ function trackedCase(): SQL {
     due_at: sql`${issues.dueAt}`,
     labels: sql`${issues.labels}`,
   };
-  return sql`CASE f.column2 ${sql.join(TRACKED_FIELDS.map((f) => sql`WHEN ${sql.raw(`'${f}'`)} THEN ${expr[f]}`), sql` `)} END`;
+  return sql`CASE f.column2 ${sql.join(
+    TRACKED_FIELDS.map((f) => sql`WHEN ${sql.raw(`'${f}'`)} THEN ${expr[f]}`),
+    sql` `,
+  )} END`;
 }
 
 /** The list in slices of at most ID_CHUNK ids. */

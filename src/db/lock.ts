@@ -49,10 +49,20 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
     .values({ id: 1, pid: P('pid'), host: P('host'), runId: P('runId'), acquiredAt: P('now'), heartbeatAt: P('now') })
     .onConflictDoUpdate({
       target: syncLock.id,
-      set: { pid: sql`excluded.pid`, host: sql`excluded.host`, runId: sql`excluded.run_id`, acquiredAt: sql`excluded.acquired_at`, heartbeatAt: sql`excluded.heartbeat_at` },
+      set: {
+        pid: sql`excluded.pid`,
+        host: sql`excluded.host`,
+        runId: sql`excluded.run_id`,
+        acquiredAt: sql`excluded.acquired_at`,
+        heartbeatAt: sql`excluded.heartbeat_at`,
+      },
     })
     .prepare();
-  const beat = db.update(syncLock).set({ heartbeatAt: sql`${P('now')}`, runId: sql`coalesce(${P('runId')}, ${syncLock.runId})` }).where(ours).prepare();
+  const beat = db
+    .update(syncLock)
+    .set({ heartbeatAt: sql`${P('now')}`, runId: sql`coalesce(${P('runId')}, ${syncLock.runId})` })
+    .where(ours)
+    .prepare();
   const drop = db.delete(syncLock).where(ours).prepare();
 
   return {

@@ -59,17 +59,39 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
   const P = sql.placeholder;
   const insert = db
     .insert(syncRuns)
-    .values({ startedAt: P('startedAt'), heartbeatAt: P('startedAt'), status: 'running', trigger: P('trigger'), full: P('full'), pid: P('pid'), host: P('host') })
+    .values({
+      startedAt: P('startedAt'),
+      heartbeatAt: P('startedAt'),
+      status: 'running',
+      trigger: P('trigger'),
+      full: P('full'),
+      pid: P('pid'),
+      host: P('host'),
+    })
     .returning({ id: syncRuns.id })
     .prepare();
-  const byId = db.select().from(syncRuns).where(eq(syncRuns.id, P('id'))).prepare();
+  const byId = db
+    .select()
+    .from(syncRuns)
+    .where(eq(syncRuns.id, P('id')))
+    .prepare();
   const newest = db.select().from(syncRuns).orderBy(desc(syncRuns.id)).limit(P('limit')).prepare();
   const running = db
-    .select({ id: syncRuns.id, pid: syncRuns.pid, host: syncRuns.host, startedAt: syncRuns.startedAt, heartbeatAt: syncRuns.heartbeatAt })
+    .select({
+      id: syncRuns.id,
+      pid: syncRuns.pid,
+      host: syncRuns.host,
+      startedAt: syncRuns.startedAt,
+      heartbeatAt: syncRuns.heartbeatAt,
+    })
     .from(syncRuns)
     .where(and(eq(syncRuns.status, 'running'), ne(syncRuns.id, P('except'))))
     .prepare();
-  const lease = db.select({ pid: syncLock.pid, host: syncLock.host }).from(syncLock).where(eq(syncLock.id, 1)).prepare();
+  const lease = db
+    .select({ pid: syncLock.pid, host: syncLock.host })
+    .from(syncLock)
+    .where(eq(syncLock.id, 1))
+    .prepare();
 
   return {
     startRun(input) {
@@ -78,11 +100,20 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
       return row.id;
     },
     updateRunProgress(id, counts, at) {
-      db.update(syncRuns).set({ ...pickCounts(counts), heartbeatAt: at ?? new Date().toISOString() }).where(eq(syncRuns.id, id)).run();
+      db.update(syncRuns)
+        .set({ ...pickCounts(counts), heartbeatAt: at ?? new Date().toISOString() })
+        .where(eq(syncRuns.id, id))
+        .run();
     },
     finishRun(id, input) {
       db.update(syncRuns)
-        .set({ ...pickCounts(input.counts ?? {}), status: input.status, finishedAt: input.finishedAt, heartbeatAt: input.finishedAt, error: oneLine(input.error) })
+        .set({
+          ...pickCounts(input.counts ?? {}),
+          status: input.status,
+          finishedAt: input.finishedAt,
+          heartbeatAt: input.finishedAt,
+          error: oneLine(input.error),
+        })
         .where(eq(syncRuns.id, id))
         .run();
     },
@@ -98,7 +129,13 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
           const weHoldLease = holder !== undefined && holder.pid === pid && holder.host === host;
           for (const run of running.all({ except: options.exceptRunId ?? -1 })) {
             const lastSign = run.heartbeatAt ?? run.startedAt;
-            const why = deathOf(run, { pid, host, weHoldLease, stale: now - Date.parse(lastSign) > staleAfterMs, lastSign });
+            const why = deathOf(run, {
+              pid,
+              host,
+              weHoldLease,
+              stale: now - Date.parse(lastSign) > staleAfterMs,
+              lastSign,
+            });
             if (why === undefined) continue;
             // finished_at = last sign of life, so durations stay truthful; the error says when we noticed.
             tx.update(syncRuns)
@@ -150,7 +187,16 @@ function deathOf(run: { pid: number | null; host: string | null }, j: Judge): st
 /** Only the counter keys, so a caller's extra properties never reach the SET list. */
 function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
   const out: Partial<RunCounts> = {};
-  for (const k of ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled'] as const) {
+  for (const k of [
+    'listed',
+    'fetched',
+    'unchanged',
+    'deleted',
+    'failed',
+    'requests',
+    'retries',
+    'throttled',
+  ] as const) {
     const v = c[k];
     if (v !== undefined) out[k] = v;
   }

@@ -62,7 +62,10 @@ export function finalStatus(e: RunEnding): { status: FinalStatus; error: string 
   if (e.interrupted) return { status: 'interrupted', error: 'stopped by signal before the run finished' };
   if (e.refusal !== undefined) return { status: 'partial', error: e.refusal };
   if (e.failed > 0) {
-    return { status: 'partial', error: `${e.failed} issue${e.failed === 1 ? '' : 's'} failed; they are retried next run (first: ${e.firstFailure ?? ''})` };
+    return {
+      status: 'partial',
+      error: `${e.failed} issue${e.failed === 1 ? '' : 's'} failed; they are retried next run (first: ${e.firstFailure ?? ''})`,
+    };
   }
   return { status: 'succeeded', error: undefined };
 }

@@ -19,7 +19,12 @@ export function createDetailWriter(store: RecordSink, map?: FieldMap): DetailWri
 }
 
 /** One write, synchronously; never throws (everything ends up in the outcome). */
-export function writeDetails(store: RecordSink, details: readonly FetchedDetail[], runId: number, map?: FieldMap): WriteOutcome {
+export function writeDetails(
+  store: RecordSink,
+  details: readonly FetchedDetail[],
+  runId: number,
+  map?: FieldMap,
+): WriteOutcome {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
@@ -44,7 +49,12 @@ export function writeDetails(store: RecordSink, details: readonly FetchedDetail[
         stored++;
       } catch (err) {
         const id = record.issue.id;
-        failures.push(itemFailure(id, new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err })));
+        failures.push(
+          itemFailure(
+            id,
+            new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err }),
+          ),
+        );
       }
     }
     return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures };

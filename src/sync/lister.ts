@@ -57,7 +57,11 @@ async function takePage(page: ListPage, seen: Set<number>, o: ListerOptions): Pr
   const fresh = page.items.filter((it) => !seen.has(it.id));
   const ids = fresh.map((it) => it.id);
   for (const id of ids) seen.add(id);
-  const versions = await o.store.recordListing(badIds.length === 0 ? ids : [...ids, ...badIds], o.runId, o.clock().toISOString());
+  const versions = await o.store.recordListing(
+    badIds.length === 0 ? ids : [...ids, ...badIds],
+    o.runId,
+    o.clock().toISOString(),
+  );
   const counts = o.tally.counts;
   for (const it of fresh) {
     const stored = versions.get(it.id);

@@ -18,7 +18,11 @@ export interface RunLockOptions {
 }
 
 /** Run `fn` holding the lease; throws LockedError naming the holder when it is taken and `wait` is off. */
-export async function withRunLock<T>(lock: RunLock, opts: RunLockOptions, fn: (lease: Lease) => Promise<T>): Promise<T> {
+export async function withRunLock<T>(
+  lock: RunLock,
+  opts: RunLockOptions,
+  fn: (lease: Lease) => Promise<T>,
+): Promise<T> {
   const lease = await acquire(lock, opts);
   const beat = setInterval(() => void heartbeat(lease, opts.log), opts.heartbeatMs ?? 10_000);
   beat.unref();
@@ -41,7 +45,9 @@ async function acquire(lock: RunLock, opts: RunLockOptions): Promise<Lease> {
     }
     const who = describeHolder(got.holder);
     if (!opts.wait) {
-      throw new LockedError(`another sync is running on this database (${who}); wait for it to finish, or run with --wait`);
+      throw new LockedError(
+        `another sync is running on this database (${who}); wait for it to finish, or run with --wait`,
+      );
     }
     if (!announced) opts.log.info({ holder: got.holder }, `waiting for the sync held by ${who}`);
     announced = true;

@@ -12,7 +12,16 @@ import { decideDeletions, deletionGate, finalStatus, type ListingVerdict } from 
 import { itemFailure } from './detail-writer.js';
 import { startFetchPool } from './fetch-pool.js';
 import { listIssues } from './lister.js';
-import type { Clock, DetailWriter, IssuesSource, RunTrigger, SyncProgress, SyncResult, SyncStore, WriteOutcome } from './ports.js';
+import type {
+  Clock,
+  DetailWriter,
+  IssuesSource,
+  RunTrigger,
+  SyncProgress,
+  SyncResult,
+  SyncStore,
+  WriteOutcome,
+} from './ports.js';
 import { createRunStop, type RunStop } from './run-stop.js';
 import { createTally, takeStats, type Tally } from './tally.js';
 import { createWriteBatcher } from './write-batcher.js';
@@ -74,8 +83,19 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const { counts, failures } = run.tally;
   takeStats(counts, deps.api.stats());
   const fatal = run.stop.fatal;
-  const end = finalStatus({ fatal, interrupted: opts.signal?.aborted === true, failed: counts.failed, firstFailure: failures[0]?.message, refusal });
-  await deps.store.finishRun(runId, { status: end.status, finishedAt: now().toISOString(), counts, error: end.error ?? null });
+  const end = finalStatus({
+    fatal,
+    interrupted: opts.signal?.aborted === true,
+    failed: counts.failed,
+    firstFailure: failures[0]?.message,
+    refusal,
+  });
+  await deps.store.finishRun(runId, {
+    status: end.status,
+    finishedAt: now().toISOString(),
+    counts,
+    error: end.error ?? null,
+  });
   const durationMs = Date.now() - started;
   log.info({ status: end.status, ...counts, durationMs }, 'sync finished');
   return { runId, status: end.status, counts, error: end.error, fatal, failures, durationMs };
@@ -84,7 +104,8 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
 /** Marks runs of dead processes interrupted, then records this run's start. */
 async function beginRun(deps: SyncDeps, opts: SyncOptions, startedAt: string): Promise<{ runId: number; log: Logger }> {
   const interrupted = await deps.store.interruptStaleRuns(startedAt);
-  if (interrupted > 0) deps.log.warn({ runs: interrupted }, 'marked runs left "running" by a dead process as interrupted');
+  if (interrupted > 0)
+    deps.log.warn({ runs: interrupted }, 'marked runs left "running" by a dead process as interrupted');
   const runId = await deps.store.startRun({ trigger: opts.trigger, full: opts.full, startedAt });
   const log = deps.log.child({ runId });
   log.info({ trigger: opts.trigger, full: opts.full }, 'sync started');
@@ -118,10 +139,20 @@ async function transfer(deps: SyncDeps, opts: SyncOptions, run: Run): Promise<Li
   });
   let listingDone = false;
   const progress = opts.onProgress;
-  const timer = progress && setInterval(() => progress(progressOf(deps.api, run, pool.pending, listingDone)), opts.progressMs ?? 500);
+  const timer =
+    progress &&
+    setInterval(() => progress(progressOf(deps.api, run, pool.pending, listingDone)), opts.progressMs ?? 500);
   let verdict: ListingVerdict = { complete: false, clean: true };
   try {
-    const listing = { source: deps.api, store: deps.store, runId: run.runId, full: opts.full, signal: stop.signal, clock: run.now, tally };
+    const listing = {
+      source: deps.api,
+      store: deps.store,
+      runId: run.runId,
+      full: opts.full,
+      signal: stop.signal,
+      clock: run.now,
+      tally,
+    };
     verdict = await listIssues({ ...listing, enqueue: (id) => pool.push(id), pageDone: () => pool.wake() });
     run.log.debug({ end: verdict.end, listed: tally.counts.listed }, 'listing complete');
   } catch (err) {
@@ -152,7 +183,12 @@ function progressOf(api: IssuesSource, run: Run, pending: number, listingDone: b
 }
 
 /** Soft-deletes what a complete, clean listing no longer holds, within the guard; returns the refusal, if any. */
-async function applyDeletions(store: SyncStore, opts: SyncOptions, verdict: ListingVerdict, run: Run): Promise<string | undefined> {
+async function applyDeletions(
+  store: SyncStore,
+  opts: SyncOptions,
+  verdict: ListingVerdict,
+  run: Run,
+): Promise<string | undefined> {
   const gate = deletionGate(verdict, run.stop.signal.aborted);
   if (gate === 'unclean') run.log.warn('listing held unusable items: no issue is marked deleted this run');
   if (gate !== 'open') return undefined;
@@ -162,6 +198,7 @@ async function applyDeletions(store: SyncStore, opts: SyncOptions, verdict: List
     run.log.error({ code: 'MASS_DELETE_REFUSED', missing: decision.missing, active: decision.active }, decision.error);
     return decision.error;
   }
-  if (decision.kind === 'delete') run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString());
+  if (decision.kind === 'delete')
+    run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString());
   return undefined;
 }

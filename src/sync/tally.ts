@@ -16,7 +16,16 @@ export interface Tally {
 }
 
 export function createTally(log: Logger): Tally {
-  const counts: RunCounts = { listed: 0, fetched: 0, unchanged: 0, deleted: 0, failed: 0, requests: 0, retries: 0, throttled: 0 };
+  const counts: RunCounts = {
+    listed: 0,
+    fetched: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 0,
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+  };
   const failures: ItemFailure[] = [];
   const record = (f: ItemFailure): void => {
     counts.failed++;
@@ -27,7 +36,8 @@ export function createTally(log: Logger): Tally {
     counts,
     failures,
     record,
-    fail: (issueId, err) => record({ issueId, code: err instanceof SyncError ? err.code : 'INTERNAL', message: describeError(err) }),
+    fail: (issueId, err) =>
+      record({ issueId, code: err instanceof SyncError ? err.code : 'INTERNAL', message: describeError(err) }),
   };
 }
 

@@ -2,7 +2,7 @@
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
 /** How a run ended. */
 export type FinalStatus = Exclude<RunStatus, 'running'>;
-export type RunTrigger = 'manual' | 'scheduled' | 'startup';
+export type RunTrigger = 'manual' | 'scheduled' | 'startup' | 'reconcile';
 
 export interface RunCounts {
   listed: number;

@@ -87,5 +87,7 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
 }
 
 function asWriteError(err: unknown): SyncError {
-  return err instanceof SyncError ? err : new SyncError('DB_ERROR', `writing to the database failed: ${describeError(err)}`, { cause: err });
+  return err instanceof SyncError
+    ? err
+    : new SyncError('DB_ERROR', `writing to the database failed: ${describeError(err)}`, { cause: err });
 }

@@ -34,17 +34,27 @@ describe('decideDeletions', () => {
       kind: 'refuse',
       missing: 51,
       active: 100,
-      error: 'refused to soft-delete 51 of 100 issues (more than 50%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete',
+      error:
+        'refused to soft-delete 51 of 100 issues (more than 50%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete',
     });
   });
 
   it('deletes any share when mass deletion is allowed', () => {
-    expect(decideDeletions({ missing: 30, active: 30 }, { ...guard, allowMassDelete: true })).toEqual({ kind: 'delete', missing: 30 });
+    expect(decideDeletions({ missing: 30, active: 30 }, { ...guard, allowMassDelete: true })).toEqual({
+      kind: 'delete',
+      missing: 30,
+    });
   });
 });
 
 describe('finalStatus', () => {
-  const calm: RunEnding = { fatal: undefined, interrupted: false, failed: 0, firstFailure: undefined, refusal: undefined };
+  const calm: RunEnding = {
+    fatal: undefined,
+    interrupted: false,
+    failed: 0,
+    firstFailure: undefined,
+    refusal: undefined,
+  };
 
   it('succeeds with no error when nothing went wrong', () => {
     expect(finalStatus(calm)).toEqual({ status: 'succeeded', error: undefined });
@@ -59,15 +69,27 @@ describe('finalStatus', () => {
   });
 
   it('is interrupted when the caller stopped it', () => {
-    expect(finalStatus({ ...calm, interrupted: true, failed: 2 })).toEqual({ status: 'interrupted', error: 'stopped by signal before the run finished' });
+    expect(finalStatus({ ...calm, interrupted: true, failed: 2 })).toEqual({
+      status: 'interrupted',
+      error: 'stopped by signal before the run finished',
+    });
   });
 
   it('is partial with the refusal when deletions were refused', () => {
-    expect(finalStatus({ ...calm, refusal: 'refused to soft-delete 3 of 3 issues', failed: 1 })).toEqual({ status: 'partial', error: 'refused to soft-delete 3 of 3 issues' });
+    expect(finalStatus({ ...calm, refusal: 'refused to soft-delete 3 of 3 issues', failed: 1 })).toEqual({
+      status: 'partial',
+      error: 'refused to soft-delete 3 of 3 issues',
+    });
   });
 
   it('is partial when issues failed, naming the first failure', () => {
-    expect(finalStatus({ ...calm, failed: 1, firstFailure: 'issue 7: bad' })).toEqual({ status: 'partial', error: '1 issue failed; they are retried next run (first: issue 7: bad)' });
-    expect(finalStatus({ ...calm, failed: 2, firstFailure: 'issue 7: bad' })).toEqual({ status: 'partial', error: '2 issues failed; they are retried next run (first: issue 7: bad)' });
+    expect(finalStatus({ ...calm, failed: 1, firstFailure: 'issue 7: bad' })).toEqual({
+      status: 'partial',
+      error: '1 issue failed; they are retried next run (first: issue 7: bad)',
+    });
+    expect(finalStatus({ ...calm, failed: 2, firstFailure: 'issue 7: bad' })).toEqual({
+      status: 'partial',
+      error: '2 issues failed; they are retried next run (first: issue 7: bad)',
+    });
   });
 });

@@ -46,7 +46,11 @@ export async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-export const page = (n: number, items: Array<[id: number, updatedAt: string]>, extra: Partial<ListPage> = {}): ListPage => ({
+export const page = (
+  n: number,
+  items: Array<[id: number, updatedAt: string]>,
+  extra: Partial<ListPage> = {},
+): ListPage => ({
   page: n,
   items: items.map(([id, updatedAt]) => ({ id, updatedAt })),
   invalid: [],
@@ -95,7 +99,9 @@ export interface FakeStore extends SyncStore {
 
 /** An issue table and a run log in memory, with the SQLite store's semantics. */
 export function fakeStore(initial: Array<[id: number, updatedAt: string]> = []): FakeStore {
-  const issues: FakeStore['issues'] = new Map(initial.map(([id, updatedAt]) => [id, { updatedAt, deleted: false, listedRun: 0 }]));
+  const issues: FakeStore['issues'] = new Map(
+    initial.map(([id, updatedAt]) => [id, { updatedAt, deleted: false, listedRun: 0 }]),
+  );
   const runs: FakeStore['runs'] = [];
   const calls: string[] = [];
   const missingOf = (runId: number) => [...issues.values()].filter((i) => !i.deleted && i.listedRun < runId);
@@ -137,7 +143,10 @@ export function fakeStore(initial: Array<[id: number, updatedAt: string]> = []):
     },
     deletionCandidates(runId) {
       calls.push('deletionCandidates');
-      return Promise.resolve({ missing: missingOf(runId).length, active: [...issues.values()].filter((i) => !i.deleted).length });
+      return Promise.resolve({
+        missing: missingOf(runId).length,
+        active: [...issues.values()].filter((i) => !i.deleted).length,
+      });
     },
     softDeleteMissing(runId) {
       calls.push('softDeleteMissing');
@@ -160,7 +169,10 @@ export interface FakeWriter extends DetailWriter {
  * Stores each detail's `updatedAt` (from its JSON) in `store`, like the real writer; `outcome` can
  * replace the answer of a write.
  */
-export function fakeWriter(store?: FakeStore, outcome?: (batch: readonly FetchedDetail[]) => WriteOutcome | Promise<WriteOutcome>): FakeWriter {
+export function fakeWriter(
+  store?: FakeStore,
+  outcome?: (batch: readonly FetchedDetail[]) => WriteOutcome | Promise<WriteOutcome>,
+): FakeWriter {
   const w: FakeWriter = {
     batches: [],
     hold: false,
@@ -183,4 +195,9 @@ export function fakeWriter(store?: FakeStore, outcome?: (batch: readonly Fetched
   return w;
 }
 
-export const detail = (id: number, raw = `{"id":${id}}`): FetchedDetail => ({ id, raw, path: `/v1/public/issues/${id}`, syncedAt: '2025-01-01T00:00:00.000Z' });
+export const detail = (id: number, raw = `{"id":${id}}`): FetchedDetail => ({
+  id,
+  raw,
+  path: `/v1/public/issues/${id}`,
+  syncedAt: '2025-01-01T00:00:00.000Z',
+});

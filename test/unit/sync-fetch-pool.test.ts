@@ -56,7 +56,12 @@ describe('startFetchPool', () => {
     await p.done;
     expect(s.most()).toBe(3);
     expect(delivered.map((d) => d.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(delivered[0]).toEqual({ id: 1, raw: '{"id":1}', path: '/v1/public/issues/1', syncedAt: '2025-01-01T00:00:00.000Z' });
+    expect(delivered[0]).toEqual({
+      id: 1,
+      raw: '{"id":1}',
+      path: '/v1/public/issues/1',
+      syncedAt: '2025-01-01T00:00:00.000Z',
+    });
     expect(p.pending).toBe(0);
   });
 
@@ -93,7 +98,10 @@ describe('startFetchPool', () => {
 
   it('reports a failed fetch and goes on with the others', async () => {
     const boom = new SyncError('HTTP_STATUS', '[GET] "/v1/public/issues/2": 500 Internal Server Error (attempt 4/4)');
-    const source = fakeSource({ pages: [], detail: (id) => (id === 2 ? Promise.reject(boom) : Promise.resolve({ raw: '{}', path: `/${id}` })) });
+    const source = fakeSource({
+      pages: [],
+      detail: (id) => (id === 2 ? Promise.reject(boom) : Promise.resolve({ raw: '{}', path: `/${id}` })),
+    });
     const { p, delivered, errors } = pool(source);
     for (const id of [1, 2, 3]) p.push(id);
     p.end();

@@ -30,8 +30,23 @@ function lister(source: FakeSourceOptions, store: FakeStore, more: Partial<Liste
 
 describe('listIssues', () => {
   it('queues new and changed issues, counts unchanged ones, and ends complete and clean', async () => {
-    const store = fakeStore([[1, T1], [2, T1]]);
-    const l = lister({ pages: [page(1, [[1, T1], [2, T2]]), page(2, [[3, T1]])], end: 'empty-page' }, store);
+    const store = fakeStore([
+      [1, T1],
+      [2, T1],
+    ]);
+    const l = lister(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T2],
+          ]),
+          page(2, [[3, T1]]),
+        ],
+        end: 'empty-page',
+      },
+      store,
+    );
     expect(await l.run()).toEqual({ complete: true, clean: true, end: 'empty-page' });
     expect(l.queued).toEqual([2, 3]);
     expect(l.tally.counts).toMatchObject({ listed: 3, unchanged: 1, failed: 0 });
@@ -39,7 +54,10 @@ describe('listIssues', () => {
   });
 
   it('records each page with one store call, so stored issues are sighted by this run', async () => {
-    const store = fakeStore([[1, T1], [2, T1]]);
+    const store = fakeStore([
+      [1, T1],
+      [2, T1],
+    ]);
     await lister({ pages: [page(1, [[1, T1]]), page(2, [[2, T1]])] }, store).run();
     expect(store.calls).toEqual(['recordListing', 'recordListing']);
     expect(store.issues.get(1)?.listedRun).toBe(2);
@@ -56,14 +74,39 @@ describe('listIssues', () => {
 
   it('queues every listed issue when the run is full', async () => {
     const store = fakeStore([[1, T1]]);
-    const l = lister({ pages: [page(1, [[1, T1], [2, T1]])] }, store, { full: true });
+    const l = lister(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+        ],
+      },
+      store,
+      { full: true },
+    );
     await l.run();
     expect(l.queued).toEqual([1, 2]);
     expect(l.tally.counts.unchanged).toBe(0);
   });
 
   it('counts an id repeated on a later page once', async () => {
-    const l = lister({ pages: [page(1, [[1, T1], [2, T1]]), page(2, [[2, T1], [3, T1]])] }, fakeStore());
+    const l = lister(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+          page(2, [
+            [2, T1],
+            [3, T1],
+          ]),
+        ],
+      },
+      fakeStore(),
+    );
     await l.run();
     expect(l.queued).toEqual([1, 2, 3]);
     expect(l.tally.counts.listed).toBe(3);
@@ -71,29 +114,56 @@ describe('listIssues', () => {
 
   it('an unusable entry with an id fails alone and still counts as listed; the listing stays clean', async () => {
     const store = fakeStore([[5, T1]]);
-    const bad: ListPage = page(1, [[1, T1]], { invalid: [{ page: 1, index: 1, id: 5, reason: 'issue 5: list item has no usable updatedAt (null)' }] });
+    const bad: ListPage = page(1, [[1, T1]], {
+      invalid: [{ page: 1, index: 1, id: 5, reason: 'issue 5: list item has no usable updatedAt (null)' }],
+    });
     const l = lister({ pages: [bad] }, store);
     expect(await l.run()).toMatchObject({ complete: true, clean: true });
     expect(l.queued).toEqual([1]);
     expect(l.tally.counts).toMatchObject({ listed: 2, failed: 1 });
-    expect(l.tally.failures).toEqual([{ issueId: 5, code: 'BAD_RESPONSE', message: 'list page 1, item 1: issue 5: list item has no usable updatedAt (null)' }]);
+    expect(l.tally.failures).toEqual([
+      {
+        issueId: 5,
+        code: 'BAD_RESPONSE',
+        message: 'list page 1, item 1: issue 5: list item has no usable updatedAt (null)',
+      },
+    ]);
     // Sighted, so a complete listing does not take it for deleted.
     expect(store.issues.get(5)?.listedRun).toBe(2);
   });
 
   it('an entry without an id makes the listing unclean', async () => {
-    const bad: ListPage = page(1, [[1, T1]], { invalid: [{ page: 1, index: 0, id: undefined, reason: 'list item has no id' }] });
+    const bad: ListPage = page(1, [[1, T1]], {
+      invalid: [{ page: 1, index: 0, id: undefined, reason: 'list item has no id' }],
+    });
     const l = lister({ pages: [bad] }, fakeStore());
     expect(await l.run()).toMatchObject({ complete: true, clean: false });
-    expect(l.tally.failures).toEqual([{ issueId: undefined, code: 'BAD_RESPONSE', message: 'list page 1, item 0: list item has no id' }]);
+    expect(l.tally.failures).toEqual([
+      { issueId: undefined, code: 'BAD_RESPONSE', message: 'list page 1, item 0: list item has no id' },
+    ]);
   });
 
   it('a page with a hole makes the listing unclean and is reported', async () => {
-    const holed = page(1, [[1, T1]], { hole: 'list page 1 held 1 items where other pages held 2, also when read again' });
-    const l = lister({ pages: [holed, page(2, [[2, T1], [3, T1]])] }, fakeStore());
+    const holed = page(1, [[1, T1]], {
+      hole: 'list page 1 held 1 items where other pages held 2, also when read again',
+    });
+    const l = lister(
+      {
+        pages: [
+          holed,
+          page(2, [
+            [2, T1],
+            [3, T1],
+          ]),
+        ],
+      },
+      fakeStore(),
+    );
     expect(await l.run()).toMatchObject({ complete: true, clean: false });
     expect(l.queued).toEqual([1, 2, 3]);
-    expect(l.tally.failures.map((f) => f.message)).toEqual(['list page 1 held 1 items where other pages held 2, also when read again']);
+    expect(l.tally.failures.map((f) => f.message)).toEqual([
+      'list page 1 held 1 items where other pages held 2, also when read again',
+    ]);
   });
 
   it('throws the source error when the listing fails, after queueing the pages it had', async () => {

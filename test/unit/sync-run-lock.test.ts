@@ -5,7 +5,13 @@ import { LockedError, SyncError } from '../../src/errors.js';
 import type { Lease, LockAttempt, LockHolder, RunLock } from '../../src/sync/ports.js';
 import { withRunLock } from '../../src/sync/run-lock.js';
 
-const holder: LockHolder = { pid: 4242, host: 'box', runId: 7, acquiredAt: '2025-01-01T00:00:00.000Z', heartbeatAt: '2025-01-01T00:00:05.000Z' };
+const holder: LockHolder = {
+  pid: 4242,
+  host: 'box',
+  runId: 7,
+  acquiredAt: '2025-01-01T00:00:00.000Z',
+  heartbeatAt: '2025-01-01T00:00:05.000Z',
+};
 
 /** A lock held by `holder` for the first `busyFor` attempts; records heartbeats and releases. */
 function fakeLock(busyFor = 0, takenOver?: LockHolder) {
@@ -30,7 +36,8 @@ function fakeLock(busyFor = 0, takenOver?: LockHolder) {
     tryAcquire() {
       attempts++;
       events.push('tryAcquire');
-      const got: LockAttempt = attempts <= busyFor ? { ok: false, holder } : takenOver ? { ok: true, lease, takenOver } : { ok: true, lease };
+      const got: LockAttempt =
+        attempts <= busyFor ? { ok: false, holder } : takenOver ? { ok: true, lease, takenOver } : { ok: true, lease };
       return Promise.resolve(got);
     },
   };
@@ -41,7 +48,8 @@ function capture() {
   const lines: Array<{ msg: string; level: number; holder?: LockHolder }> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as (typeof lines)[number]);
       done();
     },
   });
@@ -95,9 +103,14 @@ describe('withRunLock', () => {
     const f = fakeLock(Number.POSITIVE_INFINITY);
     const { log } = capture();
     const abort = new AbortController();
-    const run = withRunLock(f.lock, { wait: true, log, pollMs: 60_000, signal: abort.signal }, () => Promise.resolve('ran'));
+    const run = withRunLock(f.lock, { wait: true, log, pollMs: 60_000, signal: abort.signal }, () =>
+      Promise.resolve('ran'),
+    );
     abort.abort();
-    await expect(run).rejects.toMatchObject({ code: 'ABORTED', message: 'stopped by signal while waiting for the lock' });
+    await expect(run).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'stopped by signal while waiting for the lock',
+    });
   });
 
   it('logs a takeover of a dead holder', async () => {
@@ -112,7 +125,11 @@ describe('withRunLock', () => {
     const f = fakeLock();
     const { log, lines } = capture();
     let finish!: () => void;
-    const run = withRunLock(f.lock, { wait: false, log, heartbeatMs: 1000 }, () => new Promise<void>((resolve) => (finish = resolve)));
+    const run = withRunLock(
+      f.lock,
+      { wait: false, log, heartbeatMs: 1000 },
+      () => new Promise<void>((resolve) => (finish = resolve)),
+    );
     await vi.advanceTimersByTimeAsync(2000);
     expect(f.events.filter((e) => e === 'heartbeat')).toHaveLength(2);
     expect(lines.some((l) => l.msg === 'the sync lock was taken over by another process')).toBe(false);

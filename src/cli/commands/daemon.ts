@@ -23,14 +23,28 @@ export interface DaemonArgs {
 }
 
 /** Runs until `signal` aborts; resolves with the exit code once the run in flight has finished. */
-export async function daemonCommand(config: Config, log: Logger, args: DaemonArgs, signal: AbortSignal): Promise<number> {
+export async function daemonCommand(
+  config: Config,
+  log: Logger,
+  args: DaemonArgs,
+  signal: AbortSignal,
+): Promise<number> {
   const db = openStore(config, log);
   // Seeded from the database, so a restarted daemon is healthy as long as the mirror is fresh.
-  const metrics = createSyncMetrics({ lastSuccessAt: lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined, issues: countIssues(db.handle.db) });
+  const metrics = createSyncMetrics({
+    lastSuccessAt: lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined,
+    issues: countIssues(db.handle.db),
+  });
   let health: HealthServer | undefined;
   if (config.metrics.port !== undefined) {
     try {
-      health = await startHealthServer({ host: config.metrics.host, port: config.metrics.port, metrics, staleAfterMs: config.staleAfterMs, log });
+      health = await startHealthServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        metrics,
+        staleAfterMs: config.staleAfterMs,
+        log,
+      });
     } catch (err) {
       db.close();
       throw err;
@@ -49,10 +63,19 @@ export async function daemonCommand(config: Config, log: Logger, args: DaemonArg
       try {
         const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () => {
           metrics.runStarted();
-          return db.withRunThreads((writer) => runSync(
-            { api, store: db.store, writer, log },
-            { full: false, concurrency: config.api.concurrency, trigger, maxDeleteShare: config.maxDeleteShare, allowMassDelete: args.allowMassDelete, signal: runSignal },
-          ));
+          return db.withRunThreads((writer) =>
+            runSync(
+              { api, store: db.store, writer, log },
+              {
+                full: false,
+                concurrency: config.api.concurrency,
+                trigger,
+                maxDeleteShare: config.maxDeleteShare,
+                allowMassDelete: args.allowMassDelete,
+                signal: runSignal,
+              },
+            ),
+          );
         });
         metrics.runFinished(result, new Date(), countIssues(db.handle.db));
         if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');

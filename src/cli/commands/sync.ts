@@ -24,20 +24,22 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   const bar = showProgress ? terminalProgress(process.stderr) : undefined;
   let result: SyncResult;
   try {
-    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () => db.withRunThreads((writer) =>
-      runSync(
-        { api, store: db.store, writer, log },
-        {
-          full: args.full,
-          concurrency: config.api.concurrency,
-          trigger: 'manual',
-          maxDeleteShare: config.maxDeleteShare,
-          allowMassDelete: args.allowMassDelete,
-          signal,
-          ...(bar ? { onProgress: bar.update } : {}),
-        },
+    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () =>
+      db.withRunThreads((writer) =>
+        runSync(
+          { api, store: db.store, writer, log },
+          {
+            full: args.full,
+            concurrency: config.api.concurrency,
+            trigger: 'manual',
+            maxDeleteShare: config.maxDeleteShare,
+            allowMassDelete: args.allowMassDelete,
+            signal,
+            ...(bar ? { onProgress: bar.update } : {}),
+          },
+        ),
       ),
-    ));
+    );
   } finally {
     bar?.done();
     api.close();
