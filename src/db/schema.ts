@@ -66,6 +66,13 @@ export const issues = sqliteTable(
     firstSeenAt: datetime('first_seen_at').notNull(),
     /** Set when a complete listing no longer holds the issue; cleared when it comes back. */
     deletedAt: datetime('deleted_at'),
+    /**
+     * When the issue's content (detail JSON, summary, description, field values, full-text entry) was
+     * erased: by the purge of issues deleted at the source, or by `speakup-sync erase`.
+     */
+    purgedAt: datetime('purged_at'),
+    /** Set by `speakup-sync erase`, cleared by `erase --undo`: while set, runs store the issue without content. */
+    erasedAt: datetime('erased_at'),
   },
   (t) => [
     index('issues_updated_at_idx').on(t.updatedAt),
@@ -83,6 +90,8 @@ export const issues = sqliteTable(
       t.syncedAt,
       t.firstSeenAt,
       t.deletedAt,
+      t.purgedAt,
+      t.erasedAt,
     ]),
   ],
 );
@@ -142,7 +151,7 @@ export const syncRuns = sqliteTable(
     /** Last sign of life of the run (start, progress); used to spot runs whose process vanished. */
     heartbeatAt: datetime('heartbeat_at'),
     status: text('status', { enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }).notNull(),
-    trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup'] }).notNull(),
+    trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup', 'reconcile'] }).notNull(),
     full: integer('full', { mode: 'boolean' }).notNull().default(false),
     listed: integer('listed').notNull().default(0),
     fetched: integer('fetched').notNull().default(0),
@@ -157,10 +166,12 @@ export const syncRuns = sqliteTable(
     error: text('error'),
     pid: integer('pid'),
     host: text('host'),
+    /** Issues whose content this run erased because they were deleted at the source long enough. */
+    purged: integer('purged').notNull().default(0),
   },
   (t) => [
     check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
-    check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup')`),
+    check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup','reconcile')`),
     check('sync_runs_full_check', sql`${t.full} IN (0, 1)`),
     ...isoTimestamps('sync_runs', [t.startedAt, t.finishedAt, t.heartbeatAt]),
   ],
@@ -204,6 +215,27 @@ export const syncLock = sqliteTable(
   (t) => [
     check('sync_lock_single_row', sql`${t.id} = 1`),
     ...isoTimestamps('sync_lock', [t.acquiredAt, t.heartbeatAt]),
+  ],
+);
+
+/**
+ * Audit of `speakup-sync erase`: who asked (OS user, host), when, for which issue ids, and whether it
+ * erased or undid an erase. Never any content.
+ */
+export const eraseLog = sqliteTable(
+  'erase_log',
+  {
+    id: integer('id').primaryKey(),
+    at: datetime('at').notNull(),
+    action: text('action', { enum: ['erase', 'undo'] }).notNull(),
+    /** JSON array of the issue ids. */
+    issueIds: text('issue_ids').notNull(),
+    osUser: text('os_user').notNull(),
+    host: text('host').notNull(),
+  },
+  (t) => [
+    check('erase_log_action_check', sql`${t.action} IN ('erase','undo')`),
+    ...isoTimestamps('erase_log', [t.at]),
   ],
 );
 
@@ -303,6 +335,7 @@ export type FieldValueRow = typeof issueFieldValues.$inferSelect;
 export type NewFieldValueRow = typeof issueFieldValues.$inferInsert;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type IssueChangeRow = typeof issueChanges.$inferSelect;
+export type EraseLogRow = typeof eraseLog.$inferSelect;
 export type TrackedField = IssueChangeRow['field'];
 // Defined once, by the sync core; run-log.ts checks that the enum columns above agree.
 export type { RunStatus, RunTrigger } from '../sync/ports.js';

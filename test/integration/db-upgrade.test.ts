@@ -60,6 +60,17 @@ function dump(path: string, only?: readonly string[]): Dump {
   }
 }
 
+/** `after` limited to the columns `before` has: a migration may add columns, never lose rows or values. */
+function sameColumns(after: Dump, before: Dump): Dump {
+  return Object.fromEntries(
+    Object.entries(after).map(([t, rows]) => {
+      const keys = Object.keys((before[t]?.[0] ?? {}) as object);
+      if (keys.length === 0) return [t, rows];
+      return [t, rows.map((r) => Object.fromEntries(keys.map((k) => [k, (r as Record<string, unknown>)[k]])))];
+    }),
+  );
+}
+
 /** A copy of the migrations folder holding the first `count` migrations and any `extra` ones. */
 function migrationsFolder(name: string, count: number, extra: { tag: string; sql: string }[] = []): string {
   const folder = join(work, name);
@@ -119,7 +130,7 @@ describe('upgrading a mirror built at every earlier migration', () => {
       handle.close();
 
       expect(violations).toEqual([]);
-      expect(dump(file, tables)).toEqual(before);
+      expect(sameColumns(dump(file, tables), before)).toEqual(before);
       const copy = `${file}.before-${all[level]!.tag}`;
       expect(statSync(copy).mode & 0o777).toBe(0o600);
       expect(dump(copy, tables)).toEqual(before);

@@ -13,6 +13,7 @@ export const {
   syncRuns,
   issueChanges,
   syncLock,
+  eraseLog,
   issuesFts,
   currentIssues,
   issueFields,

@@ -82,6 +82,8 @@ function issuesTable(schema: Schema) {
       syncedAt: ts('synced_at').notNull(),
       firstSeenAt: ts('first_seen_at').notNull(),
       deletedAt: ts('deleted_at'),
+      purgedAt: ts('purged_at'),
+      erasedAt: ts('erased_at'),
     },
     (t) => [
       index('issues_updated_at_idx').on(t.updatedAt),
@@ -150,7 +152,7 @@ function runTables(schema: Schema, issues: IssuesTable) {
       finishedAt: ts('finished_at'),
       heartbeatAt: ts('heartbeat_at'),
       status: text('status', { enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }).notNull(),
-      trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup'] }).notNull(),
+      trigger: text('trigger', { enum: ['manual', 'scheduled', 'startup', 'reconcile'] }).notNull(),
       full: boolean('full').notNull().default(false),
       listed: integer('listed').notNull().default(0),
       fetched: integer('fetched').notNull().default(0),
@@ -163,10 +165,11 @@ function runTables(schema: Schema, issues: IssuesTable) {
       error: text('error'),
       pid: integer('pid'),
       host: text('host'),
+      purged: integer('purged').notNull().default(0),
     },
     (t) => [
       check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
-      check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup')`),
+      check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup','reconcile')`),
     ],
   );
 
@@ -202,7 +205,21 @@ function runTables(schema: Schema, issues: IssuesTable) {
     (t) => [check('sync_lock_single_row', sql`${t.id} = 1`)],
   );
 
-  return { syncRuns, issueChanges, syncLock };
+  // Audit of `speakup-sync erase` (who, from where, when, which ids); never any content.
+  const eraseLog = schema.table(
+    'erase_log',
+    {
+      id: id('id').primaryKey().generatedByDefaultAsIdentity(),
+      at: ts('at').notNull(),
+      action: text('action', { enum: ['erase', 'undo'] }).notNull(),
+      issueIds: text('issue_ids').notNull(),
+      osUser: text('os_user').notNull(),
+      host: text('host').notNull(),
+    },
+    (t) => [check('erase_log_action_check', sql`${t.action} IN ('erase','undo')`)],
+  );
+
+  return { syncRuns, issueChanges, syncLock, eraseLog };
 }
 
 // Views select base columns directly so BI tools keep the declared types (an expression has none).
