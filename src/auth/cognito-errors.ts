@@ -3,7 +3,7 @@
  * `code: 'NetworkError'`) to AuthError with a stable code and a message that tells the operator what to do.
  * Upstream messages are not echoed blindly: they could in theory quote request data.
  */
-import { AuthError } from '../errors.js';
+import { AuthError, type ErrorCode } from '../errors.js';
 
 interface CognitoLikeError {
   code?: unknown;
@@ -19,75 +19,81 @@ export function cognitoCode(err: unknown): string {
   return 'Unknown';
 }
 
+interface LoginContext {
+  username: string;
+  userPoolId: string;
+  endpointHost: string;
+}
+
+/** What each Cognito exception means for the operator: our code, whether it may pass, and the fix. */
+const COGNITO_ERRORS: Record<
+  string,
+  { code: ErrorCode; retryable?: true; message: (ctx: LoginContext, name: string) => string }
+> = {
+  NotAuthorizedException: {
+    code: 'AUTH_NOT_AUTHORIZED',
+    message: (c) =>
+      `login refused for "${c.username}" (NotAuthorizedException): wrong username or password, or the account is disabled; check SPEAKUP_USERNAME and SPEAKUP_PASSWORD`,
+  },
+  UserNotFoundException: {
+    code: 'AUTH_USER_NOT_FOUND',
+    message: (c) =>
+      `user "${c.username}" does not exist in user pool ${c.userPoolId} (UserNotFoundException); check SPEAKUP_USERNAME and SPEAKUP_USER_POOL_ID`,
+  },
+  UserNotConfirmedException: {
+    code: 'AUTH_USER_NOT_CONFIRMED',
+    message: (c) =>
+      `user "${c.username}" is not confirmed (UserNotConfirmedException); confirm the service account (email/phone verification) or ask your SpeakUp administrator`,
+  },
+  PasswordResetRequiredException: {
+    code: 'AUTH_NOT_AUTHORIZED',
+    message: (c) =>
+      `user "${c.username}" must reset its password (PasswordResetRequiredException); reset it in SpeakUp, then update SPEAKUP_PASSWORD`,
+  },
+  TooManyRequestsException: { code: 'AUTH_THROTTLED', retryable: true, message: throttled },
+  LimitExceededException: { code: 'AUTH_THROTTLED', retryable: true, message: throttled },
+  NetworkError: {
+    code: 'AUTH_NETWORK',
+    retryable: true,
+    message: (c) =>
+      `cannot reach the identity provider at ${c.endpointHost} (network error); check connectivity and SPEAKUP_COGNITO_ENDPOINT / SPEAKUP_REGION`,
+  },
+  ResourceNotFoundException: {
+    code: 'AUTH_FAILED',
+    message: () =>
+      `the identity provider does not know app client or user pool (ResourceNotFoundException); check SPEAKUP_APP_CLIENT_ID and SPEAKUP_USER_POOL_ID`,
+  },
+  InvalidParameterException: {
+    code: 'AUTH_FAILED',
+    message: () =>
+      `the identity provider rejected the login request (InvalidParameterException); if the app client does not allow USER_PASSWORD_AUTH, set SPEAKUP_AUTH_FLOW=USER_SRP_AUTH`,
+  },
+  InternalErrorException: { code: 'AUTH_NETWORK', retryable: true, message: serverFault },
+  ServiceUnavailable: { code: 'AUTH_NETWORK', retryable: true, message: serverFault },
+};
+
+function throttled(_: LoginContext, name: string): string {
+  return `the identity provider is throttling logins (${name}); retried with backoff, then gave up: wait a few minutes and run again`;
+}
+
+function serverFault(_: LoginContext, name: string): string {
+  return `the identity provider failed (${name}); retried with backoff, then gave up: try again later`;
+}
+
 /** Translate a library error raised while logging in as `username`. */
-export function toAuthError(
-  err: unknown,
-  ctx: { username: string; userPoolId: string; endpointHost: string },
-): AuthError {
+export function toAuthError(err: unknown, ctx: LoginContext): AuthError {
   if (err instanceof AuthError) return err;
-  const code = cognitoCode(err);
-  const upstream = code;
-  switch (code) {
-    case 'NotAuthorizedException':
-      return new AuthError(
-        'AUTH_NOT_AUTHORIZED',
-        `login refused for "${ctx.username}" (NotAuthorizedException): wrong username or password, or the account is disabled; check SPEAKUP_USERNAME and SPEAKUP_PASSWORD`,
-        { upstream, cause: err },
-      );
-    case 'UserNotFoundException':
-      return new AuthError(
-        'AUTH_USER_NOT_FOUND',
-        `user "${ctx.username}" does not exist in user pool ${ctx.userPoolId} (UserNotFoundException); check SPEAKUP_USERNAME and SPEAKUP_USER_POOL_ID`,
-        { upstream, cause: err },
-      );
-    case 'UserNotConfirmedException':
-      return new AuthError(
-        'AUTH_USER_NOT_CONFIRMED',
-        `user "${ctx.username}" is not confirmed (UserNotConfirmedException); confirm the service account (email/phone verification) or ask your SpeakUp administrator`,
-        { upstream, cause: err },
-      );
-    case 'PasswordResetRequiredException':
-      return new AuthError(
-        'AUTH_NOT_AUTHORIZED',
-        `user "${ctx.username}" must reset its password (PasswordResetRequiredException); reset it in SpeakUp, then update SPEAKUP_PASSWORD`,
-        { upstream, cause: err },
-      );
-    case 'TooManyRequestsException':
-    case 'LimitExceededException':
-      return new AuthError(
-        'AUTH_THROTTLED',
-        `the identity provider is throttling logins (${code}); retried with backoff, then gave up: wait a few minutes and run again`,
-        { upstream, retryable: true, cause: err },
-      );
-    case 'NetworkError':
-      return new AuthError(
-        'AUTH_NETWORK',
-        `cannot reach the identity provider at ${ctx.endpointHost} (network error); check connectivity and SPEAKUP_COGNITO_ENDPOINT / SPEAKUP_REGION`,
-        { upstream, retryable: true, cause: err },
-      );
-    case 'ResourceNotFoundException':
-      return new AuthError(
-        'AUTH_FAILED',
-        `the identity provider does not know app client or user pool (ResourceNotFoundException); check SPEAKUP_APP_CLIENT_ID and SPEAKUP_USER_POOL_ID`,
-        { upstream, cause: err },
-      );
-    case 'InvalidParameterException':
-      return new AuthError(
-        'AUTH_FAILED',
-        `the identity provider rejected the login request (InvalidParameterException); if the app client does not allow USER_PASSWORD_AUTH, set SPEAKUP_AUTH_FLOW=USER_SRP_AUTH`,
-        { upstream, cause: err },
-      );
-    case 'InternalErrorException':
-    case 'ServiceUnavailable':
-      return new AuthError(
-        'AUTH_NETWORK',
-        `the identity provider failed (${code}); retried with backoff, then gave up: try again later`,
-        { upstream, retryable: true, cause: err },
-      );
-    default:
-      return new AuthError('AUTH_FAILED', `login failed (${code}); check the SPEAKUP_* authentication settings`, {
-        upstream,
-        cause: err,
-      });
+  const upstream = cognitoCode(err);
+  const known = Object.hasOwn(COGNITO_ERRORS, upstream) ? COGNITO_ERRORS[upstream] : undefined;
+  if (!known) {
+    return new AuthError('AUTH_FAILED', `login failed (${upstream}); check the SPEAKUP_* authentication settings`, {
+      upstream,
+      cause: err,
+    });
   }
+  return new AuthError(known.code, known.message(ctx, upstream), {
+    upstream,
+    cause: err,
+    ...(known.retryable ? { retryable: true } : {}),
+  });
 }

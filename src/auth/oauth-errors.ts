@@ -3,7 +3,7 @@
  * failures to AuthError with a stable code and a message that tells the operator what to fix. The
  * server's `error_description` is not echoed: it is free text we do not control.
  */
-import { AuthError } from '../errors.js';
+import { AuthError, type ErrorCode } from '../errors.js';
 
 /** What a message may name: never the secret. */
 export interface TokenEndpointContext {
@@ -27,6 +27,34 @@ export function oauthErrorCode(body: unknown): string | undefined {
   return typeof error === 'string' && /^[\x20-\x7E]{1,64}$/.test(error) ? error : undefined;
 }
 
+/** RFC 6749 error codes with a specific fix; `at` names the endpoint. */
+const OAUTH_ERRORS: Record<
+  string,
+  { code: ErrorCode; message: (at: string, ctx: TokenEndpointContext, error: string) => string }
+> = {
+  invalid_client: {
+    code: 'AUTH_INVALID_CLIENT',
+    message: (at, c) =>
+      `${at} refused client "${c.clientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`,
+  },
+  unauthorized_client: {
+    code: 'AUTH_UNAUTHORIZED_CLIENT',
+    message: (_, c) =>
+      `App Integration "${c.clientId}" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID`,
+  },
+  invalid_scope: {
+    code: 'AUTH_INVALID_SCOPE',
+    message: (at, c) =>
+      `${at} refused the scopes ${c.scopes.length > 0 ? `"${c.scopes.join(' ')}"` : "the integration's defaults"} for client "${c.clientId}" (invalid_scope); set SPEAKUP_SCOPES to scopes the App Integration grants, or unset it`,
+  },
+  unsupported_grant_type: { code: 'AUTH_FAILED', message: wrongGrant },
+  invalid_grant: { code: 'AUTH_FAILED', message: wrongGrant },
+};
+
+function wrongGrant(at: string, _: TokenEndpointContext, error: string): string {
+  return `${at} does not accept the client-credentials grant (${error}); check that SPEAKUP_TOKEN_URL is the App Integration's token URL`;
+}
+
 /** Translate a non-2xx answer of the token endpoint. */
 export function tokenEndpointError(
   status: number,
@@ -37,35 +65,8 @@ export function tokenEndpointError(
   const error = oauthErrorCode(body);
   const opts = { upstream: error ?? `HTTP ${status}` };
   const at = `the token endpoint at ${ctx.host}`;
-  switch (error) {
-    case 'invalid_client':
-      return new AuthError(
-        'AUTH_INVALID_CLIENT',
-        `${at} refused client "${ctx.clientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`,
-        opts,
-      );
-    case 'unauthorized_client':
-      return new AuthError(
-        'AUTH_UNAUTHORIZED_CLIENT',
-        `App Integration "${ctx.clientId}" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID`,
-        opts,
-      );
-    case 'invalid_scope': {
-      const asked = ctx.scopes.length > 0 ? `"${ctx.scopes.join(' ')}"` : "the integration's defaults";
-      return new AuthError(
-        'AUTH_INVALID_SCOPE',
-        `${at} refused the scopes ${asked} for client "${ctx.clientId}" (invalid_scope); set SPEAKUP_SCOPES to scopes the App Integration grants, or unset it`,
-        opts,
-      );
-    }
-    case 'unsupported_grant_type':
-    case 'invalid_grant':
-      return new AuthError(
-        'AUTH_FAILED',
-        `${at} does not accept the client-credentials grant (${error}); check that SPEAKUP_TOKEN_URL is the App Integration's token URL`,
-        opts,
-      );
-  }
+  const known = error !== undefined && Object.hasOwn(OAUTH_ERRORS, error) ? OAUTH_ERRORS[error] : undefined;
+  if (known) return new AuthError(known.code, known.message(at, ctx, error!), opts);
   if (status === 429) {
     const err = new AuthError(
       'AUTH_THROTTLED',
@@ -75,8 +76,8 @@ export function tokenEndpointError(
     if (retryAfterMs !== undefined) retryAfter.set(err, retryAfterMs);
     return err;
   }
+  // Credentials are never re-sent to wherever a redirect points.
   if (status >= 300 && status < 400) {
-    // Credentials are never re-sent to wherever a redirect points.
     return new AuthError(
       'AUTH_FAILED',
       `${at} redirects (HTTP ${status}); set SPEAKUP_TOKEN_URL to the final token URL`,
@@ -87,7 +88,10 @@ export function tokenEndpointError(
     return new AuthError(
       'AUTH_NETWORK',
       `${at} failed (HTTP ${status}); retried with backoff, then gave up: try again later`,
-      { ...opts, retryable: true },
+      {
+        ...opts,
+        retryable: true,
+      },
     );
   }
   const what = error ? `refused the token request (${error})` : `answered HTTP ${status}`;

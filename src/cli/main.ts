@@ -106,14 +106,18 @@ function onSignals(): AbortSignal {
   return abort.signal;
 }
 
+/** --verbose and --quiet over the command's own level. */
+function logLevel(values: CommandLine['values'], base: LogLevel): LogLevel {
+  return values.verbose ? 'debug' : values.quiet ? 'warn' : base;
+}
+
 /** Loads what the command needs and runs it. Commands are imported on demand: `status` should not pay for the HTTP, auth and emulator modules. */
 async function runCommand({ command, positionals, values }: CommandLine, signal: AbortSignal): Promise<number> {
-  const level = (base: LogLevel): LogLevel => (values.verbose ? 'debug' : values.quiet ? 'warn' : base);
   switch (command) {
     case 'demo': {
       const { demoCommand } = await import('./commands/demo.js');
       return demoCommand(
-        createLogger({ level: level('warn') }),
+        createLogger({ level: logLevel(values, 'warn') }),
         { issues: values.issues ? Number(values.issues) : 300 },
         signal,
       );
@@ -135,10 +139,18 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
     case 'sync':
     case 'daemon':
     case 'inspect':
-      break;
+      return runApiCommand(command, values, signal);
   }
+}
+
+/** The commands that talk to SpeakUp: the full configuration, credentials included. */
+async function runApiCommand(
+  command: 'sync' | 'daemon' | 'inspect',
+  values: CommandLine['values'],
+  signal: AbortSignal,
+): Promise<number> {
   const config = loadConfig(process.env);
-  const log = createLogger({ level: level(config.logLevel) });
+  const log = createLogger({ level: logLevel(values, config.logLevel) });
   for (const w of config.warnings) log.warn(w);
   if (command === 'inspect') {
     // Read-only: logs in and reads the API; never opens the database.
