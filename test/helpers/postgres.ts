@@ -1,5 +1,5 @@
 /**
- * The tests' PostgreSQL server (started by test/setup/postgres.ts, or SPEAKUP_TEST_DATABASE_URL) and a
+ * The tests' PostgreSQL server (the run's own, started on first use, or SPEAKUP_TEST_DATABASE_URL) and a
  * fresh schema per test, so test files run in parallel against one database without seeing each other.
  * Without a server these helpers throw: a PostgreSQL test fails, it never skips.
  */
@@ -7,22 +7,36 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { mirrorTypes } from '../../src/db/postgres/connect.js';
+import { ensureServer, type LazyServer, type ServerUrls } from './postgres-server.js';
 
 const HOW_TO =
   'PostgreSQL tests need a server: install PostgreSQL (Debian/Ubuntu: apt-get install postgresql) so the ' +
   'test setup can start a throwaway one, or set SPEAKUP_TEST_DATABASE_URL=postgres://user:password@127.0.0.1:5432/db';
 
+let started: ServerUrls | undefined;
+
+/** The server's URLs: SPEAKUP_TEST_DATABASE_URL, or the run's own server (started on first use). */
+function server(): ServerUrls {
+  const url = inject('pgUrl');
+  if (url) return { url, adminUrl: inject('pgAdminUrl') };
+  const lazy = inject('pgLazy');
+  if (!lazy) throw new Error(`${HOW_TO} (${inject('pgUnavailable') || 'no server'})`);
+  try {
+    started ??= ensureServer(JSON.parse(lazy) as LazyServer);
+  } catch (err) {
+    throw new Error(`${HOW_TO} (${(err as Error).message})`);
+  }
+  return started;
+}
+
 /** URL of the tests' database (an ordinary role that owns it); throws when there is no server. */
 export function pgTestUrl(): string {
-  const url = inject('pgUrl');
-  if (!url) throw new Error(`${HOW_TO} (${inject('pgUnavailable') || 'no server'})`);
-  return url;
+  return server().url;
 }
 
 /** URL of a superuser on the tests' database (for roles and grants). */
 export function pgAdminUrl(): string {
-  pgTestUrl();
-  return inject('pgAdminUrl');
+  return server().adminUrl;
 }
 
 /** A schema name no other test uses: `t_<pid>_<random>`. */

@@ -142,9 +142,9 @@ function issueChildTables(schema: Schema, issues: IssuesTable) {
   return { issueSightings, issueFieldValues, issuesFts };
 }
 
-/** The run log, the history of tracked fields and the lease row. */
-function runTables(schema: Schema, issues: IssuesTable) {
-  const syncRuns = schema.table(
+/** The run log: one row per run. */
+function syncRunsTable(schema: Schema) {
+  return schema.table(
     'sync_runs',
     {
       id: id('id').primaryKey().generatedByDefaultAsIdentity(),
@@ -172,7 +172,11 @@ function runTables(schema: Schema, issues: IssuesTable) {
       check('sync_runs_trigger_check', sql`${t.trigger} IN ('manual','scheduled','startup','reconcile')`),
     ],
   );
+}
 
+/** The run log, the history of tracked fields and the lease row. */
+function runTables(schema: Schema, issues: IssuesTable) {
+  const syncRuns = syncRunsTable(schema);
   const issueChanges = schema.table(
     'issue_changes',
     {
