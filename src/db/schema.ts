@@ -168,6 +168,8 @@ export const syncRuns = sqliteTable(
     host: text('host'),
     /** Issues whose content this run erased because they were deleted at the source long enough. */
     purged: integer('purged').notNull().default(0),
+    /** Issues missing from the listing whose detail still answered: kept, not deleted. */
+    unconfirmed: integer('unconfirmed').notNull().default(0),
   },
   (t) => [
     check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
@@ -211,6 +213,8 @@ export const syncLock = sqliteTable(
     runId: integer('run_id'),
     acquiredAt: datetime('acquired_at').notNull(),
     heartbeatAt: datetime('heartbeat_at').notNull(),
+    /** Random per holding: two holders with the same pid and host still tell their leases apart. */
+    token: text('token'),
   },
   (t) => [
     check('sync_lock_single_row', sql`${t.id} = 1`),

@@ -166,6 +166,7 @@ function syncRunsTable(schema: Schema) {
       pid: integer('pid'),
       host: text('host'),
       purged: integer('purged').notNull().default(0),
+      unconfirmed: integer('unconfirmed').notNull().default(0),
     },
     (t) => [
       check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
@@ -205,6 +206,7 @@ function runTables(schema: Schema, issues: IssuesTable) {
       runId: id('run_id'),
       acquiredAt: ts('acquired_at').notNull(),
       heartbeatAt: ts('heartbeat_at').notNull(),
+      token: text('token'),
     },
     (t) => [check('sync_lock_single_row', sql`${t.id} = 1`)],
   );
