@@ -170,6 +170,12 @@ export const syncRuns = sqliteTable(
     purged: integer('purged').notNull().default(0),
     /** Issues missing from the listing whose detail still answered: kept, not deleted. */
     unconfirmed: integer('unconfirmed').notNull().default(0),
+    /** Detail paths this run saw for the first time (schema drift: SpeakUp added a field). */
+    newPaths: integer('new_paths').notNull().default(0),
+    /** Mapped detail paths this run no longer saw, in enough details to tell (a field renamed or dropped). */
+    lostPaths: integer('lost_paths').notNull().default(0),
+    /** Issues this run mapped again from their stored detail JSON (after a field-map change). */
+    remapped: integer('remapped').notNull().default(0),
   },
   (t) => [
     check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
@@ -241,6 +247,38 @@ export const eraseLog = sqliteTable(
     check('erase_log_action_check', sql`${t.action} IN ('erase','undo')`),
     ...isoTimestamps('erase_log', [t.at]),
   ],
+);
+
+/**
+ * Every path of the detail object the runs have seen (`forms[].fields[].value` style), for schema drift:
+ * when each was first and last seen, and since which run a path stopped appearing. Names only, no value.
+ */
+export const detailPaths = sqliteTable(
+  'detail_paths',
+  {
+    path: text('path').primaryKey(),
+    firstSeenRun: integer('first_seen_run').notNull(),
+    firstSeenAt: datetime('first_seen_at').notNull(),
+    lastSeenRun: integer('last_seen_run').notNull(),
+    lastSeenAt: datetime('last_seen_at').notNull(),
+    /** The run that first fetched enough details without this path to call it gone; NULL while present. */
+    missingSinceRun: integer('missing_since_run'),
+    /** Details that held the path, and details looked at since it was first seen: how common it is. */
+    detailsSeen: integer('details_seen').notNull().default(0),
+    detailsTotal: integer('details_total').notNull().default(0),
+  },
+  (t) => [...isoTimestamps('detail_paths', [t.firstSeenAt, t.lastSeenAt])],
+);
+
+/** Small facts the mirror keeps about itself, by key (e.g. the fingerprint of the field map last used). */
+export const settings = sqliteTable(
+  'settings',
+  {
+    key: text('key').primaryKey(),
+    value: text('value').notNull(),
+    updatedAt: datetime('updated_at').notNull(),
+  },
+  (t) => [...isoTimestamps('settings', [t.updatedAt])],
 );
 
 // Views select base columns directly so BI tools keep the declared types (an expression has none).
@@ -339,6 +377,7 @@ export type FieldValueRow = typeof issueFieldValues.$inferSelect;
 export type NewFieldValueRow = typeof issueFieldValues.$inferInsert;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type IssueChangeRow = typeof issueChanges.$inferSelect;
+export type DetailPathRow = typeof detailPaths.$inferSelect;
 export type EraseLogRow = typeof eraseLog.$inferSelect;
 export type TrackedField = IssueChangeRow['field'];
 // Defined once, by the sync core; run-log.ts checks that the enum columns above agree.

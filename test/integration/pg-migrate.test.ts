@@ -10,7 +10,7 @@ async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
-const TABLES = ['erase_log', 'issue_changes', 'issue_field_values', 'issue_sightings', 'issues', 'issues_fts', 'sync_lock', 'sync_runs'];
+const TABLES = ['detail_paths', 'erase_log', 'issue_changes', 'issue_field_values', 'issue_sightings', 'issues', 'issues_fts', 'settings', 'sync_lock', 'sync_runs'];
 const VIEWS = ['current_issues', 'issue_fields', 'latest_runs'];
 
 describe('PostgreSQL migrations at start', () => {

@@ -14,6 +14,8 @@ export const {
   issueChanges,
   syncLock,
   eraseLog,
+  detailPaths,
+  settings,
   issuesFts,
   currentIssues,
   issueFields,

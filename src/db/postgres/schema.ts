@@ -167,6 +167,9 @@ function syncRunsTable(schema: Schema) {
       host: text('host'),
       purged: integer('purged').notNull().default(0),
       unconfirmed: integer('unconfirmed').notNull().default(0),
+      newPaths: integer('new_paths').notNull().default(0),
+      lostPaths: integer('lost_paths').notNull().default(0),
+      remapped: integer('remapped').notNull().default(0),
     },
     (t) => [
       check('sync_runs_status_check', sql`${t.status} IN ('running','succeeded','partial','failed','interrupted')`),
@@ -225,7 +228,26 @@ function runTables(schema: Schema, issues: IssuesTable) {
     (t) => [check('erase_log_action_check', sql`${t.action} IN ('erase','undo')`)],
   );
 
-  return { syncRuns, issueChanges, syncLock, eraseLog };
+  // Schema drift: every detail path the runs have seen, names only.
+  const detailPaths = schema.table('detail_paths', {
+    path: text('path').primaryKey(),
+    firstSeenRun: id('first_seen_run').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenRun: id('last_seen_run').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    missingSinceRun: id('missing_since_run'),
+    detailsSeen: integer('details_seen').notNull().default(0),
+    detailsTotal: integer('details_total').notNull().default(0),
+  });
+
+  // Small facts the mirror keeps about itself (the field map's fingerprint).
+  const settings = schema.table('settings', {
+    key: text('key').primaryKey(),
+    value: text('value').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  });
+
+  return { syncRuns, issueChanges, syncLock, eraseLog, detailPaths, settings };
 }
 
 // Views select base columns directly so BI tools keep the declared types (an expression has none).
