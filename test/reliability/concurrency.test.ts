@@ -5,7 +5,7 @@
  * better-sqlite3 connection with no busy timeout, and the sqlite3 shell, which must be installed) are
  * never blocked by a sync writing in batches.
  *
- * The first sync is held in place by emulator latency, which the test lowers once the others have seen
+ * The first sync is held in place by the emulator's gate, which the test opens once the others have seen
  * it: the order of events is driven by what the processes report, not by sleeps.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastLine, runCli, startCli } from '../helpers/cli.js';
 import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
+import { createHold } from '../../src/emulator/api/hold.js';
 import { detailSteps, HELD_ENV, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
 import { requireTool } from '../helpers/tools.js';
 import { lockRow, mirrorProblems, openAfterCrash, openIfExists, recordVersions, runRows, waitFor, type Versions } from '../helpers/reliability.js';
@@ -54,8 +55,10 @@ function consistent(x: Harness): void {
 
 describe('two syncs on one database', () => {
   it('the second exits 75 naming the holder; a third with --wait waits, then succeeds', { timeout: 60_000 }, async () => {
-    // 1 s per request, 2 at a time: the first sync holds the lock for a minute unless the test lets it go.
-    h = await harness({ issues: 120, seed: 71, knobs: { latencyMs: 1000 } }, { SPEAKUP_CONCURRENCY: '2' });
+    // Detail requests wait at the emulator: the first sync holds the lock until the test lets it go.
+    h = await harness({ issues: 120, seed: 71 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
+    const hold = createHold(['detail']);
+    h.emu.knobs.hold = hold;
     const first = startCli(['sync'], h.env, h.dir);
     await waitFor(() => holder(h!)?.pid === first.child.pid, 'the first sync to hold the lock');
     const held = holder(h)!;
@@ -71,7 +74,7 @@ describe('two syncs on one database', () => {
     await waitFor(() => waitingErr.includes('waiting for the sync held by'), 'the --wait sync to wait');
 
     // Let the first one finish; the waiting one then takes its turn.
-    h.emu.knobs.latencyMs = 0;
+    hold.release();
     const [a, c] = await Promise.all([first.result, waiting.result]);
     expect(a.code, a.stderr).toBe(0);
     expect(c.code, c.stderr).toBe(0);
@@ -89,7 +92,7 @@ describe('two syncs on one database', () => {
   it('a lock left by a SIGKILLed sync is taken over by the next run, whose dead run is marked interrupted', { timeout: 60_000 }, async () => {
     h = await harness({ issues: 80, seed: 72, knobs: { latencyMs: 200 } }, { SPEAKUP_CONCURRENCY: '2' });
     const dead = startCli(['sync'], h.env, h.dir);
-    await waitFor(() => holder(h!)?.pid === dead.child.pid && h!.emu.counters.requests.detail > 4, 'the first sync to hold the lock and fetch');
+    await waitFor(() => holder(h!)?.pid === dead.child.pid && h!.emu.counters.requests.detail > 4, 'the first sync to hold the lock and fetch', 45_000);
     dead.child.kill('SIGKILL');
     expect((await dead.result).signal).toBe('SIGKILL');
     const left = openAfterCrash(h.dbPath)!;
@@ -116,7 +119,9 @@ describe('two syncs on one database', () => {
 
 describe('the daemon plus a manual sync', () => {
   it('the manual sync exits 75 naming the daemon; the daemon then stops cleanly and the next run succeeds', { timeout: 60_000 }, async () => {
-    h = await harness({ issues: 60, seed: 74, knobs: { latencyMs: 1000 } }, { SPEAKUP_CONCURRENCY: '2' });
+    h = await harness({ issues: 60, seed: 74 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
+    const hold = createHold(['detail']);
+    h.emu.knobs.hold = hold;
     const daemon = startCli(['daemon'], { ...h.env, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' }, h.dir);
     await waitFor(() => holder(h!)?.pid === daemon.child.pid, 'the daemon to hold the lock');
     const held = holder(h)!;
@@ -125,7 +130,7 @@ describe('the daemon plus a manual sync', () => {
     expect(lastLine(manual.stderr)).toContain(`another sync is running on this database (pid ${daemon.child.pid} on ${hostname()}, since ${held.acquired_at})`);
     daemon.child.kill('SIGTERM');
     expect((await daemon.result).code).toBe(0);
-    h.emu.knobs.latencyMs = 0;
+    hold.release();
     const next = await h.sync();
     expect(next.status, next.error).toBe('succeeded');
     expect(mirrorDiff(h)).toEqual(clean);
