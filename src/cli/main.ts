@@ -6,16 +6,17 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadDbConfig } from '../config/load.js';
-import { SyncError, UsageError, describeError } from '../errors.js';
+import { ConfigError, SyncError, UsageError, describeError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
-const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot', 'inspect'] as const;
+const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot', 'inspect', 'erase', 'copy'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
   full: { type: 'boolean', default: false },
+  remap: { type: 'boolean', default: false },
   'allow-mass-delete': { type: 'boolean', default: false },
   wait: { type: 'boolean', default: false },
   'no-run-at-start': { type: 'boolean', default: false },
@@ -26,6 +27,10 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   'max-age': { type: 'string' },
   sample: { type: 'string' },
+  to: { type: 'string' },
+  schema: { type: 'string' },
+  issue: { type: 'string', multiple: true },
+  undo: { type: 'boolean', default: false },
 } as const;
 
 interface CommandLine {
@@ -97,7 +102,11 @@ function onSignals(): AbortSignal {
     signals++;
     if (signals > 1) {
       process.stderr.write(`speakup-sync: second ${sig}, exiting now\n`);
-      process.exit(130);
+      // Die of the signal itself, as its default action does: the kernel ends the process at once. An
+      // exit() would first stop the writer thread, and one blocked inside SQLite aborts the process.
+      process.removeAllListeners(sig);
+      process.kill(process.pid, sig);
+      return;
     }
     abort.abort(new SyncError('ABORTED', `stopped by ${sig}`));
   };
@@ -128,19 +137,54 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
         path: positionals[1]!,
         quiet: values.quiet,
       });
-    case 'status': {
-      const maxAge = values['max-age'];
-      const { statusCommand } = await import('./commands/status.js');
-      return statusCommand(loadDbConfig(process.env), {
-        json: values.json,
-        ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}),
+    case 'erase': {
+      const config = loadDbConfig(process.env);
+      const { eraseCommand, parseIssueIds } = await import('./commands/erase.js');
+      return eraseCommand(config, createLogger({ level: logLevel(values, config.logLevel) }), {
+        ids: parseIssueIds(values.issue),
+        undo: values.undo,
+        quiet: values.quiet,
       });
     }
+    case 'status': {
+      const maxAge = values['max-age'];
+      const config = loadDbConfig(process.env);
+      const statusArgs = { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) };
+      if (config.postgres) {
+        const { pgStatusCommand } = await import('./commands/status-postgres.js');
+        return pgStatusCommand({ ...config, postgres: config.postgres }, statusArgs);
+      }
+      const { statusCommand } = await import('./commands/status.js');
+      return statusCommand(config, statusArgs);
+    }
+    case 'copy':
+      return runCopy(values);
     case 'sync':
     case 'daemon':
     case 'inspect':
       return runApiCommand(command, values, signal);
   }
+}
+
+/**
+ * `copy --to URL [--schema NAME]`: the source is SPEAKUP_DB; the target is checked as SPEAKUP_DB and
+ * SPEAKUP_DB_SCHEMA would be (same TLS rule, same messages), under the option's own name.
+ */
+async function runCopy(values: CommandLine['values']): Promise<number> {
+  if (!values.to) throw new UsageError('copy needs a target: speakup-sync copy --to postgres://user:password@host/db');
+  const source = loadDbConfig(process.env);
+  let target: ReturnType<typeof loadDbConfig>;
+  try {
+    target = loadDbConfig({ ...process.env, SPEAKUP_DB: values.to, ...(values.schema ? { SPEAKUP_DB_SCHEMA: values.schema } : {}) });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const named = (p: string) => p.replace(/^SPEAKUP_DB: /, '--to: ').replace(/^SPEAKUP_DB_SCHEMA: /, values.schema ? '--schema: ' : 'SPEAKUP_DB_SCHEMA: ');
+    throw new ConfigError(err.problems.map(named));
+  }
+  if (!target.postgres) throw new UsageError('--to: expected a postgres:// or postgresql:// URL');
+  const { copyCommand } = await import('./commands/copy.js');
+  const log = createLogger({ level: logLevel(values, source.logLevel) });
+  return copyCommand(source, log, { target: target.postgres, quiet: values.quiet });
 }
 
 /** The commands that talk to SpeakUp: the full configuration, credentials included. */
@@ -171,7 +215,13 @@ async function runApiCommand(
     return syncCommand(
       config,
       log,
-      { full: values.full, allowMassDelete: values['allow-mass-delete'], wait: values.wait, quiet: values.quiet },
+      {
+        full: values.full,
+        remap: values.remap,
+        allowMassDelete: values['allow-mass-delete'],
+        wait: values.wait,
+        quiet: values.quiet,
+      },
       signal,
     );
   }
