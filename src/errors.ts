@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'MASS_DELETE_REFUSED'
   | 'LOCKED'
   | 'DB_ERROR'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'ISSUE_UNKNOWN';
 
 /** Base class of every error the program raises on purpose. */
 export class SyncError extends Error {

@@ -13,6 +13,7 @@ import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js'
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import { retryPolicy } from '../retry/policy.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
+import { compileExclusion } from '../privacy/exclude.js';
 import { createDetailWriter } from '../sync/detail-writer.js';
 import { fieldMapOverrides } from '../sync/field-map.js';
 import type { DetailWriter, RunLock, SyncStore } from '../sync/ports.js';
@@ -60,7 +61,7 @@ export function openStore(config: Config, log: Logger): OpenStore {
   for (const w of handle.warnings) log.warn(w);
   const sqlite = createIssueStore(handle);
   const { store, lock } = sqlitePorts(sqlite);
-  const here = createDetailWriter(sqlite, config.fieldMap);
+  const here = createDetailWriter(sqlite, config.fieldMap, compileExclusion(config.privacy.exclude));
   const fieldMap = config.fieldMap ? fieldMapOverrides(config.fieldMap) : undefined;
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
     const dbLog = log.child({ component: 'db' });
@@ -74,6 +75,7 @@ export function openStore(config: Config, log: Logger): OpenStore {
             fallback: here,
             log: dbLog,
             ...(fieldMap ? { fieldMap } : {}),
+            exclude: config.privacy.exclude,
           });
     try {
       return await fn(thread ?? here);

@@ -12,6 +12,8 @@ Commands
   inspect     read-only first contact: log in, probe the list and a sample of details, report one
               finding per line (ok / warning / problem) with the setting to change, and a starting
               SPEAKUP_FIELD_MAP; prints no issue value, never opens the database; exits 1 on a problem
+  erase       --issue ID [--issue ID ...]: erase those issues' content from the mirror now and keep
+              later runs from storing it again (--undo lifts that); recorded in erase_log (docs/privacy.md)
   demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
 
 Options
@@ -20,6 +22,8 @@ Options
   --wait                if another sync holds the database, wait for it instead of exiting 75
   --no-run-at-start     daemon: wait for the first scheduled time instead of syncing at start
   --issues N            demo: size of the emulated data set (default 300)
+  --issue ID            erase: an issue id (repeat for several)
+  --undo                erase: lift the erase marker of the given issues
   --json                status, inspect: machine-readable output on stdout
   --sample N            inspect: number of issue details to read (default 20)
   --max-age DURATION    status: staleness threshold for this check, e.g. 30m, 2h, 1d (default SPEAKUP_STALE_AFTER)

@@ -22,6 +22,8 @@ export interface WriterThreadOptions {
   fallback: DetailWriter;
   /** Overrides of the field map (sync/field-map.ts), compiled on the thread. */
   fieldMap?: FieldMapOverrides;
+  /** SPEAKUP_EXCLUDE's entries (compiled on the thread). */
+  exclude?: readonly string[];
   log: { warn(fields: Record<string, unknown>, msg: string): void };
 }
 
@@ -34,6 +36,7 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
     dbPath: opts.dbPath,
     autocheckpoint: opts.autocheckpoint,
     ...(opts.fieldMap ? { fieldMap: opts.fieldMap } : {}),
+    ...(opts.exclude && opts.exclude.length > 0 ? { exclude: opts.exclude } : {}),
   };
   // A small young generation: the thread's garbage is short-lived batches, and peak memory is a benchmark target.
   const worker = startModuleWorker(import.meta.url, './writer-worker', init, {

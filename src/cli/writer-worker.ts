@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createIssueStore } from '../db/issue-store.js';
 import { openDatabase } from '../db/open.js';
 import { describeError } from '../errors.js';
+import { compileExclusion } from '../privacy/exclude.js';
 import { writeDetails } from '../sync/detail-writer.js';
 import { createFieldMap, type FieldMapOverrides } from '../sync/field-map.js';
 import type { FetchedDetail } from '../sync/types.js';
@@ -16,6 +17,8 @@ export interface WriterInit {
   autocheckpoint: number;
   /** The field map's overrides (plain data crosses the thread boundary; accessors are compiled here). */
   fieldMap?: FieldMapOverrides;
+  /** SPEAKUP_EXCLUDE's entries, compiled here. */
+  exclude?: readonly string[];
 }
 export type WriterRequest = { seq: number; details: FetchedDetail[]; runId: number } | { close: true };
 export type WriterReply =
@@ -30,13 +33,14 @@ try {
   handle.sqlite.pragma(`wal_autocheckpoint = ${init.autocheckpoint}`);
   const store = createIssueStore(handle);
   const map = createFieldMap(init.fieldMap ?? {});
+  const exclude = compileExclusion(init.exclude ?? []);
   port.on('message', (m: WriterRequest) => {
     if ('close' in m) {
       port.close();
       handle.close();
       return;
     }
-    reply({ seq: m.seq, outcome: writeDetails(store, m.details, m.runId, map) });
+    reply({ seq: m.seq, outcome: writeDetails(store, m.details, m.runId, map, exclude) });
   });
   reply({ ready: true });
 } catch (err) {

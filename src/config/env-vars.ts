@@ -48,6 +48,22 @@ const host = z
   .string()
   .trim()
   .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
+// A retention: a duration, 0 (at once) or off (never).
+const retention = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    if (v === '0') return 0;
+    if (v.toLowerCase() === 'off') return undefined;
+    return parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER);
+  });
+// Comma-separated, blanks dropped.
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
 const cronExpression = nonEmpty.refine((v) => cron.validate(v));
@@ -256,6 +272,27 @@ export const ENV_VARS = {
     describe:
       'JSON file naming the detail path each typed column is read from, e.g. {"status": "state", "assignee_name": "assignedTo.name"}; unnamed columns keep the built-in paths (`speakup-sync inspect` prints a starting map)',
     defaultDoc: 'unset (built-in paths)',
+  },
+  SPEAKUP_RECONCILE_SCHEDULE: {
+    schema: cronExpression,
+    expect: 'a cron expression such as "0 3 * * 0"',
+    describe:
+      'daemon: when to refetch every detail (a reconcile run), so content cleared at the source without a new updatedAt leaves the mirror too',
+    default: '0 3 * * 0',
+  },
+  SPEAKUP_PURGE_DELETED_AFTER: {
+    schema: retention,
+    expect: 'a duration such as 30d, 0 (at once) or off',
+    describe:
+      'erase the content of an issue deleted at the source once it has been deleted this long (0: in the run that sees the deletion; off: keep it); see docs/privacy.md',
+    default: '30d',
+  },
+  SPEAKUP_EXCLUDE: {
+    schema: list,
+    expect: 'a comma-separated list of detail paths or field labels',
+    describe:
+      'never store these: detail paths (dotted, as in SPEAKUP_FIELD_MAP, e.g. reporter.messages) and custom fields with these labels, removed before anything is written, full-text index included',
+    defaultDoc: 'unset (store everything)',
   },
   SPEAKUP_LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS),

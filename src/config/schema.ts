@@ -44,6 +44,9 @@ const commonFields = {
   SPEAKUP_METRICS_PORT: V.SPEAKUP_METRICS_PORT.schema.optional(),
   SPEAKUP_METRICS_HOST: V.SPEAKUP_METRICS_HOST.schema,
   SPEAKUP_FIELD_MAP: V.SPEAKUP_FIELD_MAP.schema.optional(),
+  SPEAKUP_RECONCILE_SCHEDULE: V.SPEAKUP_RECONCILE_SCHEDULE.schema,
+  SPEAKUP_PURGE_DELETED_AFTER: V.SPEAKUP_PURGE_DELETED_AFTER.schema,
+  SPEAKUP_EXCLUDE: V.SPEAKUP_EXCLUDE.schema.optional(),
   ...scheduleFields,
 };
 
@@ -180,6 +183,11 @@ function toConfig(v: Vars): Omit<Config, 'fieldMap'> & { fieldMapPath: string | 
     metrics: { port: v.SPEAKUP_METRICS_PORT, host: v.SPEAKUP_METRICS_HOST },
     warnings: insecureWarnings(v),
     fieldMapPath: v.SPEAKUP_FIELD_MAP,
+    privacy: {
+      reconcileCron: v.SPEAKUP_RECONCILE_SCHEDULE,
+      purgeDeletedAfterMs: v.SPEAKUP_PURGE_DELETED_AFTER,
+      exclude: v.SPEAKUP_EXCLUDE ?? [],
+    },
   };
 }
 

@@ -84,4 +84,15 @@ export interface Config extends DbConfig {
   schedule: { cron: string; timezone: string; runAtStart: boolean };
   maxDeleteShare: number;
   metrics: MetricsConfig;
+  privacy: PrivacyConfig;
+}
+
+/** Retention and data minimisation (docs/privacy.md). */
+export interface PrivacyConfig {
+  /** Daemon: cron of the reconcile run that refetches every detail. */
+  reconcileCron: string;
+  /** Erase deleted issues' content this long after their deletion; undefined = never. */
+  purgeDeletedAfterMs: number | undefined;
+  /** Detail paths and field labels never stored. */
+  exclude: readonly string[];
 }

@@ -11,6 +11,7 @@ import { chunks, createIssueWriter, idIn, sighted } from './issue-writes.js';
 import { createLockOps, runLockPort, type SyncLockOps } from './lock.js';
 import type { DatabaseHandle } from './open.js';
 import { createRunLog, runLogPort, type RunLogOps } from './run-log.js';
+import { createPurge, type PurgeResult } from './purge.js';
 import { settled } from './settled.js';
 import { issues, issueSightings, type FieldValueRow, type IssueRow } from './schema.js';
 
@@ -53,6 +54,8 @@ export interface IssueStore extends RunLogOps, SyncLockOps, Required<RecordSink>
   softDeleteMissing(runId: number, at: string): number;
   countActive(): number;
   countDeleted(): number;
+  /** Erases the content of issues deleted at or before `deletedUpTo` (purge.ts). */
+  purgeDeleted(deletedUpTo: string, at: string): PurgeResult;
 }
 
 /** Builds the store over an open database; `identity` (default: this process) goes into runs and the lease. */
@@ -68,7 +71,15 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   const missing = sql`${issues.deletedAt} IS NULL AND ${issues.id} NOT IN ${seenThisRun}`;
 
   const readStates = db
-    .select({ id: issues.id, updatedAt: issues.updatedAt, deletedAt: issues.deletedAt })
+    .select({
+      id: issues.id,
+      // An issue whose content was purged, and is not marked erased, reads as never fetched: if the
+      // source lists it again, its content is fetched and stored again.
+      updatedAt: sql<
+        string | null
+      >`CASE WHEN ${issues.purgedAt} IS NOT NULL AND ${issues.erasedAt} IS NULL THEN NULL ELSE ${issues.updatedAt} END`,
+      deletedAt: issues.deletedAt,
+    })
     .from(issues)
     .where(idIn(issues.id))
     .prepare();
@@ -136,6 +147,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     softDeleteMissing: (runId, at) => softDelete.run({ runId, at }).changes,
     countActive: () => countActiveQ.get()?.n ?? 0,
     countDeleted: () => countDeletedQ.get()?.n ?? 0,
+    purgeDeleted: createPurge(handle),
   };
 }
 
@@ -153,6 +165,7 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
       deletionCandidates: (runId) =>
         settled(() => ({ missing: store.countMissing(runId), active: store.countActive() })),
       softDeleteMissing: (runId, at) => settled(() => store.softDeleteMissing(runId, at)),
+      purgeDeleted: (deletedUpTo, at) => settled(() => store.purgeDeleted(deletedUpTo, at).purged),
     },
     lock: runLockPort(store, store.identity),
   };

@@ -5,6 +5,7 @@
  */
 import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteInsertValue } from 'drizzle-orm/sqlite-core';
+import { withoutContent } from '../privacy/content.js';
 import type { MappedIssue } from '../sync/ports.js';
 import { issuesFts } from './fts.js';
 import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
@@ -69,6 +70,8 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
             mappedKeys.filter((k) => k !== 'id').map((k) => [k, sql.raw(`excluded.${columns[k].name}`)]),
           ),
           deletedAt: sql`NULL`,
+          // Fetched content clears a purge; an issue marked erased keeps its purge date.
+          purgedAt: sql`CASE WHEN ${issues.erasedAt} IS NULL THEN NULL ELSE ${issues.purgedAt} END`,
         },
       }),
   );
@@ -80,6 +83,7 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
       domainId: issues.domainId,
       dueAt: issues.dueAt,
       labels: issues.labels,
+      erasedAt: issues.erasedAt,
     })
     .from(issues)
     .where(idIn(issues.id))
@@ -155,9 +159,14 @@ function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
 function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: number): void {
   // One read of the previous tracked values per batch, not one SELECT per issue.
   const before = new Map<number, TrackedValues>();
+  // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
+  const erased = new Set<number>();
   const ids = records.map((r) => r.issue.id);
   for (const chunk of chunks(ids)) {
-    for (const row of st.readTracked.all({ ids: JSON.stringify(chunk) })) before.set(row.id, trackedValues(row));
+    for (const row of st.readTracked.all({ ids: JSON.stringify(chunk) })) {
+      before.set(row.id, trackedValues(row));
+      if (row.erasedAt !== null) erased.add(row.id);
+    }
   }
   // New issues whose first-sight rows are not written yet.
   const fresh = new Set<number>();
@@ -165,7 +174,8 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     for (const chunk of chunks([...fresh])) st.firstSight.run({ ids: JSON.stringify(chunk), runId });
     fresh.clear();
   };
-  for (const { issue, fields, fts } of records) {
+  for (const record of records) {
+    const { issue, fields, fts } = erased.has(record.issue.id) ? withoutContent(record) : record;
     const id = issue.id;
     const old = before.get(id);
     // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
@@ -178,7 +188,8 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
       st.deleteFts.run(ctx);
     }
     for (const field of fields) st.insertField.run(field);
-    st.insertFts.run(fts, ctx);
+    // An erased issue has no full-text entry at all (not an empty one).
+    if (!erased.has(id)) st.insertFts.run(fts, ctx);
     const now = trackedValues(issue);
     if (old) for (const change of diffTracked(old, now)) st.insertChange.run(change, ctx);
     else fresh.add(id);

@@ -77,6 +77,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
       warn(`database "${file}" could not switch to WAL (journal_mode=${String(mode)}); BI readers may block the sync`);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('synchronous = NORMAL');
+    // Deleted and overwritten content is zeroed in the file, not left in free space: erased reports
+    // must not be recoverable from the bytes (db/erase.ts).
+    sqlite.pragma('secure_delete = ON');
     // A WAL that grew during a big run is cut back to this when it starts over, not kept at its peak.
     sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     migrateWithRetry(sqlite, file, options.log);

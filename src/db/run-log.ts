@@ -196,6 +196,7 @@ function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
     'requests',
     'retries',
     'throttled',
+    'purged',
   ] as const) {
     const v = c[k];
     if (v !== undefined) out[k] = v;

@@ -8,14 +8,18 @@
  */
 import { describeError, SyncError } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
+import { stripDetail, type Exclusion } from '../privacy/exclude.js';
 import type { FieldMap } from './field-map.js';
 import { toIssueRecord } from './map-issue.js';
 import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, RecordSink, WriteOutcome } from './ports.js';
 
-/** The writer over `store`, on the calling thread; `map` is the field map (default: the built-in paths). */
-export function createDetailWriter(store: RecordSink, map?: FieldMap): DetailWriter {
+/**
+ * The writer over `store`, on the calling thread; `map` is the field map (default: the built-in paths),
+ * `exclude` what is never stored (SPEAKUP_EXCLUDE).
+ */
+export function createDetailWriter(store: RecordSink, map?: FieldMap, exclude?: Exclusion): DetailWriter {
   // writeDetails never throws: the answer is always a resolved promise.
-  return { write: (details, runId) => Promise.resolve(writeDetails(store, details, runId, map)) };
+  return { write: (details, runId) => Promise.resolve(writeDetails(store, details, runId, map, exclude)) };
 }
 
 /** One write, synchronously; never throws (everything ends up in the outcome). */
@@ -24,12 +28,16 @@ export function writeDetails(
   details: readonly FetchedDetail[],
   runId: number,
   map?: FieldMap,
+  exclude?: Exclusion,
 ): WriteOutcome {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
     try {
-      records.push(toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw, map));
+      const detail = parseJsonBody(d.path, d.raw);
+      // Excluded parts leave the detail before it is mapped: no column, field row or full-text entry sees them.
+      const raw = exclude && stripDetail(detail, exclude, map) ? JSON.stringify(detail) : d.raw;
+      records.push(toIssueRecord(detail, d.syncedAt, d.id, raw, map));
     } catch (err) {
       failures.push(itemFailure(d.id, err));
     }

@@ -97,6 +97,11 @@ export interface MirrorStore {
   deletionCandidates(runId: number): Promise<DeletionCandidates>;
   /** Soft-deletes the issues `runId`'s listing did not hold; returns how many. */
   softDeleteMissing(runId: number, at: string): Promise<number>;
+  /**
+   * Erases the content of issues deleted at or before `deletedUpTo` and not purged yet (purged_at = `at`);
+   * returns how many. Absent: the store keeps deleted issues' content.
+   */
+  purgeDeleted?(deletedUpTo: string, at: string): Promise<number>;
 }
 
 /**

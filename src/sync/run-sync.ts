@@ -7,7 +7,7 @@
  * listing are fatal: the run stops, keeps what it stored, and deletes nothing.
  */
 import type { Logger } from 'pino';
-import { AuthError, SyncError } from '../errors.js';
+import { AuthError, describeError, SyncError } from '../errors.js';
 import { decideDeletions, deletionGate, finalStatus, type ListingVerdict } from './decisions.js';
 import { itemFailure } from './detail-writer.js';
 import { startFetchPool } from './fetch-pool.js';
@@ -44,6 +44,11 @@ export interface SyncOptions {
   maxDeleteShare: number;
   /** …unless this is set. */
   allowMassDelete: boolean;
+  /**
+   * Erase the content of issues deleted at the source at least this long ago (0: in the run that
+   * confirms the deletion). Undefined: keep it.
+   */
+  purgeDeletedAfterMs?: number;
   signal?: AbortSignal;
   /**
    * Issues per write transaction, and the longest a finished detail waits for its write. Small batches
@@ -79,6 +84,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const verdict = await transfer(deps, opts, run);
   run.stop.dispose();
   const refusal = await applyDeletions(deps.store, opts, verdict, run);
+  await purgeDeleted(deps.store, opts, run);
 
   const { counts, failures } = run.tally;
   takeStats(counts, deps.api.stats());
@@ -180,6 +186,23 @@ function written(store: SyncStore, run: Run, out: WriteOutcome): Promise<void> |
 function progressOf(api: IssuesSource, run: Run, pending: number, listingDone: boolean): SyncProgress {
   takeStats(run.tally.counts, api.stats());
   return { counts: { ...run.tally.counts }, pending, listingDone, elapsedMs: Date.now() - run.started };
+}
+
+/**
+ * Erases the content of issues deleted long enough ago. It depends on no listing, so it runs after any
+ * run the caller did not stop; a failure stops the run (a retention period is an obligation).
+ */
+async function purgeDeleted(store: SyncStore, opts: SyncOptions, run: Run): Promise<void> {
+  if (opts.purgeDeletedAfterMs === undefined || !store.purgeDeleted || opts.signal?.aborted) return;
+  const now = run.now();
+  const upTo = new Date(now.getTime() - opts.purgeDeletedAfterMs).toISOString();
+  try {
+    const purged = await store.purgeDeleted(upTo, now.toISOString());
+    run.tally.counts.purged = purged;
+    if (purged > 0) run.log.info({ purged, deletedUpTo: upTo }, 'erased the content of issues deleted at the source');
+  } catch (err) {
+    run.stop.die(new SyncError('DB_ERROR', `purging deleted issues failed: ${describeError(err)}`, { cause: err }));
+  }
 }
 
 /** Soft-deletes what a complete, clean listing no longer holds, within the guard; returns the refusal, if any. */

@@ -13,6 +13,8 @@ export interface RunCounts {
   requests: number;
   retries: number;
   throttled: number;
+  /** Issues whose content the run erased because they were deleted at the source long enough. */
+  purged?: number;
 }
 
 /** One per-item problem, reported with the issue id when known. */

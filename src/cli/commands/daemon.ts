@@ -12,7 +12,10 @@ import { createSyncMetrics } from '../../sync/metrics.js';
 import { runSync } from '../../sync/run-sync.js';
 import { withRunLock } from '../../sync/run-lock.js';
 import { startScheduler } from '../../sync/scheduler.js';
-import { createApi, createTokenProvider, openStore } from '../compose.js';
+import type { TokenProvider } from '../../auth/token-provider.js';
+import type { SyncMetrics } from '../../sync/metrics.js';
+import type { RunTrigger } from '../../sync/types.js';
+import { createApi, createTokenProvider, openStore, type OpenStore } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { startHealthServer, type HealthServer } from '../health-server.js';
 
@@ -51,46 +54,21 @@ export async function daemonCommand(
     }
   }
   const tokens = createTokenProvider(config, log);
+  const run = runner({ config, log, args, db, metrics, tokens });
   const scheduler = startScheduler({
     cron: config.schedule.cron,
     timezone: config.schedule.timezone,
     runAtStart: args.runAtStart ?? config.schedule.runAtStart,
     log,
-    run: async (trigger, runSignal) => {
-      // A fresh API client per run: its counters are the run's, its pooled connections are closed after.
-      const api = createApi(config, tokens, log);
-      const started = Date.now();
-      try {
-        const result = await withRunLock(db.lock, { wait: false, signal: runSignal, log }, () => {
-          metrics.runStarted();
-          return db.withRunThreads((writer) =>
-            runSync(
-              { api, store: db.store, writer, log },
-              {
-                full: false,
-                concurrency: config.api.concurrency,
-                trigger,
-                maxDeleteShare: config.maxDeleteShare,
-                allowMassDelete: args.allowMassDelete,
-                signal: runSignal,
-              },
-            ),
-          );
-        });
-        metrics.runFinished(result, new Date(), countIssues(db.handle.db));
-        if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');
-      } catch (err) {
-        if (err instanceof LockedError) {
-          metrics.runSkipped();
-          log.warn(err.message);
-        } else {
-          metrics.runCrashed(new Date(), Date.now() - started);
-          throw err;
-        }
-      } finally {
-        api.close();
-      }
-    },
+    run: (trigger, runSignal) => run(trigger, runSignal),
+  });
+  // The reconcile refetches every detail: content cleared at the source without a new updatedAt goes too.
+  const reconcile = startScheduler({
+    cron: config.privacy.reconcileCron,
+    timezone: config.schedule.timezone,
+    runAtStart: false,
+    log: log.child({ schedule: 'reconcile' }),
+    run: (_trigger, runSignal) => run('reconcile', runSignal),
   });
   log.info({ schedule: config.schedule.cron, timezone: config.schedule.timezone, db: config.dbPath }, 'daemon started');
   await new Promise<void>((resolve) => {
@@ -98,10 +76,69 @@ export async function daemonCommand(
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   log.info('stopping: finishing the write in flight');
-  await scheduler.stop();
+  await Promise.all([scheduler.stop(), reconcile.stop()]);
   await health?.close();
   await tokens.close?.();
   db.close();
   log.info('daemon stopped');
   return EXIT.OK;
+}
+
+interface RunnerDeps {
+  config: Config;
+  log: Logger;
+  args: DaemonArgs;
+  db: OpenStore;
+  metrics: SyncMetrics;
+  tokens: TokenProvider;
+}
+
+/**
+ * One daemon run under the run lock. A reconcile refetches every detail and waits for a run in flight
+ * (it comes once a week: skipping it would leave cleared content for another week); other runs skip.
+ */
+function runner({ config, log, args, db, metrics, tokens }: RunnerDeps) {
+  return async (trigger: RunTrigger, runSignal: AbortSignal): Promise<void> => {
+    const reconcile = trigger === 'reconcile';
+    // A fresh API client per run: its counters are the run's, its pooled connections are closed after.
+    const api = createApi(config, tokens, log);
+    const started = Date.now();
+    try {
+      const result = await withRunLock(db.lock, { wait: reconcile, signal: runSignal, log }, () => {
+        metrics.runStarted();
+        return db.withRunThreads((writer) =>
+          runSync(
+            { api, store: db.store, writer, log },
+            {
+              full: reconcile,
+              concurrency: config.api.concurrency,
+              trigger,
+              maxDeleteShare: config.maxDeleteShare,
+              allowMassDelete: args.allowMassDelete,
+              signal: runSignal,
+              ...purgeOption(config),
+            },
+          ),
+        );
+      });
+      metrics.runFinished(result, new Date(), countIssues(db.handle.db));
+      if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');
+    } catch (err) {
+      if (err instanceof LockedError) {
+        metrics.runSkipped();
+        log.warn(err.message);
+      } else {
+        metrics.runCrashed(new Date(), Date.now() - started);
+        throw err;
+      }
+    } finally {
+      api.close();
+    }
+  };
+}
+
+/** The run option of SPEAKUP_PURGE_DELETED_AFTER (absent when off). */
+export function purgeOption(config: Config): { purgeDeletedAfterMs?: number } {
+  const ms = config.privacy.purgeDeletedAfterMs;
+  return ms === undefined ? {} : { purgeDeletedAfterMs: ms };
 }

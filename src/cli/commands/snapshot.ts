@@ -30,9 +30,11 @@ export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Pro
   const target = resolve(args.path);
   const started = Date.now();
   const db = openReadOnly(source);
+  let lastErase: string | undefined;
   try {
     checkTarget(source, target);
     await writeCopy(db.$client, target);
+    lastErase = lastEraseAt(db.$client);
   } finally {
     db.$client.close();
   }
@@ -43,8 +45,23 @@ export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Pro
     process.stdout.write(
       `snapshot written: ${target} (${n.mirrored} issues, ${formatBytes(statSync(target).size)}) in ${formatElapsed(Date.now() - started)}\n`,
     );
+    // A copy is out of the erase command's reach: say which older copies still hold erased content.
+    if (lastErase)
+      process.stdout.write(
+        `last erase: ${lastErase}; this snapshot contains it, snapshots written before it still hold the erased content: replace them\n`,
+      );
   }
   return EXIT.OK;
+}
+
+/** When the newest `speakup-sync erase` was made (undefined: never, or a mirror from before erase existed). */
+function lastEraseAt(db: Database.Database): string | undefined {
+  try {
+    const at = db.prepare("SELECT max(at) FROM erase_log WHERE action = 'erase'").pluck().get();
+    return typeof at === 'string' ? at : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Backs up into a 0600 temp file next to `target`, switches it to the rollback journal, renames it over `target`. */

@@ -6,6 +6,7 @@ import { withRunLock } from '../../sync/run-lock.js';
 import type { SyncResult } from '../../sync/types.js';
 import { createApi, createTokenProvider, openStore } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
+import { purgeOption } from './daemon.js';
 import { summaryLine, terminalProgress } from '../progress.js';
 
 export interface SyncArgs {
@@ -35,6 +36,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
             maxDeleteShare: config.maxDeleteShare,
             allowMassDelete: args.allowMassDelete,
             signal,
+            ...purgeOption(config),
             ...(bar ? { onProgress: bar.update } : {}),
           },
         ),
