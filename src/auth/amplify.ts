@@ -19,6 +19,7 @@ import { AuthError, firstLine } from '../errors.js';
 import type { RetryPolicy } from '../retry/policy.js';
 import { withRetry } from '../retry/with-retry.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
+import { refuseIdpRedirects } from './idp-fetch.js';
 import { TokenCache, withTimeout } from './renewal.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -56,6 +57,7 @@ export class AmplifyTokenProvider implements TokenProvider {
   private signedIn = false;
   private restoreLogLevel: (() => void) | undefined;
   private closed = false;
+  private readonly releaseRedirectGuard: () => void;
 
   constructor(private readonly opts: AmplifyProviderOptions) {
     if (owner) {
@@ -68,6 +70,8 @@ export class AmplifyTokenProvider implements TokenProvider {
     owner = this;
     this.now = opts.now ?? Date.now;
     this.cache = new TokenCache((signal) => this.renew(signal), this.now);
+    const { endpoint, region } = opts.auth;
+    this.releaseRedirectGuard = refuseIdpRedirects(endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`);
   }
 
   async getToken(signal?: AbortSignal): Promise<string> {
@@ -94,6 +98,7 @@ export class AmplifyTokenProvider implements TokenProvider {
       this.cache.clear();
       this.signedIn = false;
       this.restoreLogLevel?.();
+      this.releaseRedirectGuard();
       if (owner === this) owner = undefined;
     }
   }

@@ -52,6 +52,11 @@ const COGNITO_ERRORS: Record<
   },
   TooManyRequestsException: { code: 'AUTH_THROTTLED', retryable: true, message: throttled },
   LimitExceededException: { code: 'AUTH_THROTTLED', retryable: true, message: throttled },
+  IdpRedirect: {
+    code: 'AUTH_FAILED',
+    message: (c) =>
+      `the identity provider at ${c.endpointHost} answered with a redirect: credentials are never sent on to another address; set SPEAKUP_COGNITO_ENDPOINT (or SPEAKUP_REGION) to the identity provider itself`,
+  },
   NetworkError: {
     code: 'AUTH_NETWORK',
     retryable: true,

@@ -17,6 +17,7 @@ import { AuthError } from '../errors.js';
 import type { RetryPolicy } from '../retry/policy.js';
 import { withRetry } from '../retry/with-retry.js';
 import { cognitoCode, toAuthError } from './cognito-errors.js';
+import { refuseIdpRedirects } from './idp-fetch.js';
 import { MemoryStorage } from './memory-storage.js';
 import { TokenCache, withTimeout } from './renewal.js';
 import type { TokenProvider } from './token-provider.js';
@@ -42,9 +43,11 @@ export class CognitoPasswordProvider implements TokenProvider {
   private readonly now: () => number;
   private readonly cache: TokenCache;
   private refreshToken: string | undefined;
+  private readonly releaseRedirectGuard: () => void;
 
   constructor(private readonly opts: CognitoProviderOptions) {
     this.now = opts.now ?? Date.now;
+    this.releaseRedirectGuard = refuseIdpRedirects(this.endpoint());
     this.cache = new TokenCache((signal) => this.renew(signal), this.now);
     this.pool = new CognitoUserPool({
       UserPoolId: opts.auth.userPoolId,
@@ -60,6 +63,15 @@ export class CognitoPasswordProvider implements TokenProvider {
 
   invalidate(token: string): void {
     this.cache.invalidate(token);
+  }
+
+  close(): Promise<void> {
+    this.releaseRedirectGuard();
+    return Promise.resolve();
+  }
+
+  private endpoint(): string {
+    return this.opts.auth.endpoint ?? `https://cognito-idp.${this.opts.auth.region}.amazonaws.com/`;
   }
 
   private async renew(signal: AbortSignal | undefined): Promise<string> {
@@ -157,7 +169,7 @@ export class CognitoPasswordProvider implements TokenProvider {
   }
 
   private toError(err: unknown): AuthError {
-    const endpoint = this.opts.auth.endpoint ?? `https://cognito-idp.${this.opts.auth.region}.amazonaws.com/`;
+    const endpoint = this.endpoint();
     return toAuthError(err, {
       username: this.opts.auth.username,
       userPoolId: this.opts.auth.userPoolId,

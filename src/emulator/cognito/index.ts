@@ -126,7 +126,10 @@ export function createCognitoEmulator(opts: CognitoEmulatorOptions): CognitoEmul
 
   const handle: EmuHandler = (req) => {
     let response: EmuResponse;
-    if (knobs.unavailable) {
+    if (knobs.redirectTo !== undefined) {
+      bump(counters.errors, 'Redirected');
+      response = { status: 307, headers: { location: knobs.redirectTo } };
+    } else if (knobs.unavailable) {
       // Counted so tests can see how many attempts a client made against an unreachable IdP.
       bump(counters.errors, 'ConnectionReset');
       // status is moot with a fault; 503 is what an adapter that ignored `fault` should send.

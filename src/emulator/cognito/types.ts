@@ -42,6 +42,8 @@ export interface CognitoKnobs {
   unavailable: boolean;
   /** Fixed delay before each IdP answer, ms. */
   latencyMs: number;
+  /** When set, every IdP request is answered 307 Temporary Redirect to this URL (a hijacked endpoint). */
+  redirectTo?: string | undefined;
 }
 
 export interface CognitoEmulator {
