@@ -2,7 +2,7 @@
  * WAL checkpoints on a second thread. SQLite normally checkpoints inside the COMMIT that pushes the WAL
  * past 1000 pages: it copies the frames into the database file and fsyncs both, on the committing thread,
  * which for the sync is the event loop (a share of every issue's write, and a stall of the HTTP traffic
- * while it lasts; scripts/bench-write.ts measures it). Here a worker thread (checkpoint-worker.ts) with
+ * while it lasts; bench/write-path.ts measures it). Here a worker thread (checkpoint-worker.ts) with
  * its own connection runs PASSIVE checkpoints every few hundred milliseconds, which never block the
  * writer or readers (WAL readers and writers do not wait for a checkpointer). The writer's own autocheckpoint moves from 1000 to 4000 pages
  * while it runs: a PASSIVE checkpoint never finishes while commits keep coming, and only a finished one

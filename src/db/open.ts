@@ -68,7 +68,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseH
   }
   try {
     // Only an empty file can take a page size, and only before WAL. 16 KiB pages hold several issue rows
-    // each instead of one, which makes writes faster (scripts/bench-write.ts measures it).
+    // each instead of one, which makes writes faster (bench/write-path.ts measures it).
     if (fresh) sqlite.pragma(`page_size = ${PAGE_SIZE}`);
     // WAL is set per connection at open: SQLite cannot change the journal mode inside a transaction,
     // and the migrator runs in one.

@@ -1,5 +1,5 @@
 /**
- * The list endpoint's paging schemes. SpeakUp's is not public (speakup-api.md): `page` is the assumed
+ * The list endpoint's paging schemes. SpeakUp does not publish its own: `page` is the assumed
  * default, `envelope` and `unpaged` are the other shapes a client must survive.
  */
 import type { ApiKnobs } from './knobs.js';
