@@ -12,8 +12,9 @@ import type { Lease, LockAttempt, LockHolder, RunLock } from '../../sync/ports.j
 import type { ProcessIdentity } from '../identity.js';
 import { quoteSchema } from './names.js';
 
-/** Key of the run lock of `schema`; distinct from the migration lock's. */
-const LOCK_KEY = `hashtextextended('speakup-sync:run:' || $1, 0)`;
+/** Key of the run lock of the schema given as $1; distinct from the migration lock's. */
+export const RUN_LOCK_KEY_SQL = `hashtextextended('speakup-sync:run:' || $1, 0)`;
+const LOCK_KEY = RUN_LOCK_KEY_SQL;
 
 export interface PgRunLockOptions {
   /** Connection settings of the lock's own connection (e.g. `{ connectionString }`). */
