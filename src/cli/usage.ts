@@ -17,7 +17,9 @@ Commands
   demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
 
 Options
-  --full                refetch every issue's detail, changed or not
+  --full                remap the stored issues (as --remap), then refetch every issue's detail
+  --remap               sync: map the stored issues again from their detail JSON with the current
+                        SPEAKUP_FIELD_MAP, without a request to SpeakUp (docs/inspect.md)
   --allow-mass-delete   allow one run to soft-delete more than SPEAKUP_MAX_DELETE_SHARE of the issues
   --wait                if another sync holds the database, wait for it instead of exiting 75
   --no-run-at-start     daemon: wait for the first scheduled time instead of syncing at start

@@ -9,6 +9,7 @@ import type { FieldValueRecord, MappedIssue, MappedIssueRow, RecordSink, RunLock
 import { processIdentity, type ProcessIdentity } from './identity.js';
 import { chunks, createIssueWriter, idIn, sighted } from './issue-writes.js';
 import { createLockOps, runLockPort, type SyncLockOps } from './lock.js';
+import { createMappingOps, mappingPort, type MappingOps } from './mapping-store.js';
 import type { DatabaseHandle } from './open.js';
 import { createRunLog, runLogPort, type RunLogOps } from './run-log.js';
 import { createPurge, type PurgeResult } from './purge.js';
@@ -35,7 +36,7 @@ export interface IssueState {
  * The SQLite mirror's operations, synchronous: issues, run log, lease and the queries tests and tools
  * use. The sync core sees none of it directly: {@link sqlitePorts} hands it the narrow ports.
  */
-export interface IssueStore extends RunLogOps, SyncLockOps, Required<RecordSink> {
+export interface IssueStore extends RunLogOps, SyncLockOps, MappingOps, Required<RecordSink> {
   /** The process identity recorded in runs and the lease. */
   readonly identity: ProcessIdentity;
   /** Stored state of each id that exists (absent ids are new). */
@@ -111,6 +112,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   return {
     ...createRunLog(db, me),
     ...createLockOps(db, me),
+    ...createMappingOps(handle),
     identity: me,
     isRecordError,
     getStates(ids) {
@@ -156,6 +158,7 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
   return {
     store: {
       ...runLogPort(store),
+      ...mappingPort(store),
       recordListing: (ids, runId, at) =>
         settled(() => {
           const versions = store.getVersions(ids);

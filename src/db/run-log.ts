@@ -197,6 +197,9 @@ function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
     'retries',
     'throttled',
     'purged',
+    'newPaths',
+    'lostPaths',
+    'remapped',
   ] as const) {
     const v = c[k];
     if (v !== undefined) out[k] = v;

@@ -9,6 +9,7 @@
 import { describeError, SyncError } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
 import { stripDetail, type Exclusion } from '../privacy/exclude.js';
+import { createPathCollector } from './detail-paths.js';
 import type { FieldMap } from './field-map.js';
 import { toIssueRecord } from './map-issue.js';
 import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, RecordSink, WriteOutcome } from './ports.js';
@@ -32,9 +33,11 @@ export function writeDetails(
 ): WriteOutcome {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
+  const seen = createPathCollector();
   for (const d of details) {
     try {
       const detail = parseJsonBody(d.path, d.raw);
+      seen.add(detail);
       // Excluded parts leave the detail before it is mapped: no column, field row or full-text entry sees them.
       const raw = exclude && stripDetail(detail, exclude, map) ? JSON.stringify(detail) : d.raw;
       records.push(toIssueRecord(detail, d.syncedAt, d.id, raw, map));
@@ -45,7 +48,7 @@ export function writeDetails(
   if (records.length === 0) return { stored: 0, failures };
   try {
     store.saveIssues(records, runId);
-    return { stored: records.length, failures };
+    return { stored: records.length, failures, paths: seen.take() };
   } catch (batchErr) {
     if (!store.isRecordError?.(batchErr)) return { stored: 0, failures, fatal: fatalOf(batchErr) };
     // The batch rolled back whole. Write its issues one by one so one bad record fails alone;
@@ -65,7 +68,7 @@ export function writeDetails(
         );
       }
     }
-    return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures };
+    return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures, paths: seen.take() };
   }
 }
 

@@ -149,7 +149,7 @@ export interface RunLog {
 }
 
 /** The store a run is handed: issues and run log, usually one database object. */
-export type SyncStore = MirrorStore & RunLog;
+export type SyncStore = MirrorStore & RunLog & Partial<MappingStore>;
 
 // ---------------------------------------------------------------------------------------------------
 // The run lock: one writer per database, across processes
@@ -193,3 +193,50 @@ export type Clock = () => Date;
 
 export { readFieldMapFile } from './field-map.js';
 export type { FieldMap, FieldMapOverrides } from './field-map.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Remap and schema drift (optional: a store without them skips both)
+
+/** A stored detail, as the remap reads it back. */
+export interface StoredDetail {
+  id: number;
+  /** The detail JSON as stored. */
+  data: string;
+  syncedAt: string;
+}
+
+/** A detail path the runs have seen, and how common it was. */
+export interface KnownPath {
+  path: string;
+  detailsSeen: number;
+  detailsTotal: number;
+  /** Set once the path was reported missing; cleared when it appears again. */
+  missingSinceRun: number | null;
+}
+
+/** One run's detail paths, for the store to record. */
+export interface PathRecord {
+  runId: number;
+  at: string;
+  /** Details the run looked at. */
+  details: number;
+  /** [path, details holding it]. */
+  seen: [string, number][];
+  /** Paths to mark missing since this run. */
+  lost: readonly string[];
+}
+
+/** What the remap step and drift reporting need from the store. */
+export interface MappingStore {
+  /** Up to `limit` stored details with ids above `afterId`, by id; deleted issues included, erased ones not. */
+  storedDetails(afterId: number, limit: number): Promise<StoredDetail[]>;
+  /**
+   * Rewrites the mapped columns, field values and search text of stored issues and records tracked-field
+   * changes (observed at `at`), in one transaction; deletion marks, sightings and first-seen times stay.
+   */
+  remapIssues(records: readonly MappedIssue[], runId: number, at: string): Promise<void>;
+  knownPaths(): Promise<KnownPath[]>;
+  recordPaths(record: PathRecord): Promise<void>;
+  getSetting(key: string): Promise<string | undefined>;
+  putSetting(key: string, value: string, at: string): Promise<void>;
+}

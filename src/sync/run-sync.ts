@@ -25,6 +25,9 @@ import type {
 import { createRunStop, type RunStop } from './run-stop.js';
 import { createTally, takeStats, type Tally } from './tally.js';
 import { createWriteBatcher } from './write-batcher.js';
+import { createPathTally, recordDrift, type PathTally } from './drift.js';
+import { DEFAULT_FIELD_MAP, type FieldMap } from './field-map.js';
+import { mapAtRunStart } from './remap.js';
 
 export interface SyncDeps {
   api: IssuesSource;
@@ -33,11 +36,15 @@ export interface SyncDeps {
   writer: DetailWriter;
   log: Logger;
   now?: Clock;
+  /** The field map the writer uses: a full run remaps with it, drift knows which paths it reads. */
+  fieldMap?: FieldMap;
 }
 
 export interface SyncOptions {
   /** Refetch every detail, changed or not. */
   full: boolean;
+  /** First map the stored issues again from their detail JSON with the current field map (remap.ts). */
+  remap?: boolean;
   concurrency: number;
   trigger: RunTrigger;
   /** Refuse to soft-delete more than this share of active issues in one run… */
@@ -73,6 +80,8 @@ interface Run {
   stop: RunStop;
   now: Clock;
   started: number;
+  /** The detail paths the run's writes saw (schema drift). */
+  paths: PathTally;
 }
 
 /** Run one sync. Never throws for per-item problems; the result says what happened. */
@@ -80,11 +89,14 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const { runId, log } = await beginRun(deps, opts, now().toISOString());
-  const run: Run = { runId, log, tally: createTally(log), stop: createRunStop(opts.signal), now, started };
+  const run: Run = { runId, log, tally: createTally(log), stop: createRunStop(opts.signal), now, started, paths: createPathTally() };
+  const map = deps.fieldMap ?? DEFAULT_FIELD_MAP;
+  await mapAtRunStart(deps.store, map, opts.remap === true, { ...run, counts: run.tally.counts });
   const verdict = await transfer(deps, opts, run);
   run.stop.dispose();
   const refusal = await applyDeletions(deps.store, opts, verdict, run);
   await purgeDeleted(deps.store, opts, run);
+  await noteDrift(deps.store, map, run);
 
   const { counts, failures } = run.tally;
   takeStats(counts, deps.api.stats());
@@ -175,6 +187,7 @@ async function transfer(deps: SyncDeps, opts: SyncOptions, run: Run): Promise<Li
 /** Counts a write's outcome and keeps the run log current; a failed database stops the run. */
 function written(store: SyncStore, run: Run, out: WriteOutcome): Promise<void> | undefined {
   run.tally.counts.fetched += out.stored;
+  run.paths.add(out.paths);
   for (const f of out.failures) run.tally.record(f);
   if (out.fatal) {
     run.stop.die(new SyncError('DB_ERROR', out.fatal.message));
@@ -224,4 +237,14 @@ async function applyDeletions(
   if (decision.kind === 'delete')
     run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString());
   return undefined;
+}
+
+/** Compares the run's detail paths with those seen before; a failure is logged, never fatal. */
+async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<void> {
+  try {
+    const at = run.now().toISOString();
+    Object.assign(run.tally.counts, await recordDrift(store, run.paths.seen, run.paths.details, map, { runId: run.runId, at, log: run.log }));
+  } catch (err) {
+    run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);
+  }
 }

@@ -1,4 +1,6 @@
 /** Shapes shared by the sync core and its callers. */
+import type { PathSighting } from './detail-paths.js';
+
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
 /** How a run ended. */
 export type FinalStatus = Exclude<RunStatus, 'running'>;
@@ -15,6 +17,11 @@ export interface RunCounts {
   throttled: number;
   /** Issues whose content the run erased because they were deleted at the source long enough. */
   purged?: number;
+  /** Detail paths seen for the first time, and mapped paths that stopped appearing (drift.ts). */
+  newPaths?: number;
+  lostPaths?: number;
+  /** Issues mapped again from their stored detail JSON (remap.ts). */
+  remapped?: number;
 }
 
 /** One per-item problem, reported with the issue id when known. */
@@ -61,6 +68,8 @@ export interface WriteOutcome {
   failures: ItemFailure[];
   /** The database itself failed (nothing of this write is stored): the run must stop. */
   fatal?: { code: string; message: string };
+  /** The JSON paths of the details written, for schema drift (detail-paths.ts). */
+  paths?: PathSighting;
 }
 
 /** Parses, maps and stores fetched details, in one transaction per call. Calls are answered in order. */

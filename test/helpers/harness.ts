@@ -52,7 +52,7 @@ export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Reco
       const api = createApi(cfg, tokens, log);
       try {
         return await withRunLock(db.lock, { wait: false, log }, () => db.withRunThreads((writer) =>
-          runSync({ api, store: db.store, writer, log }, {
+          runSync({ api, store: db.store, writer, log, ...(cfg.fieldMap ? { fieldMap: cfg.fieldMap } : {}) }, {
             full: false,
             concurrency: cfg.api.concurrency,
             trigger: 'manual',

@@ -108,7 +108,7 @@ function runner({ config, log, args, db, metrics, tokens }: RunnerDeps) {
         metrics.runStarted();
         return db.withRunThreads((writer) =>
           runSync(
-            { api, store: db.store, writer, log },
+            { api, store: db.store, writer, log, ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}) },
             {
               full: reconcile,
               concurrency: config.api.concurrency,

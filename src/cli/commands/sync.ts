@@ -7,6 +7,7 @@ import type { SyncResult } from '../../sync/types.js';
 import { createApi, createTokenProvider, openStore } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { purgeOption } from './daemon.js';
+import { remapCommand } from './remap.js';
 import { summaryLine, terminalProgress } from '../progress.js';
 
 export interface SyncArgs {
@@ -14,10 +15,13 @@ export interface SyncArgs {
   allowMassDelete: boolean;
   wait: boolean;
   quiet: boolean;
+  /** Only remap the stored issues from their detail JSON (remap.ts): no request to SpeakUp. */
+  remap?: boolean;
 }
 
 /** Runs one sync and returns the exit code; a fatal run rethrows its error for the entry point to print. */
 export async function syncCommand(config: Config, log: Logger, args: SyncArgs, signal: AbortSignal): Promise<number> {
+  if (args.remap) return remapCommand(config, log, args, signal);
   const db = openStore(config, log);
   const tokens = createTokenProvider(config, log);
   const api = createApi(config, tokens, log);
@@ -28,9 +32,11 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
     result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () =>
       db.withRunThreads((writer) =>
         runSync(
-          { api, store: db.store, writer, log },
+          { api, store: db.store, writer, log, ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}) },
           {
             full: args.full,
+            // A full run also re-maps stored issues the listing no longer holds (deleted ones).
+            remap: args.full,
             concurrency: config.api.concurrency,
             trigger: 'manual',
             maxDeleteShare: config.maxDeleteShare,

@@ -7,7 +7,7 @@ import type { RunCounts, RunEnd, RunLog, RunStart } from '../../sync/ports.js';
 import type { ProcessIdentity } from '../identity.js';
 import { quoteSchema } from './names.js';
 
-const COUNT_KEYS = ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled', 'purged'] as const;
+const COUNT_KEYS = ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled', 'purged', 'newPaths', 'lostPaths', 'remapped'] as const;
 const MAX_ERROR_CHARS = 1000;
 
 /** SET list and values for the counters given (keys are fixed names, never caller text). */
@@ -18,7 +18,8 @@ function countAssignments(counts: Partial<RunCounts>, firstParam: number): { set
     const v = counts[k];
     if (v === undefined) continue;
     values.push(v);
-    sets.push(`${k} = $${firstParam + values.length - 1}`);
+    // Column names are the keys in snake_case (newPaths -> new_paths).
+    sets.push(`${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = $${firstParam + values.length - 1}`);
   }
   return { sets, values };
 }

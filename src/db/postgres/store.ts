@@ -11,6 +11,7 @@ import { createMirrorPool, inTransaction } from './connect.js';
 import { createPgRunLock } from './lock.js';
 import { migratePostgres } from './migrate.js';
 import { quoteSchema } from './names.js';
+import { createPgPrivacy } from './privacy.js';
 import { redactUrl } from './url.js';
 import { createPgRunLog } from './run-log.js';
 import { createPgIssueWriter, isPgRecordError } from './writes.js';
@@ -18,14 +19,18 @@ import { createPgIssueWriter, isPgRecordError } from './writes.js';
 /** The mirror's issues as a run uses them, in mirror `schema`. */
 export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore {
   const q = quoteSchema(schema);
+  const privacy = createPgPrivacy(pool, schema);
   // Missing: not deleted and not sighted by this run's listing (an issue without a sighting counts too).
   const missing = `deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${q}.issue_sightings s WHERE s.issue_id = i.id AND s.last_listed_run >= $1)`;
   return {
+    purgeDeleted: (deletedUpTo, at) => privacy.purgeDeleted(deletedUpTo, at),
     async recordListing(ids, runId, at) {
       if (ids.length === 0) return new Map();
       return inTransaction(pool, async (client) => {
         const { rows } = await client.query<{ id: number; updated_at: string | null }>(
-          `SELECT id, updated_at FROM ${q}.issues WHERE id = ANY($1::bigint[])`, [ids]);
+          // A purged issue not marked erased reads as never fetched: listed again, it is fetched again in full.
+          `SELECT id, CASE WHEN purged_at IS NOT NULL AND erased_at IS NULL THEN NULL ELSE updated_at END AS updated_at
+           FROM ${q}.issues WHERE id = ANY($1::bigint[])`, [ids]);
         // Sightings only for ids already stored; new ones get theirs when they are saved.
         await client.query(
           `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at)

@@ -5,6 +5,7 @@
  * INSERT … ON CONFLICT whose text does not grow with the batch (and stays clear of the parameter limit).
  */
 import type pg from 'pg';
+import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inTransaction } from './connect.js';
@@ -42,11 +43,12 @@ function statements(schema: string) {
     ['field_id', 'text'], ['label', 'text'], ['type', 'text'], ['value_text', 'text'], ['value_number', 'float8'], ['value_json', 'text', 'jsonb']]);
   const fts = unnest([['issue_id', 'bigint'], ['summary', 'text'], ['description', 'text'], ['field_text', 'text']]);
   return {
-    readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels FROM ${q}.issues WHERE id = ANY($1::bigint[]) FOR UPDATE`,
+    readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels, erased_at IS NOT NULL AS erased FROM ${q}.issues WHERE id = ANY($1::bigint[]) FOR UPDATE`,
     // first_seen_at is set on insert only: it keeps the first sighting.
     upsertIssues: `INSERT INTO ${q}.issues (${names.join(', ')}, first_seen_at, deleted_at)
       SELECT ${issues.select}, u.synced_at, NULL FROM ${issues.from}
-      ON CONFLICT (id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = excluded.${n}`).join(', ')}, deleted_at = NULL`,
+      ON CONFLICT (id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = excluded.${n}`).join(', ')}, deleted_at = NULL,
+        purged_at = CASE WHEN issues.erased_at IS NULL THEN NULL ELSE issues.purged_at END`,
     deleteFields: `DELETE FROM ${q}.issue_field_values WHERE issue_id = ANY($1::bigint[])`,
     insertFields: `INSERT INTO ${q}.issue_field_values (issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json)
       SELECT ${fields.select} FROM ${fields.from}`,
@@ -85,6 +87,7 @@ interface TrackedRow {
   domain: string | null;
   due_at: string | null;
   labels: unknown;
+  erased: boolean;
 }
 
 /** Saves one batch of mapped issues in one transaction. */
@@ -101,6 +104,11 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
     const ids = [...latest.keys()];
     await inTransaction(pool, async (client) => {
       const { rows } = await client.query<TrackedRow>(st.readTracked, [ids]);
+      // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
+      const erased = new Set(rows.filter((r) => r.erased).map((r) => Number(r.id)));
+      if (erased.size > 0) {
+        for (const [id, r] of latest) if (erased.has(id)) latest.set(id, withoutContent(r));
+      }
       const before = new Map<number, TrackedValues>(rows.map((r) => [r.id, {
         status: r.status, assignee: r.assignee_id, domain: r.domain, due_at: r.due_at,
         labels: r.labels === null ? null : JSON.stringify(r.labels),
@@ -121,7 +129,8 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
         const keys = ['issueId', 'position', 'formId', 'formName', 'fieldId', 'label', 'type', 'valueText', 'valueNumber', 'valueJson'] as const;
         await client.query(st.insertFields, keys.map((k) => fields.map((f) => f[k])));
       }
-      await client.query(st.upsertFts, [ids, finals.map((r) => r.fts.summary), finals.map((r) => r.fts.description), finals.map((r) => r.fts.fieldText)]);
+      const indexed = finals.filter((r) => !erased.has(r.issue.id));
+      await client.query(st.upsertFts, [indexed.map((r) => r.issue.id), indexed.map((r) => r.fts.summary), indexed.map((r) => r.fts.description), indexed.map((r) => r.fts.fieldText)]);
       if (changes[0]!.length > 0) await client.query(st.insertChanges, [runId, ...changes]);
       await client.query(st.sight, [ids, runId, finals.map((r) => r.issue.syncedAt)]);
     });
