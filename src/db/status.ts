@@ -5,11 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { firstLine, SyncError } from '../errors.js';
 import type { AppDatabase } from './open.js';
-import { issues, latestRuns, syncLock, type RunStatus } from './schema.js';
+import { issues, latestRuns, syncLock, syncRuns, type RunStatus } from './schema.js';
 
 /**
  * Run statuses that count as a successful sync: `partial` finished too, only some issues failed (retried
@@ -93,10 +93,18 @@ export function lastSuccessfulRun(db: Pick<AppDatabase, 'select'>): RunSummary |
   return db
     .select()
     .from(latestRuns)
-    .where(inArray(latestRuns.status, [...SUCCESS_STATUSES]))
+    .where(and(inArray(latestRuns.status, [...SUCCESS_STATUSES]), notInArray(latestRuns.id, remapOnlyRuns(db))))
     .orderBy(desc(latestRuns.id))
     .limit(1)
     .get();
+}
+
+/** Runs of `sync --remap`: no request to SpeakUp, so they say nothing about how fresh the mirror is. */
+function remapOnlyRuns(db: Pick<AppDatabase, 'select'>) {
+  return db
+    .select({ id: syncRuns.id })
+    .from(syncRuns)
+    .where(and(gt(syncRuns.remapped, 0), eq(syncRuns.requests, 0)));
 }
 
 /** Issues still listed and soft-deleted ones (the daemon's gauges). */

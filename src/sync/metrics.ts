@@ -58,6 +58,9 @@ export interface MetricsState {
     fetched: number;
     deleted: number;
     durationSeconds: number;
+    /** Schema drift: detail paths that appeared, mapped paths that stopped appearing (drift.ts). */
+    newPaths: number;
+    lostPaths: number;
   };
   issues: { mirrored: number; deleted: number };
 }
@@ -89,7 +92,17 @@ export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
     lastRun: undefined,
     runs: { succeeded: 0, partial: 0, failed: 0, interrupted: 0 },
     skipped: 0,
-    totals: { requests: 0, throttled: 0, retries: 0, itemFailures: 0, fetched: 0, deleted: 0, durationSeconds: 0 },
+    totals: {
+      requests: 0,
+      throttled: 0,
+      retries: 0,
+      itemFailures: 0,
+      fetched: 0,
+      deleted: 0,
+      durationSeconds: 0,
+      newPaths: 0,
+      lostPaths: 0,
+    },
     issues: seed.issues ?? { mirrored: 0, deleted: 0 },
   };
   const finish = (runId: number, status: FinalStatus, at: Date, durationMs: number) => {
@@ -109,6 +122,8 @@ export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
       s.totals.itemFailures += c.failed;
       s.totals.fetched += c.fetched;
       s.totals.deleted += c.deleted;
+      s.totals.newPaths += c.newPaths ?? 0;
+      s.totals.lostPaths += c.lostPaths ?? 0;
       s.issues = { ...issues };
       finish(result.runId, result.status, at, result.durationMs);
     },
@@ -238,6 +253,18 @@ const METRICS: readonly MetricDef[] = [
     type: 'counter',
     help: 'Issues soft-deleted because the API no longer lists them.',
     samples: (m, _health) => one(m.totals.deleted),
+  },
+  {
+    name: 'speakup_sync_detail_paths_new_total',
+    type: 'counter',
+    help: 'Detail paths seen for the first time (SpeakUp added a field); see the run log and `status`.',
+    samples: (m, _health) => one(m.totals.newPaths),
+  },
+  {
+    name: 'speakup_sync_detail_paths_lost_total',
+    type: 'counter',
+    help: 'Mapped detail paths that stopped appearing (a field renamed or dropped: its column goes empty).',
+    samples: (m, _health) => one(m.totals.lostPaths),
   },
   {
     name: 'speakup_sync_start_timestamp_seconds',

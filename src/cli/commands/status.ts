@@ -13,6 +13,7 @@ import {
   type MirrorStatus,
   type RunSummary,
 } from '../../db/status.js';
+import { driftLine, readDriftStatus, type DriftStatus } from '../../db/drift-status.js';
 import { evaluateHealth, type Health } from '../../sync/metrics.js';
 import { formatBytes, formatDuration, formatElapsed, renderTable } from '../../format.js';
 import { EXIT } from '../exit-codes.js';
@@ -40,14 +41,18 @@ export interface StatusReport {
   staleAfterSeconds: number;
   running: { runId: number | null; pid: number; host: string; since: string; heartbeatAt: string } | null;
   runs: RunSummary[];
+  /** Schema drift: detail paths that appeared or stopped appearing (null: not tracked by this database). */
+  drift?: DriftStatus | null;
 }
 
 /** Prints the report on stdout; on a stale mirror also one line on stderr, and returns exit code 1. */
 export function statusCommand(config: DbConfig, args: StatusArgs, now: () => Date = () => new Date()): number {
   const db = openReadOnly(config.dbPath);
   let status: MirrorStatus;
+  let drift: DriftStatus | undefined;
   try {
     status = readMirrorStatus(db, args.runs ?? 5);
+    drift = readDriftStatus(db.$client);
   } finally {
     db.$client.close();
   }
@@ -57,7 +62,7 @@ export function statusCommand(config: DbConfig, args: StatusArgs, now: () => Dat
     args.maxAgeMs ?? config.staleAfterMs,
     at.getTime(),
   );
-  const report = buildReport(config.dbPath, fileSizes(config.dbPath), status, health, at);
+  const report = { ...buildReport(config.dbPath, fileSizes(config.dbPath), status, health, at), drift: drift ?? null };
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   if (report.ok) return EXIT.OK;
   process.stderr.write(`speakup-sync: stale: ${report.reason}\n`);
@@ -107,6 +112,7 @@ export function renderStatus(r: StatusReport): string {
         ? `running: run ${r.running.runId ?? '?'}, pid ${r.running.pid} on ${r.running.host}, since ${r.running.since}, last heartbeat ${formatDuration(Date.parse(r.checkedAt) - Date.parse(r.running.heartbeatAt))} ago`
         : 'idle',
     ],
+    ...(r.drift === undefined ? [] : [['schema drift', driftLine(r.drift ?? undefined)]]),
   ];
   const width = Math.max(...facts.map(([k]) => k!.length));
   const rows = r.runs.map((run) => ({

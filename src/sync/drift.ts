@@ -1,0 +1,104 @@
+/**
+ * Schema drift: each run compares the detail paths its details held with the paths runs saw before. A
+ * path never seen is new (SpeakUp added a field); a path the field map reads that stopped appearing in
+ * enough details to tell is lost (a field renamed or dropped: its column goes empty). Each is reported
+ * once: the store remembers what it has reported.
+ */
+import type { Logger } from 'pino';
+import { FIELD_COLUMNS, FORM_COLUMNS, type FieldMap, type FieldMapColumn } from './field-map.js';
+import { mergeSightings, type PathSighting } from './detail-paths.js';
+import type { KnownPath, MappingStore } from './ports.js';
+
+/** Fewest details a run must have fetched before the absence of a path means anything. */
+export const MIN_DETAILS_FOR_LOSS = 10;
+/** A path is lost when, as common as it was, missing from every detail of the run would be this unlikely. */
+const LOSS_CHANCE = 0.001;
+
+/** What a run's paths say against what was known. */
+export interface Drift {
+  /** Paths never seen before (empty on the first run with paths: that run records the baseline). */
+  added: string[];
+  /** Mapped paths that stopped appearing (and were not reported missing already). */
+  lost: string[];
+  /** Paths reported missing before that are back. */
+  back: string[];
+}
+
+/** The paths `map` reads, in detail-path notation (`forms[].fields[].value`). */
+export function mappedPaths(map: FieldMap): Set<string> {
+  const norm = (p: string): string => p.replace(/\.\d+(?=\.|$)/g, '[]');
+  const path = (c: FieldMapColumn): string => norm(map.specs[c].path);
+  const forms = `${path('forms')}[]`;
+  const fields = `${forms}.${path('form_fields')}[]`;
+  const out = new Set<string>();
+  for (const [column, spec] of Object.entries(map.specs) as [FieldMapColumn, { path: string }][]) {
+    if (column === 'forms' || column === 'form_fields') continue;
+    if (FORM_COLUMNS.includes(column)) out.add(`${forms}.${norm(spec.path)}`);
+    else if (FIELD_COLUMNS.includes(column)) out.add(`${fields}.${norm(spec.path)}`);
+    else out.add(norm(spec.path));
+  }
+  return out;
+}
+
+/** Compares one run's paths (`seen`: path -> details holding it, out of `details`) with `known`. Pure. */
+export function compareDrift(
+  known: readonly KnownPath[],
+  seen: ReadonlyMap<string, number>,
+  details: number,
+  mapped: ReadonlySet<string>,
+): Drift {
+  const byPath = new Map(known.map((k) => [k.path, k]));
+  const added = known.length === 0 ? [] : [...seen.keys()].filter((p) => !byPath.has(p)).sort();
+  const back = known.filter((k) => k.missingSinceRun !== null && seen.has(k.path)).map((k) => k.path);
+  const lost: string[] = [];
+  if (details >= MIN_DETAILS_FOR_LOSS) {
+    for (const k of known) {
+      if (!mapped.has(k.path) || k.missingSinceRun !== null || seen.has(k.path) || k.detailsTotal <= 0) continue;
+      const share = Math.min(1, k.detailsSeen / k.detailsTotal);
+      if ((1 - share) ** details < LOSS_CHANCE) lost.push(k.path);
+    }
+  }
+  return { added, lost: lost.sort(), back: back.sort() };
+}
+
+/**
+ * The end-of-run step: compares, logs each finding once, has the store record the run's paths; returns
+ * the counts for the run log. A store without drift support, or a run that fetched nothing, does nothing.
+ */
+export async function recordDrift(
+  store: Partial<MappingStore>,
+  seen: ReadonlyMap<string, number>,
+  details: number,
+  map: FieldMap,
+  run: { runId: number; at: string; log: Logger },
+): Promise<{ newPaths: number; lostPaths: number }> {
+  if (!store.knownPaths || !store.recordPaths || details === 0) return { newPaths: 0, lostPaths: 0 };
+  const known = await store.knownPaths();
+  const drift = compareDrift(known, seen, details, mappedPaths(map));
+  if (known.length === 0) run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');
+  for (const path of drift.added) run.log.warn({ path, code: 'DETAIL_PATH_NEW' }, `detail path "${path}" appeared (new in the SpeakUp detail object); map it in SPEAKUP_FIELD_MAP if a column should hold it`);
+  for (const path of drift.lost) {
+    run.log.warn({ path, details, code: 'DETAIL_PATH_LOST' }, `mapped detail path "${path}" no longer appears in the ${details} details fetched; its column stays empty: run \`speakup-sync inspect\` and update SPEAKUP_FIELD_MAP`);
+  }
+  for (const path of drift.back) run.log.info({ path }, `detail path "${path}" appears again`);
+  await store.recordPaths({ runId: run.runId, at: run.at, details, seen: [...seen.entries()], lost: drift.lost });
+  return { newPaths: drift.added.length, lostPaths: drift.lost.length };
+}
+
+/** One run's paths, summed over its writes. */
+export interface PathTally {
+  seen: Map<string, number>;
+  details: number;
+  add(sighting: PathSighting | undefined): void;
+}
+
+export function createPathTally(): PathTally {
+  const tally: PathTally = {
+    seen: new Map(),
+    details: 0,
+    add(sighting) {
+      if (sighting) tally.details += mergeSightings(tally.seen, sighting);
+    },
+  };
+  return tally;
+}
