@@ -11,8 +11,9 @@ import { silentLogger } from '../../src/log.js';
 import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
 import { withRunLock } from '../../src/sync/run-lock.js';
 import type { SyncResult } from '../../src/sync/types.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { harness, type Harness } from '../helpers/harness.js';
+import { waitFor } from '../helpers/reliability.js';
 
 const DAY = 86_400_000;
 
@@ -141,5 +142,29 @@ describe('privacy', () => {
     expect(JSON.parse(row.data).reporter.messages).toBeUndefined();
     expect(one<{ n: number }>(h, "SELECT count(*) AS n FROM issue_field_values WHERE issue_id = ? AND label = 'Witness statement'", id).n).toBe(0);
     expect(one<{ n: number }>(h, "SELECT count(*) AS n FROM issue_field_values WHERE issue_id = ? AND label = 'Location'", id).n).toBe(1);
+  }, 60_000);
+
+  it('the daemon runs reconciles on SPEAKUP_RECONCILE_SCHEDULE: full runs with trigger reconcile', async () => {
+    h = await harness({ issues: 8, seed: 8 });
+    const id = h.emu.data.ids()[1]!;
+    h.emu.data.update(id, { description: 'cleared later' });
+    expect((await h.sync()).status).toBe('succeeded');
+    h.emu.data.update(id, { description: null, updatedAt: h.emu.data.get(id)!.updatedAt });
+    const env = { ...h.env, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '0', SPEAKUP_RECONCILE_SCHEDULE: '*/1 * * * * *' };
+    const { child, result } = startCli(['daemon'], env, h.dir);
+    try {
+      const reconciled = () => {
+        try {
+          return one<{ n: number }>(h!, "SELECT count(*) AS n FROM sync_runs WHERE trigger = 'reconcile' AND status = 'succeeded' AND \"full\" = 1").n > 0;
+        } catch {
+          return false; // the daemon holds a write: read again
+        }
+      };
+      await waitFor(reconciled, 'a finished reconcile run', 30_000, 100);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect((await result).code).toBe(0);
+    expect(one<{ description: string | null }>(h, 'SELECT description FROM issues WHERE id = ?', id).description).toBeNull();
   }, 60_000);
 });
