@@ -26,6 +26,13 @@ const fieldsAgree: Same<FieldValueRecord, FieldValueRow> = true;
 void issuesAgree;
 void fieldsAgree;
 
+// An issue whose content was purged, and is not marked erased, reads as never fetched: if the source
+// lists it again, its content is fetched and stored again.
+const storedVersion = sql<
+  string | null
+>`CASE WHEN ${issues.purgedAt} IS NOT NULL AND ${issues.erasedAt} IS NULL
+  THEN NULL ELSE ${issues.updatedAt} END`;
+
 /** What the sync needs to know about a listed issue. */
 export interface IssueState {
   updatedAt: string | null;
@@ -72,15 +79,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
   const missing = sql`${issues.deletedAt} IS NULL AND ${issues.id} NOT IN ${seenThisRun}`;
 
   const readStates = db
-    .select({
-      id: issues.id,
-      // An issue whose content was purged, and is not marked erased, reads as never fetched: if the
-      // source lists it again, its content is fetched and stored again.
-      updatedAt: sql<
-        string | null
-      >`CASE WHEN ${issues.purgedAt} IS NOT NULL AND ${issues.erasedAt} IS NULL THEN NULL ELSE ${issues.updatedAt} END`,
-      deletedAt: issues.deletedAt,
-    })
+    .select({ id: issues.id, updatedAt: storedVersion, deletedAt: issues.deletedAt })
     .from(issues)
     .where(idIn(issues.id))
     .prepare();

@@ -43,7 +43,9 @@ export async function eraseCommand(config: DbConfig, log: Logger, args: EraseArg
     );
     if (!args.quiet) process.stdout.write(`${describe(result, args.undo)}\n`);
     if (!result.walTruncated)
-      log.warn('another connection is reading the database: its -wal file is emptied at the next erase, purge or checkpoint');
+      log.warn(
+        'another connection is reading the database: its -wal file is emptied at the next erase, purge or checkpoint',
+      );
     return EXIT.OK;
   } finally {
     handle.close();
