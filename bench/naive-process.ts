@@ -87,7 +87,7 @@ export async function runNaive(
 export async function runWritePath(ctx: RunContext, n: number): Promise<ScenarioResult> {
   const run = await runMeasured({
     command: process.execPath,
-    args: ['--import', 'tsx', 'bench/write-path.ts', String(n)],
+    args: ['--import', 'tsx', ...(ctx.pgUrl ? ['bench/write-path-postgres.ts', ctx.pgUrl] : ['bench/write-path.ts']), String(n)],
     cwd: ctx.repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, TMPDIR: ctx.workDir },
     timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, n * 5),
@@ -99,7 +99,8 @@ export async function runWritePath(ctx: RunContext, n: number): Promise<Scenario
   const perCpu = line === undefined ? undefined : /([\d,]+) issues\/s per CPU-second/.exec(line)?.[1];
   const floor = line === undefined ? undefined : /schema floor ([\d,]+) issues\/s/.exec(line)?.[1];
   const problems = run.exit.code === 0 && m ? [] : [`exit ${run.exit.code ?? run.exit.signal}, no RESULT line`];
-  return toResult({ id: 'w', title: 'SQLite write path alone (bench/write-path.ts)', n, latencyMs: 0, rps: null, concurrency: 1, pageSize: 0 }, {
+  const title = ctx.pgUrl ? 'PostgreSQL write path alone (bench/write-path-postgres.ts)' : 'SQLite write path alone (bench/write-path.ts)';
+  return toResult({ id: 'w', title, n, latencyMs: 0, rps: null, concurrency: 1, pageSize: 0 }, {
     status: run.exit.timedOut ? 'timeout' : problems.length > 0 ? 'failed' : 'ok',
     problems,
     wallMs: run.wallMs,

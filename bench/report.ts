@@ -33,7 +33,7 @@ export function phaseTable(rows: ScenarioResult[]): string {
   const head = ['#', 'start-up+DB s', 'login s', 'API window s', 'tail s', 'sync CPU s', 'sync CPU in API window (core, per request)', 'emulator CPU s', 'emulator CPU in API window (core, per request)', 'host cores busy (others)'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    if (r.id === 'w' || r.id === 'm') continue;
+    if (r.id === 'w' || r.id === 'm' || r.id === 'c') continue;
     const p = r.phases;
     const requests = r.requests.list + r.requests.detail;
     // CPU ms per API request in the window: share of a core × window length / requests.
@@ -67,7 +67,13 @@ export function checkTargets(rows: ScenarioResult[]): BenchReport['targets'] {
   const s5 = by('5');
   out.push({ target: '5: ≥ 3,000 issues/s end to end', measured: s5 ? `${int(s5.issuesPerSec.incl)}/s incl. start-up, ${int(s5.issuesPerSec.excl)}/s excl.` : 'not run', met: s5 ? s5.issuesPerSec.incl >= 3000 : null });
   const w = by('w');
-  out.push({ target: 'w: write path alone ≥ 15,000 issues/s', measured: w ? `${int(w.issuesPerSec.incl)}/s wall, ${int(num(w.extra.perCpuSecond))}/s per CPU-second; schema floor (issue, field and FTS rows alone) ${int(num(w.extra.schemaFloor))}/s` : 'not run (add w to --scenarios)', met: w ? w.issuesPerSec.incl >= 15_000 : null });
+  if (w?.title.startsWith('PostgreSQL')) {
+    out.push({ target: 'w: PostgreSQL write path alone ≥ 5,000 issues/s', measured: `${int(w.issuesPerSec.incl)}/s wall (slower of insert/update)`, met: w.issuesPerSec.incl >= 5000 });
+  } else {
+    out.push({ target: 'w: write path alone ≥ 15,000 issues/s', measured: w ? `${int(w.issuesPerSec.incl)}/s wall, ${int(num(w.extra.perCpuSecond))}/s per CPU-second; schema floor (issue, field and FTS rows alone) ${int(num(w.extra.schemaFloor))}/s` : 'not run (add w to --scenarios)', met: w ? w.issuesPerSec.incl >= 15_000 : null });
+  }
+  const c = by('c');
+  if (c) out.push({ target: 'c: copy into PostgreSQL in < 60 s, peak RSS < 300 MB', measured: `${(c.wallMs / 1000).toFixed(1)} s, ${c.peakRssMb?.toFixed(0) ?? '—'} MB`, met: c.wallMs < 60_000 && c.peakRssMb !== null && c.peakRssMb < 300 });
   const matrix = by('m')?.extra.matrix as MatrixRow[] | undefined;
   if (matrix) {
     const worst = Math.min(...matrix.map((r) => r.rateShare ?? 0));

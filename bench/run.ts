@@ -12,6 +12,7 @@ import { ENV_VARS } from '../src/config/env-vars.js';
 import { USAGE, parseBenchArgs } from './args.js';
 import { installCleanup, killAll } from './children.js';
 import { checkTargets, markdown } from './report.js';
+import { startBenchPostgres } from './postgres.js';
 import { runScenarios } from './scenarios.js';
 import { measureNoop } from './sync-process.js';
 import type { BenchOptions, BenchReport } from './types.js';
@@ -53,7 +54,14 @@ async function main(): Promise<number> {
     const noopNaiveMs = await measureNoop(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/naive.ts'), '--help'], repoRoot);
     const concurrency = opts.concurrency ?? Number(ENV_VARS.SPEAKUP_CONCURRENCY.default);
     const pageSize = opts.pageSize ?? Number(ENV_VARS.SPEAKUP_PAGE_SIZE.default);
-    const scenarios = await runScenarios({ repoRoot, workDir, opts, concurrency, pageSize, noopSyncMs, noopNaiveMs, log });
+    const pg = opts.db === 'postgres' ? startBenchPostgres() : undefined;
+    let scenarios: Awaited<ReturnType<typeof runScenarios>>;
+    try {
+      const ctx = { repoRoot, workDir, opts, concurrency, pageSize, noopSyncMs, noopNaiveMs, log };
+      scenarios = await runScenarios(pg ? { ...ctx, pgUrl: pg.url } : ctx);
+    } finally {
+      pg?.stop();
+    }
     const report: BenchReport = {
       meta: {
         date: new Date().toISOString(),

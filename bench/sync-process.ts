@@ -14,7 +14,10 @@ export interface SyncSpec {
   workDir: string;
   /** SPEAKUP_* variables printed by the emulator. */
   emulatorEnv: Record<string, string>;
+  /** An SQLite file, or a PostgreSQL URL (with dbSchema). */
   dbPath: string;
+  /** SPEAKUP_DB_SCHEMA, for a PostgreSQL URL. */
+  dbSchema?: string;
   /** SPEAKUP_CONCURRENCY; undefined = the project's default. */
   concurrency: number | undefined;
   /** SPEAKUP_PAGE_SIZE; undefined = the project's default. */
@@ -40,12 +43,13 @@ export interface SyncRun extends MeasuredRun {
 const SUMMARY = /^sync (\w+) \(run \d+\): (\d+) listed, (\d+) fetched, (\d+) unchanged, (\d+) deleted, (\d+) failed; (\d+) requests, (\d+) throttled/m;
 
 /** Minimal child environment: PATH, HOME and the SPEAKUP_* variables, nothing else of ours. */
-export function syncEnv(spec: Pick<SyncSpec, 'workDir' | 'emulatorEnv' | 'dbPath' | 'concurrency' | 'pageSize'>): Record<string, string> {
+export function syncEnv(spec: Pick<SyncSpec, 'workDir' | 'emulatorEnv' | 'dbPath' | 'dbSchema' | 'concurrency' | 'pageSize'>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: spec.workDir,
     ...spec.emulatorEnv,
     SPEAKUP_DB: spec.dbPath,
+    ...(spec.dbSchema === undefined ? {} : { SPEAKUP_DB_SCHEMA: spec.dbSchema }),
     SPEAKUP_LOG_LEVEL: 'info',
     ...(spec.concurrency === undefined ? {} : { SPEAKUP_CONCURRENCY: String(spec.concurrency) }),
     ...(spec.pageSize === undefined ? {} : { SPEAKUP_PAGE_SIZE: String(spec.pageSize) }),

@@ -22,6 +22,8 @@ export interface BenchOptions {
   changeShare: number;
   /** Per-scenario deadline override, ms. */
   timeoutMs: number | undefined;
+  /** The mirror's database: SQLite files, or schemas on a PostgreSQL server (--db postgres). */
+  db: 'sqlite' | 'postgres';
   out: string;
   keep: boolean;
 }
@@ -37,6 +39,8 @@ export interface RunContext {
   pageSize: number;
   noopSyncMs: number;
   noopNaiveMs: number;
+  /** With --db postgres: the server's URL (each scenario's mirror is a schema there). */
+  pgUrl?: string;
   /** Progress lines (stderr). */
   log: (line: string) => void;
 }
