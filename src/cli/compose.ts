@@ -11,6 +11,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
 import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
+import { countIssues, lastSuccessfulRun } from '../db/status.js';
 import { retryPolicy } from '../retry/policy.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
 import { compileExclusion } from '../privacy/exclude.js';
@@ -86,3 +87,34 @@ export function openStore(config: Config, log: Logger): OpenStore {
   };
   return { handle, store, lock, writer: here, withRunThreads, close: () => handle.close() };
 }
+
+/** The mirror a run uses, on either database (SQLite file or PostgreSQL schema). */
+export interface Mirror {
+  store: SyncStore;
+  lock: RunLock;
+  /** Runs `fn` (a sync run) with the database's writer (SQLite: on its worker threads). */
+  withRunThreads<T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T>;
+  /** Issues still listed and soft-deleted ones (the daemon's gauges). */
+  countIssues(): Promise<{ mirrored: number; deleted: number }>;
+  /** When the newest successful (or partial) run finished, if any. */
+  lastSuccessAt(): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the mirror SPEAKUP_DB names: a PostgreSQL URL or an SQLite file. */
+export async function openMirror(config: Config, log: Logger): Promise<Mirror> {
+  if (config.postgres) {
+    const { openPgRunMirror } = await import('./compose-postgres.js');
+    return openPgRunMirror(config, config.postgres, log);
+  }
+  const db = openStore(config, log);
+  return {
+    store: db.store,
+    lock: db.lock,
+    withRunThreads: (fn) => db.withRunThreads(fn),
+    countIssues: () => Promise.resolve(countIssues(db.handle.db)),
+    lastSuccessAt: () => Promise.resolve(lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined),
+    close: () => Promise.resolve(db.close()),
+  };
+}
+

@@ -14,6 +14,8 @@ Commands
               SPEAKUP_FIELD_MAP; prints no issue value, never opens the database; exits 1 on a problem
   erase       --issue ID [--issue ID ...]: erase those issues' content from the mirror now and keep
               later runs from storing it again (--undo lifts that); recorded in erase_log (docs/privacy.md)
+  copy        --to URL [--schema NAME]: copy the SQLite mirror SPEAKUP_DB into an empty PostgreSQL
+              schema (history and run log included), verified per table by row count and checksum
   demo        start the bundled emulator, sync it into ./data/demo.db, show example queries (npm run demo)
 
 Options
@@ -26,6 +28,8 @@ Options
   --issues N            demo: size of the emulated data set (default 300)
   --issue ID            erase: an issue id (repeat for several)
   --undo                erase: lift the erase marker of the given issues
+  --to URL              copy: the PostgreSQL database to copy into (postgres://user:password@host/db)
+  --schema NAME         copy: the target schema (default SPEAKUP_DB_SCHEMA)
   --json                status, inspect: machine-readable output on stdout
   --sample N            inspect: number of issue details to read (default 20)
   --max-age DURATION    status: staleness threshold for this check, e.g. 30m, 2h, 1d (default SPEAKUP_STALE_AFTER)

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { schemaNameProblem } from '../db/postgres/names.js';
 import { LOG_LEVELS } from '../log.js';
 import { parseDuration } from './duration.js';
 import type { AuthKind } from './types.js';
@@ -64,6 +65,8 @@ const list = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter((s) => s !== ''),
 );
+// Spliced into SQL as a quoted identifier, so only plain lower-case names (db/postgres/names.ts).
+const pgSchemaName = z.string().trim().refine((v) => schemaNameProblem(v) === undefined);
 const url = z.url({ protocol: /^https?$/ });
 const nonEmpty = z.string().trim().min(1);
 const cronExpression = nonEmpty.refine((v) => cron.validate(v));
@@ -165,9 +168,24 @@ export const ENV_VARS = {
   },
   SPEAKUP_DB: {
     schema: nonEmpty,
-    expect: 'a file path',
-    describe: 'SQLite database file',
+    expect: 'a file path or a postgres:// URL',
+    describe:
+      'SQLite database file, or a PostgreSQL URL such as postgres://user:password@host:5432/db?sslmode=require (the password is never printed)',
     default: './data/speakup.db',
+  },
+  SPEAKUP_DB_SCHEMA: {
+    schema: pgSchemaName,
+    expect: 'a lower-case identifier (letters, digits, _; at most 63; not pg_*)',
+    describe:
+      'PostgreSQL only: the schema that holds the mirror (one per SpeakUp system; each has its own run lock)',
+    default: 'speakup',
+  },
+  SPEAKUP_DB_ALLOW_PLAINTEXT: {
+    schema: bool,
+    expect: '1 or 0',
+    describe:
+      'PostgreSQL only: allow a URL to another host without sslmode=require (the password travels unencrypted; never in production)',
+    default: '0',
   },
   SPEAKUP_SCHEDULE: {
     schema: cronExpression,

@@ -102,7 +102,8 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
   const fieldMap = loadFieldMap(given(env, 'SPEAKUP_FIELD_MAP')?.trim(), cwd, problems);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const { fieldMapPath: _path, ...config } = result.data;
-  return deepFreeze({ ...config, dbPath: resolve(cwd, config.dbPath), ...(fieldMap ? { fieldMap } : {}) });
+  const dbPath = config.postgres ? config.dbPath : resolve(cwd, config.dbPath);
+  return deepFreeze({ ...config, dbPath, ...(fieldMap ? { fieldMap } : {}) });
 }
 
 /**
@@ -114,7 +115,8 @@ export function loadDbConfig(rawEnv: Env, opts: LoadOptions = {}): DbConfig {
   const env = opts.dotenv === false ? rawEnv : readEnv(rawEnv, cwd);
   const result = dbConfigSchema.safeParse(schemaInput(env));
   if (!result.success) throw new ConfigError(problemLines(result.error, env));
-  return deepFreeze({ ...result.data, dbPath: resolve(cwd, result.data.dbPath) });
+  const data = result.data;
+  return deepFreeze({ ...data, dbPath: data.postgres ? data.dbPath : resolve(cwd, data.dbPath) });
 }
 
 function deepFreeze<T>(obj: T): T {

@@ -8,7 +8,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defaultStaleAfterMs } from './duration.js';
 import { ENV_VARS as V } from './env-vars.js';
-import type { AuthConfig, Config, DbConfig } from './types.js';
+import { isPostgresUrl, parsePostgresUrl } from '../db/postgres/url.js';
+import { ConfigError } from '../errors.js';
+import type { AuthConfig, Config, DbConfig, PostgresDbConfig } from './types.js';
 
 /**
  * The variables of the database-only commands (`status`, `snapshot`): no API settings, no credentials.
@@ -20,6 +22,8 @@ const scheduleFields = {
 };
 const storeFields = {
   SPEAKUP_DB: V.SPEAKUP_DB.schema,
+  SPEAKUP_DB_SCHEMA: V.SPEAKUP_DB_SCHEMA.schema,
+  SPEAKUP_DB_ALLOW_PLAINTEXT: V.SPEAKUP_DB_ALLOW_PLAINTEXT.schema,
   SPEAKUP_STALE_AFTER: V.SPEAKUP_STALE_AFTER.schema.optional(),
   SPEAKUP_LOG_LEVEL: V.SPEAKUP_LOG_LEVEL.schema,
 };
@@ -116,6 +120,31 @@ function checkUrls(vars: Record<string, unknown>, ctx: z.core.$RefinementCtx): v
 
 /** Warnings for the plaintext URLs SPEAKUP_ALLOW_INSECURE_HTTP let through. */
 function insecureWarnings(vars: Vars): string[] {
+/**
+ * SPEAKUP_DB as a PostgreSQL URL: parsable, and encrypted to any other host unless plaintext is allowed.
+ * The problem never holds the password (parsePostgresUrl prints the redacted URL).
+ */
+function checkDbUrl(vars: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const value = vars['SPEAKUP_DB'];
+  if (typeof value !== 'string' || !isPostgresUrl(value)) return;
+  try {
+    parsePostgresUrl(value, { allowPlaintext: vars['SPEAKUP_DB_ALLOW_PLAINTEXT'] === true });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) {
+      const message = p.replace(/^SPEAKUP_DB: /, '');
+      ctx.addIssue({ code: 'custom', path: ['SPEAKUP_DB'], message, params: { kind: RULE } });
+    }
+  }
+}
+
+/** The PostgreSQL side of the configuration, when SPEAKUP_DB is a URL (checked by checkDbUrl). */
+function toPostgres(v: z.output<z.ZodObject<typeof storeFields>>): PostgresDbConfig | undefined {
+  if (!isPostgresUrl(v.SPEAKUP_DB)) return undefined;
+  const target = parsePostgresUrl(v.SPEAKUP_DB, { allowPlaintext: v.SPEAKUP_DB_ALLOW_PLAINTEXT });
+  return { target, schema: v.SPEAKUP_DB_SCHEMA };
+}
+
   const urls: Partial<Record<(typeof URL_VARS)[number], string | undefined>> = vars;
   return URL_VARS.flatMap((name) => {
     const value = urls[name];
@@ -152,7 +181,9 @@ function toAuth(v: z.output<typeof authUnion>): AuthConfig {
 
 function toDbConfig(v: z.output<z.ZodObject<typeof dbFields>>): DbConfig {
   return {
-    dbPath: v.SPEAKUP_DB,
+    dbPath: postgres ? postgres.target.redacted : v.SPEAKUP_DB,
+    ...(postgres ? { postgres } : {}),
+  const postgres = toPostgres(v);
     staleAfterMs: v.SPEAKUP_STALE_AFTER ?? defaultStaleAfterMs(v.SPEAKUP_SCHEDULE, v.SPEAKUP_TIMEZONE),
     logLevel: v.SPEAKUP_LOG_LEVEL,
     warnings: [],
@@ -198,4 +229,8 @@ export const configSchema = z
   .transform(toConfig);
 
 /** What `status` and `snapshot` read. */
-export const dbConfigSchema = z.object(dbFields).transform(toDbConfig);
+export const dbConfigSchema = z
+  .object(dbFields)
+  .superRefine(checkDbUrl, { when: () => true })
+  .transform(toDbConfig);
+  .superRefine(checkDbUrl, { when: () => true })

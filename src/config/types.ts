@@ -1,4 +1,5 @@
 /** The validated, frozen configuration every other module receives. Built only by loadConfig. */
+import type { PostgresTarget } from '../db/postgres/url.js';
 import type { FieldMap } from '../sync/ports.js';
 import type { LogLevel } from '../log.js';
 
@@ -67,9 +68,20 @@ export interface MetricsConfig {
 
 /** What the database-only commands (`status`, `snapshot`) need: no API settings, no credentials. */
 export interface DbConfig {
+/** SPEAKUP_DB as a PostgreSQL URL, with the schema that holds the mirror. */
+export interface PostgresDbConfig {
+  /** The parsed URL: `connectionString` (with the password) goes to the driver only, `redacted` everywhere else. */
+  target: PostgresTarget;
+  /** SPEAKUP_DB_SCHEMA. */
+  schema: string;
+}
+
   dbPath: string;
   /** A run older than this (ms) is stale: `status` exits 1, /healthz answers 503. */
+  /** The SQLite file (absolute); with PostgreSQL, the URL with its password redacted (printable). */
   staleAfterMs: number;
+  /** Set when SPEAKUP_DB is a postgres:// URL: the mirror is in PostgreSQL, not in the file `dbPath`. */
+  postgres?: PostgresDbConfig;
   logLevel: LogLevel;
   /** Warnings found while loading (e.g. insecure http allowed), for the caller to log. */
   warnings: readonly string[];

@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DbConfig } from '../../config/types.js';
 import { countIssues, openReadOnly } from '../../db/status.js';
-import { firstLine, SyncError } from '../../errors.js';
+import { firstLine, SyncError, UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatElapsed } from '../../format.js';
 
@@ -26,6 +26,10 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** Writes the snapshot; prints one line on stdout unless quiet. */
 export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Promise<number> {
+  if (config.postgres) {
+    const { schema } = config.postgres;
+    throw new UsageError(`snapshot copies an SQLite file; this mirror is in PostgreSQL: use pg_dump --schema=${schema} (or a replica) instead`);
+  }
   const source = resolve(config.dbPath);
   const target = resolve(args.path);
   const started = Date.now();
