@@ -6,7 +6,6 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
-import { countIssues, lastSuccessfulRun } from '../../db/status.js';
 import { LockedError } from '../../errors.js';
 import { createSyncMetrics } from '../../sync/metrics.js';
 import { runSync } from '../../sync/run-sync.js';
@@ -15,7 +14,7 @@ import { startScheduler } from '../../sync/scheduler.js';
 import type { TokenProvider } from '../../auth/token-provider.js';
 import type { SyncMetrics } from '../../sync/metrics.js';
 import type { RunTrigger } from '../../sync/types.js';
-import { createApi, createTokenProvider, openStore, type OpenStore } from '../compose.js';
+import { createApi, createTokenProvider, openMirror, type Mirror } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { startHealthServer, type HealthServer } from '../health-server.js';
 
@@ -32,11 +31,11 @@ export async function daemonCommand(
   args: DaemonArgs,
   signal: AbortSignal,
 ): Promise<number> {
-  const db = openStore(config, log);
+  const db = await openMirror(config, log);
   // Seeded from the database, so a restarted daemon is healthy as long as the mirror is fresh.
   const metrics = createSyncMetrics({
-    lastSuccessAt: lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined,
-    issues: countIssues(db.handle.db),
+    lastSuccessAt: await db.lastSuccessAt(),
+    issues: await db.countIssues(),
   });
   let health: HealthServer | undefined;
   if (config.metrics.port !== undefined) {
@@ -49,7 +48,7 @@ export async function daemonCommand(
         log,
       });
     } catch (err) {
-      db.close();
+      await db.close();
       throw err;
     }
   }
@@ -79,7 +78,7 @@ export async function daemonCommand(
   await Promise.all([scheduler.stop(), reconcile.stop()]);
   await health?.close();
   await tokens.close?.();
-  db.close();
+  await db.close();
   log.info('daemon stopped');
   return EXIT.OK;
 }
@@ -88,7 +87,7 @@ interface RunnerDeps {
   config: Config;
   log: Logger;
   args: DaemonArgs;
-  db: OpenStore;
+  db: Mirror;
   metrics: SyncMetrics;
   tokens: TokenProvider;
 }
@@ -121,7 +120,7 @@ function runner({ config, log, args, db, metrics, tokens }: RunnerDeps) {
           ),
         );
       });
-      metrics.runFinished(result, new Date(), countIssues(db.handle.db));
+      metrics.runFinished(result, new Date(), await db.countIssues());
       if (result.status === 'failed') log.error({ runId: result.runId }, result.error ?? 'run failed');
     } catch (err) {
       if (err instanceof LockedError) {

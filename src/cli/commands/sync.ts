@@ -4,7 +4,7 @@ import type { Config } from '../../config/types.js';
 import { runSync } from '../../sync/run-sync.js';
 import { withRunLock } from '../../sync/run-lock.js';
 import type { SyncResult } from '../../sync/types.js';
-import { createApi, createTokenProvider, openStore } from '../compose.js';
+import { createApi, createTokenProvider, openMirror } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import { purgeOption } from './daemon.js';
 import { remapCommand } from './remap.js';
@@ -22,7 +22,7 @@ export interface SyncArgs {
 /** Runs one sync and returns the exit code; a fatal run rethrows its error for the entry point to print. */
 export async function syncCommand(config: Config, log: Logger, args: SyncArgs, signal: AbortSignal): Promise<number> {
   if (args.remap) return remapCommand(config, log, args, signal);
-  const db = openStore(config, log);
+  const db = await openMirror(config, log);
   const tokens = createTokenProvider(config, log);
   const api = createApi(config, tokens, log);
   const showProgress = !args.quiet && Boolean(process.stderr.isTTY);
@@ -52,7 +52,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
     bar?.done();
     api.close();
     await tokens.close?.();
-    db.close();
+    await db.close();
   }
   if (!args.quiet) process.stdout.write(`${summaryLine(result)}\n`);
   if (result.status === 'failed') throw result.fatal;
