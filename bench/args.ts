@@ -21,6 +21,9 @@ physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approac
                      extrapolating to N; "all" = no extrapolation (default 300)
   --change-share F   share of issues changed before scenario 4    (default 0.02)
   --timeout S        deadline of each child process, seconds      (default: from the bound)
+  --db sqlite|postgres  the mirror: SQLite files, or schemas on PostgreSQL (SPEAKUP_BENCH_DATABASE_URL,
+                     else a throwaway local server); with postgres, "c" times copy of an
+                     SQLite mirror of --n-scale issues                (default sqlite)
   --out FILE         JSON results                  (default bench/results/latest.json)
   --keep             keep the temporary databases
   -h, --help         this text
@@ -39,11 +42,12 @@ const OPTIONS = {
   'change-share': { type: 'string' },
   timeout: { type: 'string' },
   out: { type: 'string' },
+  db: { type: 'string' },
   keep: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SCENARIO_IDS = ['0', '1', '2', '3', '4', '5', '6', '7', 'w', 'm'];
+const SCENARIO_IDS = ['0', '1', '2', '3', '4', '5', '6', '7', 'w', 'm', 'c'];
 
 /** Parses argv; returns null for --help; throws one Error listing every bad option. */
 export function parseBenchArgs(argv: string[]): BenchOptions | null {
@@ -67,6 +71,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   const share = num('change-share', 0.02, 0, false);
   if (share > 1) problems.push(`--change-share: expected a fraction from 0 to 1 (got ${share})`);
   const timeoutS = optional('timeout');
+  const db = values.db ?? 'sqlite';
+  if (db !== 'sqlite' && db !== 'postgres') problems.push(`--db: expected sqlite or postgres (got "${db}")`);
+  if (scenarios.has('c') && db !== 'postgres') problems.push('--scenarios: "c" (copy into PostgreSQL) needs --db postgres');
   const opts: BenchOptions = {
     n: num('n', 10_000, 1),
     nWrite: num('n-write', 20_000, 1),
@@ -81,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
     out: values.out ?? 'bench/results/latest.json',
     keep: values.keep ?? false,
+    db: db === 'postgres' ? 'postgres' : 'sqlite',
   };
   if (problems.length > 0) throw new Error(`invalid options:\n  ${problems.join('\n  ')}`);
   return opts;

@@ -4,7 +4,7 @@
  * with; 0, 3, 7, 4 and 2 (rate limit, last) run on 1's emulator; 5 and 6 get emulators of their own;
  * w (the write path alone) and m (the limiter matrix) need none.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { analyzeSync, boundMs } from './analyze.js';
 import type { ScenarioSpec } from './analyze.js';
 import { startEmulatorProcess } from './emulator-process.js';
@@ -12,6 +12,7 @@ import type { EmulatorProcess } from './emulator-process.js';
 import { runIdeal } from './ideal-process.js';
 import { matrixTable, runMatrix } from './limiter-matrix.js';
 import { runNaive, runWritePath } from './naive-process.js';
+import { runCopy } from './copy-process.js';
 import { toResult } from './result.js';
 import { runSyncProcess } from './sync-process.js';
 import type { RunContext, ScenarioResult } from './types.js';
@@ -82,11 +83,19 @@ export const SCENARIOS: Scenario[] = [
     id: 'w',
     emulator: 'none',
     run: (ctx) => {
-      ctx.log(`scenario w: bench/write-path.ts ${ctx.opts.nWrite}`);
+      ctx.log(`scenario w: bench/write-path${ctx.pgUrl ? '-postgres' : ''}.ts ${ctx.opts.nWrite}`);
       return runWritePath(ctx, ctx.opts.nWrite);
     },
   },
   { id: 'm', emulator: 'none', run: limiterMatrix },
+  {
+    id: 'c',
+    emulator: 'none',
+    run: (ctx) => {
+      ctx.log(`scenario c: copy of an SQLite mirror of ${ctx.opts.nScale} issues into PostgreSQL`);
+      return runCopy(ctx, ctx.opts.nScale);
+    },
+  },
 ];
 
 /** Runs the selected scenarios (and what they need), in table order; results in order of execution. */
@@ -186,7 +195,8 @@ async function syncScenario(ctx: RunContext, emu: EmulatorProcess, dbPath: strin
     repoRoot: ctx.repoRoot,
     workDir: ctx.workDir,
     emulatorEnv: emu.env,
-    dbPath,
+    // On PostgreSQL each database file of the SQLite runs becomes a schema of its own name.
+    ...(ctx.pgUrl ? { dbPath: ctx.pgUrl, dbSchema: `bench_${process.pid}_${basename(dbPath, '.db')}` } : { dbPath }),
     concurrency: ctx.opts.concurrency,
     pageSize: ctx.opts.pageSize,
     timeoutMs: deadline(ctx, s),
