@@ -18,6 +18,7 @@ import type { FetchedDetail } from '../../src/sync/ports.js';
 import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
 import { withRunLock } from '../../src/sync/run-lock.js';
 import type { SyncResult } from '../../src/sync/types.js';
+import { runCli } from '../helpers/cli.js';
 import { FAST_RETRY_ENV } from '../helpers/harness.js';
 import { pgHarness, type PgHarness } from '../helpers/postgres-harness.js';
 
@@ -152,5 +153,20 @@ describe('privacy on PostgreSQL', () => {
     const r = await h.sync({ full: true, trigger: 'reconcile' });
     expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([{ description: null }]);
     expect(await h.rows('SELECT trigger FROM $schema.sync_runs WHERE id = $1', [r.runId])).toEqual([{ trigger: 'reconcile' }]);
+  }, 60_000);
+
+  it('speakup-sync erase works on a PostgreSQL SPEAKUP_DB: exit 0 and empty rows, exit 1 for an unknown id', async () => {
+    h = await pgHarness({ issues: 6, seed: 11 });
+    await h.sync();
+    const id = h.emu.data.ids()[2]!;
+    const env = { SPEAKUP_DB: h.pg.url, SPEAKUP_DB_SCHEMA: h.pg.schema };
+    const ok = await runCli(['erase', '--issue', String(id)], env, process.cwd());
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^erased issue ${id} at \\S+Z: content removed`));
+    expect(await h.rows('SELECT data, summary FROM $schema.issues WHERE id = $1', [id])).toEqual([{ data: {}, summary: null }]);
+    const bad = await runCli(['erase', '--issue', '999999999'], env, process.cwd());
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^speakup-sync: no issue 999999999 in the mirror; nothing was erased/);
+    expect(await h.rows<{ n: number }>('SELECT count(*)::int AS n FROM $schema.erase_log')).toEqual([{ n: 1 }]);
   }, 60_000);
 });

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { DbConfig } from '../../config/types.js';
-import { createEraseOps, currentActor, type EraseResult } from '../../db/erase.js';
+import { createEraseOps, currentActor } from '../../db/erase.js';
 import { createIssueStore, sqlitePorts } from '../../db/issue-store.js';
 import { openDatabase } from '../../db/open.js';
 import { UsageError } from '../../errors.js';
@@ -32,6 +32,10 @@ export function parseIssueIds(values: readonly string[] | undefined): number[] {
 
 /** Erases (or un-erases) under the run lock; exit 0, 1 for an unknown id (nothing changed), 75 while a run holds the lock. */
 export async function eraseCommand(config: DbConfig, log: Logger, args: EraseArgs): Promise<number> {
+  if (config.postgres) {
+    const { pgEraseCommand } = await import('./erase-postgres.js');
+    return pgEraseCommand(config.postgres, log, args);
+  }
   const handle = openDatabase(config.dbPath, { mustExist: true });
   try {
     const store = createIssueStore(handle);
@@ -41,7 +45,7 @@ export async function eraseCommand(config: DbConfig, log: Logger, args: EraseArg
     const result = await withRunLock(lock, { wait: false, log }, () =>
       Promise.resolve(args.undo ? ops.undo(args.ids, at, currentActor()) : ops.erase(args.ids, at, currentActor())),
     );
-    if (!args.quiet) process.stdout.write(`${describe(result, args.undo)}\n`);
+    if (!args.quiet) process.stdout.write(`${describeErase(result.ids, result.at, args.undo)}\n`);
     if (!result.walTruncated)
       log.warn(
         'another connection is reading the database: its -wal file is emptied at the next erase, purge or checkpoint',
@@ -52,10 +56,11 @@ export async function eraseCommand(config: DbConfig, log: Logger, args: EraseArg
   }
 }
 
-function describe(r: EraseResult, undo: boolean): string {
-  const list = r.ids.join(', ');
-  const s = r.ids.length === 1 ? '' : 's';
+/** The line `erase` prints. */
+export function describeErase(ids: readonly number[], at: string, undo: boolean): string {
+  const list = ids.join(', ');
+  const s = ids.length === 1 ? '' : 's';
   return undo
-    ? `erase undone for issue${s} ${list} at ${r.at}: the next run stores their content again`
-    : `erased issue${s} ${list} at ${r.at}: content removed from the database file; later runs keep them empty until \`speakup-sync erase --undo\``;
+    ? `erase undone for issue${s} ${list} at ${at}: the next run stores their content again`
+    : `erased issue${s} ${list} at ${at}: content removed from the database; later runs keep them empty until \`speakup-sync erase --undo\``;
 }
