@@ -79,6 +79,16 @@ describe('speakup-sync erase', () => {
     expect(audit).toEqual([{ action: 'erase', issue_ids: JSON.stringify([id]), os_user: expect.any(String), host: expect.any(String) }]);
   });
 
+  it('snapshot names the last erase, so older snapshots can be replaced', async () => {
+    const db = h.read();
+    const last = db.prepare("SELECT max(at) FROM erase_log WHERE action = 'erase'").pluck().get() as string;
+    db.close();
+    const res = await runCli(['snapshot', `${h.dir}/copy.db`], h.env, h.dir);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`last erase: ${last}; this snapshot contains it, snapshots written before it still hold the erased content`);
+    expect(inFileBytes(`${h.dir}/copy.db`, marker)).toBe(false);
+  });
+
   it('keeps an erased issue erased when it changes at the source, until --undo', async () => {
     plantMarker(h, id, later);
     h.emu.data.update(id, { status: 'closed' });
