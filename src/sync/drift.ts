@@ -63,7 +63,8 @@ export function compareDrift(
 
 /**
  * The end-of-run step: compares, logs each finding once, has the store record the run's paths; returns
- * the counts for the run log. A store without drift support, or a run that fetched nothing, does nothing.
+ * the counts for the run log; undefined when there was nothing to compare (a store without drift support,
+ * or a run that fetched nothing).
  */
 export async function recordDrift(
   store: Partial<MappingStore>,
@@ -71,8 +72,8 @@ export async function recordDrift(
   details: number,
   map: FieldMap,
   run: { runId: number; at: string; log: Logger },
-): Promise<{ newPaths: number; lostPaths: number }> {
-  if (!store.knownPaths || !store.recordPaths || details === 0) return { newPaths: 0, lostPaths: 0 };
+): Promise<{ newPaths: number; lostPaths: number } | undefined> {
+  if (!store.knownPaths || !store.recordPaths || details === 0) return undefined;
   const known = await store.knownPaths();
   const drift = compareDrift(known, seen, details, mappedPaths(map));
   if (known.length === 0) run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');

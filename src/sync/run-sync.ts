@@ -243,7 +243,8 @@ async function applyDeletions(
 async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<void> {
   try {
     const at = run.now().toISOString();
-    Object.assign(run.tally.counts, await recordDrift(store, run.paths.seen, run.paths.details, map, { runId: run.runId, at, log: run.log }));
+    const drift = await recordDrift(store, run.paths.seen, run.paths.details, map, { runId: run.runId, at, log: run.log });
+    if (drift) Object.assign(run.tally.counts, drift);
   } catch (err) {
     run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);
   }
