@@ -59,6 +59,28 @@ describe('the PostgreSQL run lock through the CLI', () => {
     expect(ra.stderr + rb.stderr).not.toContain(c.password);
   });
 
+  it('the daemon serves /healthz and /metrics from the PostgreSQL mirror, and a restarted one starts from it', async () => {
+    c = await pgCli({ issues: 12 });
+    const env = { ...c.env, ...ONE_TICK, SPEAKUP_METRICS_PORT: '0', SPEAKUP_STALE_AFTER: '1h' };
+    for (const runAtStart of ['1', '0']) {
+      const d = watched(['daemon'], { ...env, SPEAKUP_RUN_AT_START: runAtStart }, c.h.dir);
+      await waitFor(() => /"url":"http:\/\/[^"]+\/metrics"/.test(d.stderr()), 'the metrics URL in the log', 60_000);
+      const url = /"url":"(http:\/\/[^"]+)\/metrics"/.exec(d.stderr())![1]!;
+      // The first daemon runs once; the restarted one runs nothing and reads its state from the database.
+      await until(async () => (await fetch(`${url}/healthz`)).status === 200, 'a healthy daemon');
+      const health = (await (await fetch(`${url}/healthz`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ status: 'ok', issues: { mirrored: 12, deleted: 0 } });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('speakup_sync_healthy 1\n');
+      expect(metrics).toContain('speakup_sync_issues{state="mirrored"} 12\n');
+      d.child.kill('SIGTERM');
+      const r = await d.result;
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toContain(c.password);
+    }
+    expect((await runRows(c)).map((r) => r.status)).toEqual(['succeeded']);
+  });
+
   it('sync exits 75 while another process holds the lock; --wait waits, and kill -9 of the holder frees it', async () => {
     c = await pgCli({ issues: 10 });
     expect((await runCli(['sync'], c.env, c.h.dir)).code).toBe(0);
