@@ -20,15 +20,21 @@ export function readDriftStatus(sqlite: Database.Database): DriftStatus | undefi
   try {
     const knownPaths = (sqlite.prepare('SELECT count(*) FROM detail_paths').pluck().get() as number) ?? 0;
     const newPaths = sqlite
-      .prepare(`SELECT path, first_seen_run AS firstSeenRun, first_seen_at AS firstSeenAt FROM detail_paths
-        WHERE first_seen_run > (SELECT min(first_seen_run) FROM detail_paths) ORDER BY first_seen_run DESC, path LIMIT 20`)
+      .prepare(
+        `SELECT path, first_seen_run AS firstSeenRun, first_seen_at AS firstSeenAt FROM detail_paths
+        WHERE first_seen_run > (SELECT min(first_seen_run) FROM detail_paths) ORDER BY first_seen_run DESC, path LIMIT 20`,
+      )
       .all() as DriftStatus['newPaths'];
     const missingPaths = sqlite
-      .prepare('SELECT path, missing_since_run AS missingSinceRun FROM detail_paths WHERE missing_since_run IS NOT NULL ORDER BY path')
+      .prepare(
+        'SELECT path, missing_since_run AS missingSinceRun FROM detail_paths WHERE missing_since_run IS NOT NULL ORDER BY path',
+      )
       .all() as DriftStatus['missingPaths'];
     const last = sqlite
-      .prepare(`SELECT id AS runId, new_paths AS newPaths, lost_paths AS lostPaths FROM sync_runs
-        WHERE status <> 'running' ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT id AS runId, new_paths AS newPaths, lost_paths AS lostPaths FROM sync_runs
+        WHERE status <> 'running' ORDER BY id DESC LIMIT 1`,
+      )
       .get() as DriftStatus['lastRun'] | undefined;
     return { knownPaths, newPaths, missingPaths, lastRun: last ?? null };
   } catch {
@@ -43,7 +49,8 @@ export function driftLine(d: DriftStatus | undefined): string {
   const list = (xs: string[]) => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')}, …` : xs.join(', '));
   const parts = [`${d.knownPaths} detail paths known`];
   if (d.newPaths.length > 0) parts.push(`new since the first run: ${list(d.newPaths.map((p) => p.path))}`);
-  if (d.missingPaths.length > 0) parts.push(`mapped but missing: ${list(d.missingPaths.map((p) => p.path))} (see docs/inspect.md)`);
+  if (d.missingPaths.length > 0)
+    parts.push(`mapped but missing: ${list(d.missingPaths.map((p) => p.path))} (see docs/inspect.md)`);
   if (d.newPaths.length === 0 && d.missingPaths.length === 0) parts.push('no change since the first run');
   return parts.join('; ');
 }

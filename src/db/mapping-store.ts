@@ -21,35 +21,53 @@ export interface MappingOps {
 
 // The mapped columns a remap rewrites: not id, updated_at, data or synced_at (the stored detail's own).
 const REMAPPED = [
-  ['custom_id', 'customId'], ['created_at', 'createdAt'], ['summary', 'summary'], ['description', 'description'],
-  ['status', 'status'], ['issue_type', 'issueType'], ['channel', 'channel'], ['domain_id', 'domainId'],
-  ['domain_name', 'domainName'], ['assignee_id', 'assigneeId'], ['assignee_name', 'assigneeName'],
-  ['assignee_email', 'assigneeEmail'], ['labels', 'labels'], ['received_at', 'receivedAt'],
-  ['acknowledged_at', 'acknowledgedAt'], ['due_at', 'dueAt'], ['closed_at', 'closedAt'],
+  ['custom_id', 'customId'],
+  ['created_at', 'createdAt'],
+  ['summary', 'summary'],
+  ['description', 'description'],
+  ['status', 'status'],
+  ['issue_type', 'issueType'],
+  ['channel', 'channel'],
+  ['domain_id', 'domainId'],
+  ['domain_name', 'domainName'],
+  ['assignee_id', 'assigneeId'],
+  ['assignee_name', 'assigneeName'],
+  ['assignee_email', 'assigneeEmail'],
+  ['labels', 'labels'],
+  ['received_at', 'receivedAt'],
+  ['acknowledged_at', 'acknowledgedAt'],
+  ['due_at', 'dueAt'],
+  ['closed_at', 'closedAt'],
 ] as const;
 
 export function createMappingOps({ db, sqlite }: DatabaseHandle): MappingOps {
   const st = {
     stored: sqlite.prepare(`SELECT id, data, synced_at AS syncedAt FROM issues
       WHERE id > ? AND purged_at IS NULL AND erased_at IS NULL ORDER BY id LIMIT ?`),
-    tracked: sqlite.prepare(`SELECT id, status, assignee_id AS assigneeId, domain_id AS domainId, due_at AS dueAt, labels
+    tracked:
+      sqlite.prepare(`SELECT id, status, assignee_id AS assigneeId, domain_id AS domainId, due_at AS dueAt, labels
       FROM issues WHERE erased_at IS NULL AND purged_at IS NULL AND id IN (SELECT value FROM json_each(?))`),
     update: sqlite.prepare(`UPDATE issues SET ${REMAPPED.map(([c, k]) => `${c} = @${k}`).join(', ')} WHERE id = @id`),
     deleteFields: sqlite.prepare('DELETE FROM issue_field_values WHERE issue_id = ?'),
-    insertField: sqlite.prepare(`INSERT INTO issue_field_values (issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json)
+    insertField:
+      sqlite.prepare(`INSERT INTO issue_field_values (issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json)
       VALUES (@issueId, @position, @formId, @formName, @fieldId, @label, @type, @valueText, @valueNumber, @valueJson)`),
     deleteFts: sqlite.prepare('DELETE FROM issues_fts WHERE rowid = ?'),
     insertFts: sqlite.prepare('INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)'),
     insertChange: sqlite.prepare(`INSERT INTO issue_changes (issue_id, run_id, field, old_value, new_value, observed_at)
       VALUES (?, ?, ?, ?, ?, ?)`),
-    known: sqlite.prepare(`SELECT path, details_seen AS detailsSeen, details_total AS detailsTotal, missing_since_run AS missingSinceRun
+    known:
+      sqlite.prepare(`SELECT path, details_seen AS detailsSeen, details_total AS detailsTotal, missing_since_run AS missingSinceRun
       FROM detail_paths ORDER BY path`),
     addTotal: sqlite.prepare('UPDATE detail_paths SET details_total = details_total + ?'),
-    seePath: sqlite.prepare(`INSERT INTO detail_paths (path, first_seen_run, first_seen_at, last_seen_run, last_seen_at, details_seen, details_total)
+    seePath:
+      sqlite.prepare(`INSERT INTO detail_paths (path, first_seen_run, first_seen_at, last_seen_run, last_seen_at, details_seen, details_total)
       VALUES (@path, @runId, @at, @runId, @at, @n, @details)
       ON CONFLICT (path) DO UPDATE SET last_seen_run = excluded.last_seen_run, last_seen_at = excluded.last_seen_at,
         missing_since_run = NULL, details_seen = details_seen + excluded.details_seen`),
-    losePath: sqlite.prepare('UPDATE detail_paths SET missing_since_run = ? WHERE path = ? AND missing_since_run IS NULL'),
+    losePath: sqlite.prepare(
+      'UPDATE detail_paths SET missing_since_run = ? WHERE path = ? AND missing_since_run IS NULL',
+    ),
     getSetting: sqlite.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
     putSetting: sqlite.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
@@ -77,7 +95,8 @@ export function createMappingOps({ db, sqlite }: DatabaseHandle): MappingOps {
           st.deleteFts.run(issue.id);
           st.insertFts.run(issue.id, fts.summary, fts.description, fts.fieldText);
           const now = trackedValues(issue);
-          for (const c of diffTracked(old, now)) st.insertChange.run(issue.id, runId, c.field, c.oldValue, c.newValue, at);
+          for (const c of diffTracked(old, now))
+            st.insertChange.run(issue.id, runId, c.field, c.oldValue, c.newValue, at);
           before.set(issue.id, now);
         }
       });

@@ -76,10 +76,18 @@ export async function recordDrift(
   if (!store.knownPaths || !store.recordPaths || details === 0) return undefined;
   const known = await store.knownPaths();
   const drift = compareDrift(known, seen, details, mappedPaths(map));
-  if (known.length === 0) run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');
-  for (const path of drift.added) run.log.warn({ path, code: 'DETAIL_PATH_NEW' }, `detail path "${path}" appeared (new in the SpeakUp detail object); map it in SPEAKUP_FIELD_MAP if a column should hold it`);
+  if (known.length === 0)
+    run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');
+  for (const path of drift.added)
+    run.log.warn(
+      { path, code: 'DETAIL_PATH_NEW' },
+      `detail path "${path}" appeared (new in the SpeakUp detail object); map it in SPEAKUP_FIELD_MAP if a column should hold it`,
+    );
   for (const path of drift.lost) {
-    run.log.warn({ path, details, code: 'DETAIL_PATH_LOST' }, `mapped detail path "${path}" no longer appears in the ${details} details fetched; its column stays empty: run \`speakup-sync inspect\` and update SPEAKUP_FIELD_MAP`);
+    run.log.warn(
+      { path, details, code: 'DETAIL_PATH_LOST' },
+      `mapped detail path "${path}" no longer appears in the ${details} details fetched; its column stays empty: run \`speakup-sync inspect\` and update SPEAKUP_FIELD_MAP`,
+    );
   }
   for (const path of drift.back) run.log.info({ path }, `detail path "${path}" appears again`);
   await store.recordPaths({ runId: run.runId, at: run.at, details, seen: [...seen.entries()], lost: drift.lost });

@@ -44,7 +44,7 @@ export async function remapStored(
 ): Promise<RemapResult> {
   const failures: ItemFailure[] = [];
   let remapped = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.storedDetails(after, PAGE);
     if (page.length === 0) break;
     const records: MappedIssue[] = [];
@@ -67,7 +67,12 @@ export async function remapStored(
  * At the start of a run: warns when the map differs from the one the stored rows were last mapped with.
  * The first run of a mirror records the current map (there is nothing to remap yet).
  */
-export async function checkFieldMap(store: Partial<MappingStore>, map: FieldMap, at: string, log: Logger): Promise<void> {
+export async function checkFieldMap(
+  store: Partial<MappingStore>,
+  map: FieldMap,
+  at: string,
+  log: Logger,
+): Promise<void> {
   if (!store.getSetting || !store.putSetting) return;
   const stored = await store.getSetting(FIELD_MAP_SETTING);
   const now = fieldMapFingerprint(map);
@@ -93,7 +98,12 @@ interface RunContext {
  * refetches; any other run warns when the map changed since the last remap. A failing remap is logged, not fatal: the
  * refetch maps every issue it fetches with the current map anyway.
  */
-export async function mapAtRunStart(store: Partial<MappingStore>, map: FieldMap, remap: boolean, run: RunContext): Promise<void> {
+export async function mapAtRunStart(
+  store: Partial<MappingStore>,
+  map: FieldMap,
+  remap: boolean,
+  run: RunContext,
+): Promise<void> {
   const at = run.now().toISOString();
   try {
     if (!remap || !isMappingStore(store)) return await checkFieldMap(store, map, at, run.log);
@@ -102,7 +112,10 @@ export async function mapAtRunStart(store: Partial<MappingStore>, map: FieldMap,
     run.log.info({ remapped, failed: failures.length }, 'remapped the stored issues from their detail JSON');
     for (const f of failures.slice(0, 10)) run.log.warn({ issueId: f.issueId, code: f.code }, `remap: ${f.message}`);
   } catch (err) {
-    run.log.warn({ code: 'REMAP_FAILED' }, `remapping the stored issues failed, the run goes on: ${describeError(err)}`);
+    run.log.warn(
+      { code: 'REMAP_FAILED' },
+      `remapping the stored issues failed, the run goes on: ${describeError(err)}`,
+    );
   }
 }
 
@@ -126,7 +139,8 @@ export async function runRemap(
   log: Logger,
   now: () => Date = () => new Date(),
 ): Promise<RemapRunResult> {
-  if (!isMappingStore(store)) throw new SyncError('DB_ERROR', 'this database cannot remap stored issues; run `speakup-sync sync --full` instead');
+  if (!isMappingStore(store))
+    throw new SyncError('DB_ERROR', 'this database cannot remap stored issues; run `speakup-sync sync --full` instead');
   await store.interruptStaleRuns(now().toISOString());
   const runId = await store.startRun({ trigger: 'manual', full: false, startedAt: now().toISOString() });
   const runLog = log.child({ runId });
@@ -138,7 +152,10 @@ export async function runRemap(
       status: result.failures.length > 0 ? 'partial' : 'succeeded',
       finishedAt: now().toISOString(),
       counts: { remapped: result.remapped, failed: result.failures.length },
-      error: first === undefined ? null : `${result.failures.length} stored detail(s) could not be remapped, first: ${first}`,
+      error:
+        first === undefined
+          ? null
+          : `${result.failures.length} stored detail(s) could not be remapped, first: ${first}`,
     });
     runLog.info({ remapped: result.remapped, failed: result.failures.length }, 'remap finished');
     return { runId, ...result };

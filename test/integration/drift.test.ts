@@ -44,7 +44,7 @@ describe('schema drift', () => {
 
   it('reports a field SpeakUp adds once, in the run log and in status', async () => {
     const ids = h.emu.data.ids();
-    for (const id of ids.slice(0, 3)) h.emu.data.update(id, { riskScore: { level: 2 } } as never);
+    for (const id of ids.slice(0, 3)) h.emu.data.update(id, { riskScore: { level: 2 } });
     expect((await h.sync()).status).toBe('succeeded');
     const run = lastRun();
     expect(run).toMatchObject({ new_paths: 2, lost_paths: 0 });
@@ -59,7 +59,7 @@ describe('schema drift', () => {
     expect(text.stdout).toMatch(/schema drift\s+\d+ detail paths known; new since the first run: riskScore, riskScore\.level/);
 
     // The same field on more issues, next run: known by now, not reported again.
-    for (const id of ids.slice(3, 6)) h.emu.data.update(id, { riskScore: { level: 1 } } as never);
+    for (const id of ids.slice(3, 6)) h.emu.data.update(id, { riskScore: { level: 1 } });
     expect((await h.sync()).status).toBe('succeeded');
     expect(lastRun()).toMatchObject({ new_paths: 0, lost_paths: 0 });
   }, 60_000);

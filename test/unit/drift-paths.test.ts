@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPathCollector } from '../../src/sync/detail-paths.js';
 import { compareDrift, mappedPaths, MIN_DETAILS_FOR_LOSS } from '../../src/sync/drift.js';
 import { createFieldMap, DEFAULT_FIELD_MAP } from '../../src/sync/field-map.js';
+import { createSyncMetrics, evaluateHealth, renderPrometheus } from '../../src/sync/metrics.js';
 import type { KnownPath } from '../../src/sync/ports.js';
 
 const known = (path: string, seen: number, total: number, missingSinceRun: number | null = null): KnownPath => ({
@@ -97,5 +98,18 @@ describe('compareDrift', () => {
   it('reports a lost path once, and says when it is back', () => {
     expect(compareDrift([known('status', 50, 60, 3)], new Map(), 20, mapped).lost).toEqual([]);
     expect(compareDrift([known('status', 50, 60, 3)], new Map([['status', 1]]), 20, mapped).back).toEqual(['status']);
+  });
+});
+
+describe('the drift counters in /metrics', () => {
+  it('add up the new and lost paths of the runs the daemon finished', () => {
+    const m = createSyncMetrics({ now: new Date('2025-06-01T00:00:00.000Z') });
+    const counts = { listed: 1, fetched: 1, unchanged: 0, deleted: 0, failed: 0, requests: 2, retries: 0, throttled: 0 };
+    const result = { runId: 1, status: 'succeeded' as const, counts, error: undefined, fatal: undefined, failures: [], durationMs: 5 };
+    m.runFinished({ ...result, counts: { ...counts, newPaths: 2, lostPaths: 1 } }, new Date(), { mirrored: 1, deleted: 0 });
+    m.runFinished({ ...result, runId: 2, counts: { ...counts, newPaths: 1 } }, new Date(), { mirrored: 1, deleted: 0 });
+    const text = renderPrometheus(m.state(), evaluateHealth(undefined, 60_000, Date.now()));
+    expect(text).toMatch(/^speakup_sync_detail_paths_new_total 3$/m);
+    expect(text).toMatch(/^speakup_sync_detail_paths_lost_total 1$/m);
   });
 });

@@ -23,7 +23,9 @@ export async function remapCommand(
     );
     const failed = result.failures.length;
     if (!args.quiet) {
-      process.stdout.write(`run ${result.runId}: remapped ${result.remapped} issue(s) from their stored detail JSON${failed > 0 ? `, ${failed} could not be remapped` : ''}\n`);
+      process.stdout.write(
+        `run ${result.runId}: remapped ${result.remapped} issue(s) from their stored detail JSON${failed > 0 ? `, ${failed} could not be remapped` : ''}\n`,
+      );
     }
     if (failed > 0) {
       process.stderr.write(`${result.failures[0]!.message}\n`);
