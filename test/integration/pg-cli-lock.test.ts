@@ -57,7 +57,7 @@ describe('the PostgreSQL run lock through the CLI', () => {
     expect([ra.code, rb.code]).toEqual([0, 0]);
     expect((await runRows(c)).map((r) => r.status)).toEqual(['succeeded']);
     expect(ra.stderr + rb.stderr).not.toContain(c.password);
-  });
+  }, 120_000);
 
   it('the daemon serves /healthz and /metrics from the PostgreSQL mirror, and a restarted one starts from it', async () => {
     c = await pgCli({ issues: 12 });
@@ -79,7 +79,7 @@ describe('the PostgreSQL run lock through the CLI', () => {
       expect(r.stderr).not.toContain(c.password);
     }
     expect((await runRows(c)).map((r) => r.status)).toEqual(['succeeded']);
-  });
+  }, 120_000);
 
   it('sync exits 75 while another process holds the lock; --wait waits, and kill -9 of the holder frees it', async () => {
     c = await pgCli({ issues: 10 });
@@ -104,7 +104,7 @@ describe('the PostgreSQL run lock through the CLI', () => {
       holder.kill('SIGKILL');
       await exited;
     }
-  });
+  }, 120_000);
 
   it('kill -9 of a run in flight: the next run takes the lock, marks it interrupted and completes the mirror', async () => {
     c = await pgCli({ issues: 30 });
@@ -124,7 +124,7 @@ describe('the PostgreSQL run lock through the CLI', () => {
     const stored = await c.rows<{ id: number; data: unknown }>('SELECT id, data FROM $schema.issues WHERE deleted_at IS NULL ORDER BY id');
     expect(stored.map((s) => s.id)).toEqual([...c.h.emu.data.ids()].sort((x, y) => x - y));
     for (const s of stored) expect(s.data).toEqual(c.h.emu.data.get(s.id));
-  });
+  }, 120_000);
 
   it('a run whose lock connection is cut stops as a run that lost its lease, deleting nothing', async () => {
     c = await pgCli({ issues: 20 });
@@ -158,5 +158,5 @@ describe('the PostgreSQL run lock through the CLI', () => {
     // The next run holds a lock again and does what the cut one could not.
     expect((await runCli(['sync'], c.env, c.h.dir)).code).toBe(0);
     expect((await c.rows<{ id: number }>('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id')).map((x) => x.id)).toEqual([...gone].sort((x, y) => x - y));
-  });
+  }, 120_000);
 });

@@ -39,7 +39,7 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     expect(report).toMatchObject({ ok: true, issues: { mirrored: 39, deleted: 1 }, running: null, lastSuccess: { runId: 2 } });
     expect(report.runs.map((r) => [r.id, r.status])).toEqual([[2, 'succeeded'], [1, 'succeeded']]);
     for (const out of [first, second, text, json]) expect(out.stdout + out.stderr).not.toContain(c.password);
-  });
+  }, 120_000);
 
   it('status of a schema that holds no mirror says so on one line and exits 1', async () => {
     c = await pgCli({ issues: 1 });
@@ -48,14 +48,14 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(lastLine(r.stderr)).toContain(`no mirror in schema "${c.pg.schema}"`);
     expect(r.stderr).not.toContain(c.password);
-  });
+  }, 120_000);
 
   it('snapshot on PostgreSQL points to pg_dump and exits 64', async () => {
     c = await pgCli({ issues: 1 });
     const r = await runCli(['snapshot', `${c.h.dir}/copy.db`], c.env, c.h.dir);
     expect(r.code).toBe(64);
     expect(lastLine(r.stderr)).toContain(`pg_dump --schema=${c.pg.schema}`);
-  });
+  }, 120_000);
 
   it('a wrong password fails on one line, exit 1, naming neither password', async () => {
     c = await pgCli({ issues: 5 });
@@ -70,7 +70,7 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     const runs = await c.rows('SELECT * FROM $schema.sync_runs');
     expect(runs.length).toBeGreaterThan(0);
     expect(JSON.stringify(runs)).not.toContain(c.password);
-  });
+  }, 120_000);
 
   const badUrls = [
     ['an unparsable URL', 'postgres://u:Secret-pw1@[bad/db', 78, 'not a valid PostgreSQL URL'],
@@ -88,12 +88,12 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
       expect(r.stdout + r.stderr).not.toContain('Secret-pw1');
       expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('speakup-sync:'))).toHaveLength(1);
     }
-  });
+  }, 120_000);
 
   it('a schema name that is not a plain identifier is a configuration error', async () => {
     c = await pgCli({ issues: 1 });
     const r = await runCli(['sync'], { ...c.env, SPEAKUP_DB_SCHEMA: 'Speak"Up' }, c.h.dir);
     expect(r.code).toBe(78);
     expect(lastLine(r.stderr)).toContain('SPEAKUP_DB_SCHEMA: expected a lower-case identifier');
-  });
+  }, 120_000);
 });
