@@ -116,6 +116,10 @@ describe('privacy', () => {
     const run = await runAt(h, at, { purgeDeletedAfterMs: 0 });
     expect([run.counts.deleted, run.counts.purged]).toEqual([1, 1]);
     expect(one<{ data: string }>(h, 'SELECT data FROM issues WHERE id = ?', id).data).toBe('{}');
+    // Back at the source: a purged issue reads as never fetched, so its content is stored again.
+    h.emu.data.add({ id, summary: 'returned' });
+    expect((await runAt(h, at, { purgeDeletedAfterMs: 0 })).status).toBe('succeeded');
+    expect(one<Record<string, unknown>>(h, 'SELECT summary, deleted_at, purged_at FROM issues WHERE id = ?', id)).toEqual({ summary: 'returned', deleted_at: null, purged_at: null });
   }, 60_000);
 
   it('SPEAKUP_EXCLUDE keeps a path and a labelled field out of every byte of the file, full-text index included', async () => {
