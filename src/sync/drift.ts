@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { FIELD_COLUMNS, FORM_COLUMNS, type FieldMap, type FieldMapColumn } from './field-map.js';
-import { mergeSightings, type PathSighting } from './detail-paths.js';
+import { createPathCollector, mergeSightings, type PathSighting } from './detail-paths.js';
 import type { KnownPath, MappingStore } from './ports.js';
 
 /** Fewest details a run must have fetched before the absence of a path means anything. */
@@ -75,6 +75,8 @@ export async function recordDrift(
 ): Promise<{ newPaths: number; lostPaths: number } | undefined> {
   if (!store.knownPaths || !store.recordPaths || details === 0) return undefined;
   const known = await store.knownPaths();
+  // The first comparison of a mirror that already holds issues: the baseline also covers what is stored.
+  if (known.length === 0) ({ seen, details } = await withStored(store, seen, details));
   const drift = compareDrift(known, seen, details, mappedPaths(map));
   if (known.length === 0)
     run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');
@@ -92,6 +94,28 @@ export async function recordDrift(
   for (const path of drift.back) run.log.info({ path }, `detail path "${path}" appears again`);
   await store.recordPaths({ runId: run.runId, at: run.at, details, seen: [...seen.entries()], lost: drift.lost });
   return { newPaths: drift.added.length, lostPaths: drift.lost.length };
+}
+
+/** Stored details read for a baseline, at most: enough to see the optional fields, bounded in time. */
+const BASELINE_SAMPLE = 5000;
+
+/** `seen` plus the paths of up to BASELINE_SAMPLE stored details (a store that cannot read them: as is). */
+async function withStored(
+  store: Partial<MappingStore>,
+  seen: ReadonlyMap<string, number>,
+  details: number,
+): Promise<{ seen: ReadonlyMap<string, number>; details: number }> {
+  if (!store.storedDetails) return { seen, details };
+  const collector = createPathCollector();
+  for (let after = 0, read = 0; read < BASELINE_SAMPLE;) {
+    const page = await store.storedDetails(after, 500);
+    if (page.length === 0) break;
+    for (const s of page) collector.add(JSON.parse(s.data));
+    read += page.length;
+    after = page[page.length - 1]!.id;
+  }
+  const merged = new Map(seen);
+  return { seen: merged, details: details + mergeSightings(merged, collector.take()) };
 }
 
 /** One run's paths, summed over its writes. */

@@ -3,6 +3,7 @@
  * `status` and its JSON), and the mapped paths of a detail whose shape changes under the mirror are
  * reported missing, once.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/harness.js';
 import { runCli } from '../helpers/cli.js';
@@ -81,5 +82,23 @@ describe('schema drift', () => {
 
     expect((await h.sync({ full: true })).status).toBe('succeeded');
     expect(lastRun()).toMatchObject({ new_paths: 0, lost_paths: 0 });
+  }, 60_000);
+
+  it('takes the baseline of a mirror that already holds issues from its stored details too', async () => {
+    const db = new Database(h.dbPath);
+    db.exec('DELETE FROM detail_paths');
+    db.close();
+    h.emu.data.update(h.emu.data.ids()[0]!);
+    const result = await h.sync();
+    expect(result.counts.fetched).toBe(1);
+    expect(lastRun()).toMatchObject({ new_paths: 0, lost_paths: 0 });
+    const reader = h.read();
+    try {
+      const row = reader.prepare("SELECT details_seen, details_total FROM detail_paths WHERE path = 'id'").get() as { details_seen: number; details_total: number };
+      // The one detail fetched, and every stored one (it among them).
+      expect(row.details_total).toBe(1 + h.emu.data.ids().length);
+    } finally {
+      reader.close();
+    }
   }, 60_000);
 });
