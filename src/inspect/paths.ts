@@ -3,7 +3,7 @@
  * at only to classify them (a timestamp, an epoch number) and are never kept: these are whistleblower
  * reports, and the report must be safe to paste into a support ticket.
  */
-import { toIsoUtc, toPlainDate } from '../sync/timestamps.js';
+import { toIsoUtc, toPlainDate } from '../timestamps.js';
 import type { PathStat } from './types.js';
 
 // Bounds for a hostile or huge object: the report stays readable and the walk stays cheap.

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { toIsoUtc } from './timestamps.js';
+import { toIsoUtc } from '../timestamps.js';
 
 /** Every mappable column and its default path. The form and field entries are relative to one form / field. */
 export const DEFAULT_PATHS = {

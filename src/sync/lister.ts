@@ -8,7 +8,7 @@ import { BadResponseError } from '../errors.js';
 import type { ListingVerdict } from './decisions.js';
 import type { Clock, IssuesSource, ListPage, MirrorStore } from './ports.js';
 import type { Tally } from './tally.js';
-import { toIsoUtc } from './timestamps.js';
+import { toIsoUtc } from '../timestamps.js';
 
 export interface ListerOptions {
   source: Pick<IssuesSource, 'listPages'>;

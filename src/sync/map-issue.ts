@@ -6,7 +6,7 @@
 import { BadResponseError } from '../errors.js';
 import type { FieldValueRecord as FieldValueRow, MappedIssue, MappedIssueRow } from './records.js';
 import { DEFAULT_FIELD_MAP, type FieldMap } from './field-map.js';
-import { toIsoUtc, toPlainDate } from './timestamps.js';
+import { toIsoUtc, toPlainDate } from '../timestamps.js';
 
 // The record types are the core's (records.ts); re-exported for the mapper's callers.
 export type { FtsText, MappedIssue, MappedIssueRow } from './records.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadResponseError } from '../../src/errors.js';
 import { toIssueRecord } from '../../src/sync/map-issue.js';
-import { toIsoUtc, toPlainDate } from '../../src/sync/timestamps.js';
+import { toIsoUtc, toPlainDate } from '../../src/timestamps.js';
 
 const SYNCED = '2025-08-01T12:00:00.000Z';
 const fixture = (name: string): Record<string, unknown> =>
