@@ -117,4 +117,3 @@ export async function openMirror(config: Config, log: Logger): Promise<Mirror> {
     close: () => Promise.resolve(db.close()),
   };
 }
-

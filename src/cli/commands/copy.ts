@@ -25,7 +25,9 @@ export interface CopyArgs {
 /** Copies; prints one line per verified table and a closing line on stdout unless quiet. */
 export async function copyCommand(source: DbConfig, log: Logger, args: CopyArgs): Promise<number> {
   if (source.postgres) {
-    throw new UsageError('copy reads an SQLite mirror: set SPEAKUP_DB to its file, and give the PostgreSQL URL with --to');
+    throw new UsageError(
+      'copy reads an SQLite mirror: set SPEAKUP_DB to its file, and give the PostgreSQL URL with --to',
+    );
   }
   const started = Date.now();
   const handle = openDatabase(source.dbPath, { mustExist: true });
@@ -43,7 +45,9 @@ export async function copyCommand(source: DbConfig, log: Logger, args: CopyArgs)
     if (!args.quiet) {
       const width = Math.max(...copied.map((t) => t.table.length));
       for (const t of copied) {
-        process.stdout.write(`${t.table.padEnd(width)}  ${String(t.rows).padStart(9)} rows  sha256 ${t.checksum}  verified\n`);
+        process.stdout.write(
+          `${t.table.padEnd(width)}  ${String(t.rows).padStart(9)} rows  sha256 ${t.checksum}  verified\n`,
+        );
       }
       process.stdout.write(
         `copied ${source.dbPath} into schema "${schema}" of ${target.redacted} in ${formatElapsed(Date.now() - started)}: row counts and checksums verified; set SPEAKUP_DB to that URL (and SPEAKUP_DB_SCHEMA=${schema}) to sync there\n`,

@@ -26,28 +26,47 @@ async function schemaBytes(client: pg.Client, schema: string): Promise<number> {
 /** Reads the mirror's state; one-line DB_ERROR naming the redacted URL for a server or schema problem. */
 async function readStatus(pgConfig: PostgresDbConfig, runs: number): Promise<{ status: MirrorStatus; bytes: number }> {
   const { target, schema } = pgConfig;
-  const client = new pg.Client({ connectionString: target.connectionString, types: mirrorTypes, application_name: 'speakup-sync status' });
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    types: mirrorTypes,
+    application_name: 'speakup-sync status',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
     const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     if (!rowCount) {
-      throw new SyncError('DB_ERROR', `no mirror in schema "${schema}" of ${target.redacted}; run speakup-sync sync first, or check SPEAKUP_DB_SCHEMA`);
+      throw new SyncError(
+        'DB_ERROR',
+        `no mirror in schema "${schema}" of ${target.redacted}; run speakup-sync sync first, or check SPEAKUP_DB_SCHEMA`,
+      );
     }
     return { status: await readPgMirrorStatus(client, schema, runs), bytes: await schemaBytes(client, schema) };
   } catch (err) {
     if (err instanceof SyncError) throw err;
-    throw new SyncError('DB_ERROR', `cannot connect to PostgreSQL "${target.redacted}" or read schema "${schema}": ${firstLine(err)}; check SPEAKUP_DB`, { cause: err });
+    throw new SyncError(
+      'DB_ERROR',
+      `cannot connect to PostgreSQL "${target.redacted}" or read schema "${schema}": ${firstLine(err)}; check SPEAKUP_DB`,
+      { cause: err },
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
 /** Prints the report on stdout; on a stale mirror also one line on stderr, and returns exit code 1. */
-export async function pgStatusCommand(config: DbConfig & { postgres: PostgresDbConfig }, args: StatusArgs, now: () => Date = () => new Date()): Promise<number> {
+export async function pgStatusCommand(
+  config: DbConfig & { postgres: PostgresDbConfig },
+  args: StatusArgs,
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const { status, bytes } = await readStatus(config.postgres, args.runs ?? 5);
   const at = now();
-  const health = evaluateHealth(status.lastSuccess?.finishedAt ?? undefined, args.maxAgeMs ?? config.staleAfterMs, at.getTime());
+  const health = evaluateHealth(
+    status.lastSuccess?.finishedAt ?? undefined,
+    args.maxAgeMs ?? config.staleAfterMs,
+    at.getTime(),
+  );
   const path = `${config.postgres.target.redacted} (schema ${config.postgres.schema})`;
   const report = buildReport(path, { db: bytes, wal: 0 }, status, health, at);
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));

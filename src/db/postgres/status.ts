@@ -35,7 +35,13 @@ export async function lastSuccessfulPgRun(db: Queryable, schema: string): Promis
  * lock is held by a live session (a holder killed with -9 leaves its row behind, not its lock).
  */
 async function pgLockHolder(db: Queryable, schema: string): Promise<MirrorStatus['lock']> {
-  const { rows } = await db.query<{ pid: number; host: string; runId: number | null; acquiredAt: string; heartbeatAt: string }>(
+  const { rows } = await db.query<{
+    pid: number;
+    host: string;
+    runId: number | null;
+    acquiredAt: string;
+    heartbeatAt: string;
+  }>(
     `SELECT pid, host, run_id AS "runId", acquired_at AS "acquiredAt", heartbeat_at AS "heartbeatAt"
      FROM ${quoteSchema(schema)}.sync_lock
      WHERE id = 1 AND EXISTS (
