@@ -16,7 +16,8 @@ physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approac
   --page-size S      SPEAKUP_PAGE_SIZE                            (default: the project's)
   --scenarios LIST   e.g. 1,3,7; extras: "0" a calibration client (no DB),
                      "w" the write path alone (bench/write-path.ts),
-                     "m" the sync against each rate limiter model  (default 1,2,3,4,5,6,7)
+                     "m" the sync against each rate limiter model,
+                     "b" 16 details of 30 MB, 16 at once (peak RSS)  (default 1,2,3,4,5,6,7)
   --naive-sample N   details the naive baseline fetches before
                      extrapolating to N; "all" = no extrapolation (default 300)
   --change-share F   share of issues changed before scenario 4    (default 0.02)
@@ -47,7 +48,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SCENARIO_IDS = ['0', '1', '2', '3', '4', '5', '6', '7', 'w', 'm', 'c'];
+const SCENARIO_IDS = ['0', '1', '2', '3', '4', '5', '6', '7', 'w', 'm', 'c', 'b'];
 
 /** Parses argv; returns null for --help; throws one Error listing every bad option. */
 export function parseBenchArgs(argv: string[]): BenchOptions | null {

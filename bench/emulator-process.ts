@@ -22,7 +22,7 @@ export interface EmulatorProcess {
   reset(): Promise<void>;
   /** Changes `n` issues (evenly spread); returns how many changed. */
   mutate(n: number): Promise<number>;
-  setKnobs(knobs: { latencyMs?: number; rateLimit?: { rps: number; burst: number } | null }): Promise<void>;
+  setKnobs(knobs: { latencyMs?: number; rateLimit?: { rps: number; burst: number } | null; detailPadBytes?: number }): Promise<void>;
   close(): Promise<void>;
 }
 

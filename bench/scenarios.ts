@@ -96,7 +96,12 @@ export const SCENARIOS: Scenario[] = [
       return runCopy(ctx, ctx.opts.nScale);
     },
   },
+  // Scenario b: memory under huge answers: 16 details of 30 MB each, fetched 16 at a time.
+  { id: 'b', emulator: 'own', issues: () => HUGE.issues, run: ({ ctx, emu }) => hugeDetails(ctx, emu) },
 ];
+
+/** Scenario b's shape: as many details as fetched at once, each this large. */
+const HUGE = { issues: 16, concurrency: 16, padBytes: 30 * 1024 * 1024 };
 
 /** Runs the selected scenarios (and what they need), in table order; results in order of execution. */
 export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
@@ -178,6 +183,30 @@ async function limiterMatrix(ctx: RunContext): Promise<ScenarioResult> {
     boundMs: null,
     extra: { matrix: rows },
   });
+}
+
+/** Scenario b: peak RSS of a sync whose every detail is 30 MB, 16 in flight (the bound is 1 GB). */
+async function hugeDetails(ctx: RunContext, emu: EmulatorProcess): Promise<ScenarioResult> {
+  const s = { ...spec(ctx, 'b', `${HUGE.issues} details of ${HUGE.padBytes / 1024 / 1024} MiB, ${HUGE.concurrency} at once`, HUGE.issues, 0, null, HUGE.issues), concurrency: HUGE.concurrency };
+  ctx.log(`scenario b: ${s.title}`);
+  await emu.setKnobs({ detailPadBytes: HUGE.padBytes });
+  await emu.reset();
+  const run = await runSyncProcess({
+    repoRoot: ctx.repoRoot,
+    workDir: ctx.workDir,
+    emulatorEnv: emu.env,
+    dbPath: join(ctx.workDir, 'scenario-b.db'),
+    concurrency: HUGE.concurrency,
+    pageSize: ctx.opts.pageSize,
+    timeoutMs: deadline(ctx, s),
+    emulatorPid: emu.pid,
+  });
+  const r = analyzeSync(s, run, await emu.counters(), ctx.noopSyncMs);
+  if (r.peakRssMb !== null && r.peakRssMb > 1024) {
+    r.status = 'failed';
+    r.problems.push(`peak RSS ${Math.round(r.peakRssMb)} MB, over the 1 GB bound`);
+  }
+  return r;
 }
 
 function spec(ctx: RunContext, id: string, title: string, n: number, latencyMs: number, rps: number | null, expectDetails: number): ScenarioSpec {

@@ -13,6 +13,7 @@ import { parseJsonBody } from '../json-body.js';
 import type { RetryPolicy } from '../retry/policy.js';
 import { parseRetryAfter } from '../retry/retry-after.js';
 import { withRetry } from '../retry/with-retry.js';
+import { ByteBudget } from './byte-budget.js';
 import type { Throttle } from './throttle.js';
 
 export interface HttpClientOptions {
@@ -26,6 +27,8 @@ export interface HttpClientOptions {
   log: Logger;
   /** Largest response body accepted, bytes. */
   maxBodyBytes?: number;
+  /** Bytes of announced bodies read at once, across requests (default 256 MiB). */
+  bodyBudgetBytes?: number;
 }
 
 export interface HttpStats {
@@ -48,6 +51,7 @@ export class HttpClient {
   private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
+  private readonly budget: ByteBudget;
 
   constructor(private readonly opts: HttpClientOptions) {
     // Keep the base path: "https://h/api" and "https://h/api/" both resolve "v1/..." under /api/.
@@ -60,6 +64,7 @@ export class HttpClient {
       basePath: base.pathname,
     };
     this.transport = base.protocol === 'https:' ? https : http;
+    this.budget = new ByteBudget(opts.bodyBudgetBytes ?? 256 * 1024 * 1024);
     const agentOpts = { keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 };
     this.agent = base.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }
@@ -70,10 +75,15 @@ export class HttpClient {
     return parseJsonBody(res.path, res.body.toString('utf8'));
   }
 
-  /** GET with retries; the raw answer. `relative` is a path under the base URL, without a leading slash. */
-  async get(relative: string, signal?: AbortSignal): Promise<{ path: string; body: Buffer }> {
+  /**
+   * GET with retries; the raw answer. `relative` is a path under the base URL, without a leading slash.
+   * A body longer than `maxBytes` (default: the client's limit) fails with BadResponseError naming its
+   * size, announced or read so far: reading stops there, so a huge answer is never held in memory.
+   */
+  async get(relative: string, signal?: AbortSignal, maxBytes?: number): Promise<{ path: string; body: Buffer }> {
     const path = this.target.basePath + relative.replace(/^\//, '');
-    const res = await withRetry(() => this.attempt(path, signal), this.opts.retry, {
+    const limit = maxBytes ?? this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
+    const res = await withRetry(() => this.attempt(path, signal, limit), this.opts.retry, {
       signal,
       serverWaitMs: (err) => (err instanceof HttpError && err.status === 429 ? err.retryAfterMs : undefined),
       onRetry: (err, attempt) => {
@@ -88,10 +98,10 @@ export class HttpClient {
   }
 
   /** One attempt, including at most one token renewal after a 401. */
-  private async attempt(path: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async attempt(path: string, signal: AbortSignal | undefined, limit: number): Promise<RawResponse> {
     for (let renewed = false; ; renewed = true) {
       const token = await this.opts.tokens.getToken(signal);
-      const res = await this.send(path, token, signal);
+      const res = await this.send(path, token, signal, limit);
       if (res.status === 401 && !renewed) {
         this.stats.unauthorized++;
         this.opts.tokens.invalidate(token);
@@ -104,14 +114,14 @@ export class HttpClient {
   }
 
   /** One request on the wire, through the throttle. */
-  private async send(path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async send(path: string, token: string, signal: AbortSignal | undefined, limit: number): Promise<RawResponse> {
     await this.opts.throttle.acquire(signal);
     this.stats.requests++;
     let status = 0;
     let headers: IncomingHttpHeaders | undefined;
     let retryAfterMs: number | undefined;
     try {
-      const res = await this.request(path, token, signal);
+      const res = await this.request(path, token, signal, limit);
       status = res.status;
       headers = res.headers;
       if (status === 429) retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
@@ -121,14 +131,19 @@ export class HttpClient {
     }
   }
 
-  private request(path: string, token: string, signal: AbortSignal | undefined): Promise<RawResponse> {
-    const maxBody = this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
+  private request(path: string, token: string, signal: AbortSignal | undefined, maxBody: number): Promise<RawResponse> {
+    const tooLarge = (size: string) =>
+      new BadResponseError(
+        `[GET] "${path}": body of ${size} is larger than the ${maxBody} bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES if it is genuine`,
+      );
     return new Promise<RawResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError());
       let settled = false;
+      let release = (): void => undefined;
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
+        release();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         req.destroy();
@@ -160,12 +175,22 @@ export class HttpClient {
         fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)),
       );
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
+        const announced = Number(res.headers['content-length']);
+        // Refused before a byte of it is read when its length is announced; else once it exceeds the limit.
+        if (res.statusCode !== undefined && res.statusCode < 300 && announced > maxBody)
+          return fail(tooLarge(`${announced} bytes (content-length)`));
+        const body = new BodySink(announced);
+        if (announced > 64 * 1024) {
+          res.pause();
+          void this.budget.take(announced).then((free) => {
+            release = free;
+            if (settled) free();
+            else res.resume();
+          });
+        }
         res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBody) fail(new BadResponseError(`[GET] "${path}": body larger than ${maxBody} bytes`));
-          else chunks.push(chunk);
+          if (body.size + chunk.length > maxBody) fail(tooLarge(`more than ${body.size + chunk.length} bytes (read so far)`));
+          else if (!settled) body.add(chunk);
         });
         res.on('error', (err: NodeJS.ErrnoException) =>
           fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)),
@@ -174,9 +199,10 @@ export class HttpClient {
         res.on('end', () => {
           if (settled) return;
           settled = true;
+          release();
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.take() });
         });
       });
       req.end();
@@ -191,4 +217,33 @@ export class HttpClient {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A response body being read. With a content-length, the chunks are copied into one buffer of that
+ * size as they come (one copy of a large body in memory, not chunks plus their concatenation).
+ */
+class BodySink {
+  size = 0;
+  private chunks: Buffer[] = [];
+  private whole: Buffer | undefined;
+
+  constructor(announced: number) {
+    if (Number.isSafeInteger(announced) && announced > 64 * 1024) this.whole = Buffer.allocUnsafe(announced);
+  }
+
+  add(chunk: Buffer): void {
+    if (this.whole && this.size + chunk.length <= this.whole.length) chunk.copy(this.whole, this.size);
+    else {
+      // More than announced: keep what was copied and go on in chunks.
+      if (this.whole) this.chunks.push(this.whole.subarray(0, this.size));
+      this.whole = undefined;
+      this.chunks.push(chunk);
+    }
+    this.size += chunk.length;
+  }
+
+  take(): Buffer {
+    return this.whole ? this.whole.subarray(0, this.size) : Buffer.concat(this.chunks, this.size);
+  }
 }

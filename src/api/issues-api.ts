@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { ApiConfig, RetryConfig } from '../config/types.js';
+import { HttpError } from '../errors.js';
 import { retryPolicy } from '../retry/policy.js';
 import { HttpClient } from './http-client.js';
 import { listIssuePages, type ListEnd, type ListPage } from './paging.js';
@@ -19,6 +20,8 @@ export interface IssuesApi {
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
   /** The detail's JSON text and request path, unparsed: parsing and validation are the writer's job. */
   getIssue(id: number, signal?: AbortSignal): Promise<{ raw: string; path: string }>;
+  /** True when the detail answers 404, false when it answers; throws for any other failure. */
+  isGone(id: number, signal?: AbortSignal): Promise<boolean>;
   stats(): ApiStats;
   close(): void;
 }
@@ -40,8 +43,17 @@ export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: 
     listPages: (signal) =>
       listIssuePages(getJson, { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam }, signal),
     getIssue: async (id, signal) => {
-      const res = await client.get(`v1/public/issues/${id}`, signal);
+      const res = await client.get(`v1/public/issues/${id}`, signal, api.maxDetailBytes);
       return { raw: res.body.toString('utf8'), path: res.path };
+    },
+    isGone: async (id, signal) => {
+      try {
+        await client.get(`v1/public/issues/${id}`, signal, api.maxDetailBytes);
+        return false;
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 404) return true;
+        throw err;
+      }
     },
     stats: () => ({ ...client.stats, throttled: throttle.stats.throttled }),
     close: () => client.close(),

@@ -9,6 +9,8 @@
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { BadResponseError } from '../errors.js';
 import type { InvalidItem, ListEnd, ListPage } from '../sync/ports.js';
+import { toIsoUtc } from '../timestamps.js';
+import { quoteValue } from './quote.js';
 import type { IssueSummary } from './types.js';
 
 export interface PagingOptions {
@@ -49,7 +51,9 @@ export async function* listIssuePages(
     if (rows.length === 0) return 'empty-page';
     const parsed = parseItems(rows, page);
     const ids = rows.map((r) => (r as { id?: unknown } | null)?.id as number);
-    if (previousIds && sameIds(previousIds, ids)) return 'repeated-page';
+    // More items than asked for: the server ignores paging and sent the whole list each time. Otherwise a
+    // repeat is a server serving one page whatever the page asked (a misnamed page parameter).
+    if (previousIds && sameIds(previousIds, ids)) return rows.length > opts.pageSize ? 'unpaged' : 'repeated-page';
     previousIds = ids;
     seen += rows.length;
     const last = more === false || (total !== undefined && seen >= total);
@@ -127,20 +131,23 @@ export function parseItems(rows: unknown[], page: number): ListPage {
         page,
         index,
         id: undefined,
-        reason: `list item has ${r.id === undefined ? 'no id' : `an unusable id ${JSON.stringify(r.id)} (expected a positive integer)`}`,
+        reason: `list item has ${r.id === undefined ? 'no id' : `an unusable id ${quoteValue(r.id)} (expected a positive integer)`}`,
       });
       return;
     }
-    if (typeof r.updatedAt !== 'string' || Number.isNaN(Date.parse(r.updatedAt))) {
+    // The detail's own check (the mapper's): a value one accepts and the other refuses would be fetched,
+    // and fail, on every run.
+    const updatedAt = toIsoUtc(r.updatedAt);
+    if (updatedAt === null) {
       invalid.push({
         page,
         index,
         id: r.id,
-        reason: `issue ${r.id}: list item has no usable updatedAt (${JSON.stringify(r.updatedAt)})`,
+        reason: `issue ${r.id}: list item has no usable updatedAt (${quoteValue(r.updatedAt)})`,
       });
       return;
     }
-    const item: IssueSummary = { id: r.id, updatedAt: r.updatedAt };
+    const item: IssueSummary = { id: r.id, updatedAt };
     if (typeof r.createdAt === 'string') item.createdAt = r.createdAt;
     if (typeof r.customId === 'string') item.customId = r.customId;
     items.push(item);

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import { evaluateHealth, renderPrometheus, type SyncMetrics } from '../sync/metrics.js';
+import { evaluateHealth, renderPrometheus, withPartialAlert, type SyncMetrics } from '../sync/metrics.js';
 
 /** Options of {@link startHealthServer}. */
 export interface HealthServerOptions {
@@ -16,6 +16,8 @@ export interface HealthServerOptions {
   port: number;
   metrics: SyncMetrics;
   staleAfterMs: number;
+  /** This many `partial` runs in a row that stored nothing make /healthz answer 503 (default 3). */
+  partialAlertAfter?: number;
   log: Logger;
   now?: () => number;
 }
@@ -45,7 +47,8 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
     const state = opts.metrics.state();
-    const health = evaluateHealth(state.lastSuccessAt, opts.staleAfterMs, now());
+    const fresh = evaluateHealth(state.lastSuccessAt, opts.staleAfterMs, now());
+    const health = withPartialAlert(fresh, state.emptyPartialRuns, opts.partialAlertAfter ?? 3);
     if (path === '/metrics')
       return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(state, health), req.method === 'HEAD');
     const body = {

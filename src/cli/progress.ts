@@ -24,5 +24,10 @@ export function terminalProgress(stream: NodeJS.WriteStream): { update: (p: Sync
 /** The one-line summary printed at the end of a run. */
 export function summaryLine(r: SyncResult): string {
   const c = r.counts;
-  return `sync ${r.status} (run ${r.runId}): ${c.listed} listed, ${c.fetched} fetched, ${c.unchanged} unchanged, ${c.deleted} deleted, ${c.failed} failed; ${c.requests} requests, ${c.throttled} throttled, in ${formatElapsed(r.durationMs)}`;
+  return `sync ${r.status} (run ${r.runId}): ${c.listed} listed, ${c.fetched} fetched, ${c.unchanged} unchanged, ${c.deleted} deleted, ${c.failed} failed; ${c.requests} requests, ${c.throttled} throttled, in ${formatElapsed(r.durationMs)}${unconfirmedNote(c.unconfirmed)}`;
+}
+
+/** Deletions the source did not confirm, at the end of the summary (scripts parse its start). */
+function unconfirmedNote(n: number | undefined): string {
+  return n ? `; ${n} missing from the listing kept (unconfirmed)` : '';
 }

@@ -271,6 +271,19 @@ export const ENV_VARS = {
     describe: "`status` exits 1 and the daemon's /healthz answers 503 when the last successful run is older than this",
     defaultDoc: 'twice the longest gap between SPEAKUP_SCHEDULE runs, at least 1h',
   },
+  SPEAKUP_PARTIAL_ALERT_AFTER: {
+    schema: int(1, 1000),
+    expect: 'an integer from 1 to 1000',
+    describe:
+      "`status` exits 1 and the daemon's /healthz answers 503 after this many `partial` runs in a row that stored no issue",
+    default: '3',
+  },
+  SPEAKUP_MAX_DETAIL_BYTES: {
+    schema: int(1024, 1024 * 1024 * 1024),
+    expect: 'a byte count from 1024 to 1073741824',
+    describe: 'largest issue detail accepted, in bytes; a larger one fails that issue (the body is not read further)',
+    default: String(32 * 1024 * 1024),
+  },
   SPEAKUP_METRICS_PORT: {
     schema: int(0, 65_535),
     expect: 'a TCP port from 0 to 65535',

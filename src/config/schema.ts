@@ -25,6 +25,7 @@ const storeFields = {
   SPEAKUP_DB_SCHEMA: V.SPEAKUP_DB_SCHEMA.schema,
   SPEAKUP_DB_ALLOW_PLAINTEXT: V.SPEAKUP_DB_ALLOW_PLAINTEXT.schema,
   SPEAKUP_STALE_AFTER: V.SPEAKUP_STALE_AFTER.schema.optional(),
+  SPEAKUP_PARTIAL_ALERT_AFTER: V.SPEAKUP_PARTIAL_ALERT_AFTER.schema,
   SPEAKUP_LOG_LEVEL: V.SPEAKUP_LOG_LEVEL.schema,
 };
 const dbFields = { ...storeFields, ...scheduleFields };
@@ -39,6 +40,7 @@ const commonFields = {
   SPEAKUP_PAGE_SIZE: V.SPEAKUP_PAGE_SIZE.schema,
   SPEAKUP_PAGE_PARAM: V.SPEAKUP_PAGE_PARAM.schema,
   SPEAKUP_PAGE_SIZE_PARAM: V.SPEAKUP_PAGE_SIZE_PARAM.schema,
+  SPEAKUP_MAX_DETAIL_BYTES: V.SPEAKUP_MAX_DETAIL_BYTES.schema,
   SPEAKUP_TIMEOUT_MS: V.SPEAKUP_TIMEOUT_MS.schema,
   SPEAKUP_MAX_ATTEMPTS: V.SPEAKUP_MAX_ATTEMPTS.schema,
   SPEAKUP_RETRY_BASE_MS: V.SPEAKUP_RETRY_BASE_MS.schema,
@@ -118,8 +120,6 @@ function checkUrls(vars: Record<string, unknown>, ctx: z.core.$RefinementCtx): v
   }
 }
 
-/** Warnings for the plaintext URLs SPEAKUP_ALLOW_INSECURE_HTTP let through. */
-function insecureWarnings(vars: Vars): string[] {
 /**
  * SPEAKUP_DB as a PostgreSQL URL: parsable, and encrypted to any other host unless plaintext is allowed.
  * The problem never holds the password (parsePostgresUrl prints the redacted URL).
@@ -145,6 +145,8 @@ function toPostgres(v: z.output<z.ZodObject<typeof storeFields>>): PostgresDbCon
   return { target, schema: v.SPEAKUP_DB_SCHEMA };
 }
 
+/** Warnings for the plaintext URLs SPEAKUP_ALLOW_INSECURE_HTTP let through. */
+function insecureWarnings(vars: Vars): string[] {
   const urls: Partial<Record<(typeof URL_VARS)[number], string | undefined>> = vars;
   return URL_VARS.flatMap((name) => {
     const value = urls[name];
@@ -180,11 +182,12 @@ function toAuth(v: z.output<typeof authUnion>): AuthConfig {
 }
 
 function toDbConfig(v: z.output<z.ZodObject<typeof dbFields>>): DbConfig {
+  const postgres = toPostgres(v);
   return {
     dbPath: postgres ? postgres.target.redacted : v.SPEAKUP_DB,
     ...(postgres ? { postgres } : {}),
-  const postgres = toPostgres(v);
     staleAfterMs: v.SPEAKUP_STALE_AFTER ?? defaultStaleAfterMs(v.SPEAKUP_SCHEDULE, v.SPEAKUP_TIMEZONE),
+    partialAlertAfter: v.SPEAKUP_PARTIAL_ALERT_AFTER,
     logLevel: v.SPEAKUP_LOG_LEVEL,
     warnings: [],
   };
@@ -200,6 +203,7 @@ function toConfig(v: Vars): Omit<Config, 'fieldMap'> & { fieldMapPath: string | 
       pageParam: v.SPEAKUP_PAGE_PARAM,
       pageSizeParam: v.SPEAKUP_PAGE_SIZE_PARAM,
       pageSize: v.SPEAKUP_PAGE_SIZE,
+      maxDetailBytes: v.SPEAKUP_MAX_DETAIL_BYTES,
       concurrency: v.SPEAKUP_CONCURRENCY,
     },
     auth: toAuth(v),
@@ -226,6 +230,7 @@ function toConfig(v: Vars): Omit<Config, 'fieldMap'> & { fieldMapPath: string | 
 export const configSchema = z
   .intersection(commonFieldsObject, authUnion)
   .superRefine(checkUrls, { when: () => true })
+  .superRefine(checkDbUrl, { when: () => true })
   .transform(toConfig);
 
 /** What `status` and `snapshot` read. */
@@ -233,4 +238,3 @@ export const dbConfigSchema = z
   .object(dbFields)
   .superRefine(checkDbUrl, { when: () => true })
   .transform(toDbConfig);
-  .superRefine(checkDbUrl, { when: () => true })

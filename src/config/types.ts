@@ -49,6 +49,8 @@ export interface ApiConfig {
   pageParam: string;
   pageSizeParam: string;
   pageSize: number;
+  /** Largest detail body accepted, bytes. */
+  maxDetailBytes: number;
   concurrency: number;
 }
 
@@ -66,8 +68,6 @@ export interface MetricsConfig {
   host: string;
 }
 
-/** What the database-only commands (`status`, `snapshot`) need: no API settings, no credentials. */
-export interface DbConfig {
 /** SPEAKUP_DB as a PostgreSQL URL, with the schema that holds the mirror. */
 export interface PostgresDbConfig {
   /** The parsed URL: `connectionString` (with the password) goes to the driver only, `redacted` everywhere else. */
@@ -76,12 +76,16 @@ export interface PostgresDbConfig {
   schema: string;
 }
 
-  dbPath: string;
-  /** A run older than this (ms) is stale: `status` exits 1, /healthz answers 503. */
+/** What the database-only commands (`status`, `snapshot`) need: no API settings, no credentials. */
+export interface DbConfig {
   /** The SQLite file (absolute); with PostgreSQL, the URL with its password redacted (printable). */
-  staleAfterMs: number;
+  dbPath: string;
   /** Set when SPEAKUP_DB is a postgres:// URL: the mirror is in PostgreSQL, not in the file `dbPath`. */
   postgres?: PostgresDbConfig;
+  /** A run older than this (ms) is stale: `status` exits 1, /healthz answers 503. */
+  staleAfterMs: number;
+  /** This many `partial` runs in a row that stored no issue: `status` exits 1, /healthz answers 503. */
+  partialAlertAfter: number;
   logLevel: LogLevel;
   /** Warnings found while loading (e.g. insecure http allowed), for the caller to log. */
   warnings: readonly string[];

@@ -5,6 +5,7 @@
  * with SQLITE_BUSY_SNAPSHOT, which the busy handler does not retry.
  */
 import { count, gte, isNull, sql } from 'drizzle-orm';
+import { databaseFault } from './faults.js';
 import type { FieldValueRecord, MappedIssue, MappedIssueRow, RecordSink, RunLock, SyncStore } from '../sync/ports.js';
 import { processIdentity, type ProcessIdentity } from './identity.js';
 import { chunks, createIssueWriter, idIn, sighted } from './issue-writes.js';
@@ -58,8 +59,10 @@ export interface IssueStore extends RunLogOps, SyncLockOps, MappingOps, Required
   isRecordError(err: unknown): boolean;
   /** Issues not deleted and not held by `runId`'s listing. Only meaningful after a complete listing. */
   countMissing(runId: number): number;
-  /** Soft-deletes the issues {@link countMissing} counts; returns how many. */
-  softDeleteMissing(runId: number, at: string): number;
+  /** Ids of the issues {@link countMissing} counts. */
+  missingIds(runId: number): number[];
+  /** Soft-deletes the issues {@link countMissing} counts (only those of `ids`, when given); returns how many. */
+  softDeleteMissing(runId: number, at: string, ids?: readonly number[]): number;
   countActive(): number;
   countDeleted(): number;
   /** Erases the content of issues deleted at or before `deletedUpTo` (purge.ts). */
@@ -96,6 +99,12 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     .where(sql`${issues.deletedAt} IS NOT NULL AND ${idIn(issues.id)}`)
     .prepare();
   const countMissingQ = db.select({ n: count() }).from(issues).where(missing).prepare();
+  const missingIdsQ = db.select({ id: issues.id }).from(issues).where(missing).prepare();
+  const softDeleteSome = db
+    .update(issues)
+    .set({ deletedAt: sql`${P('at')}` })
+    .where(sql`${missing} AND ${idIn(issues.id)}`)
+    .prepare();
   const softDelete = db
     .update(issues)
     .set({ deletedAt: sql`${P('at')}` })
@@ -143,9 +152,20 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
         { behavior: 'immediate' },
       );
     },
-    saveIssues: createIssueWriter(handle),
+    saveIssues: withFaults(createIssueWriter(handle)),
     countMissing: (runId) => countMissingQ.get({ runId })?.n ?? 0,
-    softDeleteMissing: (runId, at) => softDelete.run({ runId, at }).changes,
+    missingIds: (runId) => missingIdsQ.all({ runId }).map((r) => r.id),
+    softDeleteMissing(runId, at, ids) {
+      if (ids === undefined) return softDelete.run({ runId, at }).changes;
+      let n = 0;
+      db.transaction(
+        () => {
+          for (const chunk of chunks(ids)) n += softDeleteSome.run({ runId, at, ids: JSON.stringify(chunk) }).changes;
+        },
+        { behavior: 'immediate' },
+      );
+      return n;
+    },
     countActive: () => countActiveQ.get()?.n ?? 0,
     countDeleted: () => countDeletedQ.get()?.n ?? 0,
     purgeDeleted: createPurge(handle),
@@ -166,7 +186,8 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
         }),
       deletionCandidates: (runId) =>
         settled(() => ({ missing: store.countMissing(runId), active: store.countActive() })),
-      softDeleteMissing: (runId, at) => settled(() => store.softDeleteMissing(runId, at)),
+      missingIds: (runId) => settled(() => store.missingIds(runId)),
+      softDeleteMissing: (runId, at, ids) => settled(() => store.softDeleteMissing(runId, at, ids)),
       purgeDeleted: (deletedUpTo, at) => settled(() => store.purgeDeleted(deletedUpTo, at).purged),
     },
     lock: runLockPort(store, store.identity),
@@ -178,3 +199,15 @@ function isRecordError(err: unknown): boolean {
   if (typeof code === 'string') return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
   return err instanceof TypeError || err instanceof RangeError;
 }
+
+/** A write whose database faults (full or failing disk) surface as one-line errors naming the fix. */
+function withFaults(write: IssueStore['saveIssues']): IssueStore['saveIssues'] {
+  return (records, runId) => {
+    try {
+      write(records, runId);
+    } catch (err) {
+      throw databaseFault(err) ?? err;
+    }
+  };
+}
+

@@ -25,7 +25,12 @@ export const idIn = (col: typeof issues.id): SQL => sql`${col} IN (SELECT value 
 /** The sightings upsert's conflict rule, shared by the write and the listing paths. */
 export const sighted = {
   target: issueSightings.issueId,
-  set: { lastListedRun: sql`excluded.last_listed_run`, lastSeenAt: sql`excluded.last_seen_at` },
+  // Never backwards: a run that started earlier and writes later must not lower it below a newer run's
+  // listing, or that newer run would see live issues as missing.
+  set: {
+    lastListedRun: sql`max(${sql.identifier('last_listed_run')}, excluded.last_listed_run)`,
+    lastSeenAt: sql`excluded.last_seen_at`,
+  },
 };
 
 /** Saves one batch of mapped issues in one transaction. */

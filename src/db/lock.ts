@@ -3,6 +3,7 @@
  * cannot both see it free. node-cron's noOverlap guards one process only; this guards the file.
  * BI readers never touch the row, so the lease never blocks them.
  */
+import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Lease, LockAttempt, LockHolder, RunLock } from '../sync/ports.js';
 import { isProcessAlive, type ProcessIdentity } from './identity.js';
@@ -33,6 +34,8 @@ export interface SyncLockOps {
   heartbeatLock(now?: string, runId?: number): boolean;
   /** Deletes the row if still ours; false when it was not. */
   releaseLock(): boolean;
+  /** The token of the holding, while this object holds (or held) the lease. */
+  lockToken(): string | undefined;
 }
 
 /** Default lease: a holder silent this long is presumed gone (the sync heartbeats every few seconds). */
@@ -40,13 +43,23 @@ export const DEFAULT_LOCK_STALE_MS = 10 * 60_000;
 
 /** Builds the lease operations over one connection; `me` is the default owner identity. */
 export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps {
-  let owner: { pid: number; host: string } | undefined;
+  // The holding's random token: pid and host alone do not tell two containers (both pid 1, same
+  // hostname) apart, nor a holder from the process that took its lease over after a long pause.
+  let owner: { token: string } | undefined;
   const P = sql.placeholder;
-  const ours = sql`${syncLock.id} = 1 AND ${syncLock.pid} = ${P('pid')} AND ${syncLock.host} = ${P('host')}`;
+  const ours = sql`${syncLock.id} = 1 AND ${syncLock.token} = ${P('token')}`;
   const read = db.select().from(syncLock).where(eq(syncLock.id, 1)).prepare();
   const claim = db
     .insert(syncLock)
-    .values({ id: 1, pid: P('pid'), host: P('host'), runId: P('runId'), acquiredAt: P('now'), heartbeatAt: P('now') })
+    .values({
+      id: 1,
+      pid: P('pid'),
+      host: P('host'),
+      runId: P('runId'),
+      acquiredAt: P('now'),
+      heartbeatAt: P('now'),
+      token: P('token'),
+    })
     .onConflictDoUpdate({
       target: syncLock.id,
       set: {
@@ -55,6 +68,7 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
         runId: sql`excluded.run_id`,
         acquiredAt: sql`excluded.acquired_at`,
         heartbeatAt: sql`excluded.heartbeat_at`,
+        token: sql`excluded.token`,
       },
     })
     .prepare();
@@ -74,15 +88,18 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
       return db.transaction(
         (): LockResult => {
           const row = read.get();
-          // Same pid and host: a re-acquire, or an earlier incarnation whose pid we inherited (container restart).
-          const same = row !== undefined && row.pid === pid && row.host === host;
+          // Our own token: a re-acquire. Another holder with our pid and host is another process (a
+          // container with the same hostname and pid) or an earlier incarnation: only staleness frees it.
+          const same = row !== undefined && owner !== undefined && row.token === owner.token;
           if (row && !same) {
-            const dead = row.host === host && !isProcessAlive(row.pid);
+            const twin = row.pid === pid && row.host === host;
+            const dead = !twin && row.host === host && !isProcessAlive(row.pid);
             const stale = Date.parse(now) - Date.parse(row.heartbeatAt) > staleAfterMs;
             if (!dead && !stale) return { ok: false, holder: holderOf(row) };
           }
-          claim.run({ pid, host, runId: input.runId ?? null, now });
-          owner = { pid, host };
+          const token = same ? owner!.token : randomBytes(16).toString('hex');
+          claim.run({ pid, host, runId: input.runId ?? null, now, token });
+          owner = { token };
           return row && !same ? { ok: true, takenOver: holderOf(row) } : { ok: true };
         },
         { behavior: 'immediate' },
@@ -92,6 +109,7 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
       if (!owner) return false;
       return beat.run({ ...owner, now: now ?? new Date().toISOString(), runId: runId ?? null }).changes === 1;
     },
+    lockToken: () => owner?.token,
     releaseLock() {
       if (!owner) return false;
       const released = drop.run(owner).changes === 1;
@@ -101,17 +119,14 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
   };
 }
 
-/**
- * The core's run lock over these operations. The lease is identified by the holder's pid and host,
- * which is what the row records; `token` names that identity.
- */
+/** The core's run lock over these operations; the lease's token is the row's. */
 export function runLockPort(ops: SyncLockOps, me: ProcessIdentity): RunLock {
   return {
     tryAcquire: () =>
       settled((): LockAttempt => {
         const got = ops.acquireLock();
         if (!got.ok) return got;
-        const lease = leaseOf(ops, `${me.pid}@${me.host}`);
+        const lease = leaseOf(ops, ops.lockToken() ?? `${me.pid}@${me.host}`);
         return got.takenOver ? { ok: true, lease, takenOver: got.takenOver } : { ok: true, lease };
       }),
   };

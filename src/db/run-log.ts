@@ -106,16 +106,27 @@ export function createRunLog(db: AppDatabase, me: ProcessIdentity): RunLogOps {
         .run();
     },
     finishRun(id, input) {
-      db.update(syncRuns)
-        .set({
-          ...pickCounts(input.counts ?? {}),
-          status: input.status,
-          finishedAt: input.finishedAt,
-          heartbeatAt: input.finishedAt,
-          error: oneLine(input.error),
-        })
-        .where(eq(syncRuns.id, id))
-        .run();
+      const write = () =>
+        db
+          .update(syncRuns)
+          .set({
+            ...pickCounts(input.counts ?? {}),
+            status: input.status,
+            finishedAt: input.finishedAt,
+            heartbeatAt: input.finishedAt,
+            error: oneLine(input.error),
+          })
+          .where(eq(syncRuns.id, id))
+          .run();
+      try {
+        write();
+      } catch (err) {
+        // On a full disk the WAL may hold the only space left: fold it into the file and cut it back,
+        // then try once more, so a run that failed for want of space can still record how it ended.
+        if ((err as { code?: unknown } | null)?.code !== 'SQLITE_FULL') throw err;
+        db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`);
+        write();
+      }
     },
     interruptStaleRuns(at, options = {}) {
       const pid = options.pid ?? me.pid;
@@ -197,6 +208,7 @@ function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
     'retries',
     'throttled',
     'purged',
+    'unconfirmed',
     'newPaths',
     'lostPaths',
     'remapped',

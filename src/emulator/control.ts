@@ -6,7 +6,7 @@
  *   GET  /__emulator/counters   counters, request timestamps, process CPU and RSS
  *   POST /__emulator/reset      zero the counters and timestamps
  *   POST /__emulator/mutate     {"update": n}: change n live issues, spread evenly over the id range
- *   POST /__emulator/knobs      {"latencyMs"?, "jitterMs"?, "rateLimit"?: {"rps","burst"} | null, "refuseNext"?, "refuseRetryAfterSec"?}
+ *   POST /__emulator/knobs      {"latencyMs"?, "jitterMs"?, "rateLimit"?: {"rps","burst"} | null, "refuseNext"?, "refuseRetryAfterSec"?, "detailPadBytes"?}
  *   POST /__emulator/hold       {"kinds"?: ["list"|"detail"|"other"], "after"?: n} closes the gate; {"release": true}
  *                               opens it; answers {"waiting", "arrived"} of the gate (see api/hold.ts)
  */
@@ -141,7 +141,7 @@ function mutateSpread(emu: Emulator, n: number): number {
 function applyKnobs(knobs: ApiKnobs, body: Record<string, unknown>): string[] {
   const next: ApiKnobs = { ...knobs };
   const problems: string[] = [];
-  for (const key of ['latencyMs', 'jitterMs', 'refuseNext', 'refuseRetryAfterSec'] as const) {
+  for (const key of ['latencyMs', 'jitterMs', 'refuseNext', 'refuseRetryAfterSec', 'detailPadBytes'] as const) {
     const v = body[key];
     if (v === undefined) continue;
     if (typeof v === 'number') next[key] = v;

@@ -7,6 +7,8 @@ export interface ListingVerdict {
   complete: boolean;
   clean: boolean;
   end?: ListEnd;
+  /** Why a complete listing is not clean, for the run's log. */
+  warning?: string;
 }
 
 /**
@@ -47,9 +49,15 @@ export function decideDeletions(c: DeletionCandidates, guard: MassDeleteGuard): 
 export interface RunEnding {
   /** The error that stopped the run, if any. */
   fatal: unknown;
-  /** The caller stopped the run. */
+  /** The caller stopped the run, or the run lost its lock. */
   interrupted: boolean;
+  /** Another process took the run lock over while this run went on. */
+  lostLease?: boolean;
   failed: number;
+  /** Issues stored. */
+  fetched?: number;
+  /** Issues missing from the listing whose deletion the source did not confirm. */
+  unconfirmed?: number;
   /** The first per-item failure's message. */
   firstFailure: string | undefined;
   /** Why deletions were refused, if they were. */
@@ -59,12 +67,25 @@ export interface RunEnding {
 /** The run's status and its one-line error (undefined when it succeeded). */
 export function finalStatus(e: RunEnding): { status: FinalStatus; error: string | undefined } {
   if (e.fatal !== undefined) return { status: 'failed', error: describeError(e.fatal) };
+  if (e.lostLease) {
+    const error =
+      'the sync lock was taken over by another process while this run went on (a pause longer than the lock stale limit?): this run stopped, kept what it had written and deleted nothing';
+    return { status: 'interrupted', error };
+  }
   if (e.interrupted) return { status: 'interrupted', error: 'stopped by signal before the run finished' };
   if (e.refusal !== undefined) return { status: 'partial', error: e.refusal };
-  if (e.failed > 0) {
+  const unconfirmed = e.unconfirmed ?? 0;
+  if (unconfirmed > 0 && e.failed === 0) {
     return {
       status: 'partial',
-      error: `${e.failed} issue${e.failed === 1 ? '' : 's'} failed; they are retried next run (first: ${e.firstFailure ?? ''})`,
+      error: `${unconfirmed} issue${unconfirmed === 1 ? '' : 's'} missing from the listing still answered (or could not be asked), so ${unconfirmed === 1 ? 'it was' : 'they were'} kept`,
+    };
+  }
+  if (e.failed > 0) {
+    const all = e.fetched === 0 ? ', none stored' : '';
+    return {
+      status: 'partial',
+      error: `${e.failed} issue${e.failed === 1 ? '' : 's'} failed${all}; they are retried next run (first: ${e.firstFailure ?? ''})`,
     };
   }
   return { status: 'succeeded', error: undefined };

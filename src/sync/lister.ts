@@ -6,7 +6,7 @@
  */
 import { BadResponseError } from '../errors.js';
 import type { ListingVerdict } from './decisions.js';
-import type { Clock, IssuesSource, ListPage, MirrorStore } from './ports.js';
+import type { Clock, IssuesSource, ListedIssue, ListPage, MirrorStore } from './ports.js';
 import type { Tally } from './tally.js';
 import { toIsoUtc } from '../timestamps.js';
 
@@ -25,50 +25,74 @@ export interface ListerOptions {
   pageDone(): void;
 }
 
+/** What a listing that cannot justify deletions says about it (once, in the run's log). */
+export const PAGING_WARNING =
+  'the issue list repeated or overlapped its pages, so it may have skipped issues: no issue is marked deleted this run; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM';
+
 /** Lists to the end; returns the verdict, throws when the listing fails (the source's error). */
 export async function listIssues(o: ListerOptions): Promise<ListingVerdict> {
-  // Servers that shift items between pages repeat some: each id counts once.
-  const seen = new Set<number>();
-  let clean = true;
+  // The page each id was first listed on: an id on two pages means the pages moved under the listing
+  // (an insert shifts items forward, so a deletion may have shifted one past us unseen).
+  const seen = new Map<number, number>();
+  const state = { clean: true, overlap: false, lastPage: 0 };
   const pages = o.source.listPages(o.signal);
   for (;;) {
     const next = await pages.next();
-    if (next.done) return { complete: true, clean, end: next.value };
-    if (!(await takePage(next.value, seen, o))) clean = false;
+    if (next.done) {
+      const repeated = next.value === 'repeated-page';
+      const warning = repeated || state.overlap ? PAGING_WARNING : undefined;
+      return { complete: true, clean: state.clean && !warning, end: next.value, ...(warning ? { warning } : {}) };
+    }
+    if (!(await takePage(next.value, seen, state, o))) state.clean = false;
   }
 }
 
 /** Records and queues one page; false when the page makes the listing unclean. */
-async function takePage(page: ListPage, seen: Set<number>, o: ListerOptions): Promise<boolean> {
+async function takePage(
+  page: ListPage,
+  seen: Map<number, number>,
+  state: { overlap: boolean; lastPage: number },
+  o: ListerOptions,
+): Promise<boolean> {
   let clean = true;
   if (page.hole !== undefined) {
     clean = false;
     o.tally.fail(undefined, new BadResponseError(page.hole));
   }
+  // A page read again (to repair a short one) repeats ids by design; only a new page can overlap.
+  const fresh = page.page > state.lastPage;
+  state.lastPage = Math.max(state.lastPage, page.page);
   const badIds: number[] = [];
   for (const bad of page.invalid) {
     if (bad.id === undefined) clean = false;
-    else {
-      seen.add(bad.id);
+    else if (!seen.has(bad.id)) {
+      seen.set(bad.id, page.page);
       badIds.push(bad.id);
     }
     o.tally.fail(bad.id, new BadResponseError(`list page ${bad.page}, item ${bad.index}: ${bad.reason}`));
   }
-  const fresh = page.items.filter((it) => !seen.has(it.id));
-  const ids = fresh.map((it) => it.id);
-  for (const id of ids) seen.add(id);
+  const news: ListedIssue[] = [];
+  for (const it of page.items) {
+    const first = seen.get(it.id);
+    if (first === undefined) {
+      seen.set(it.id, page.page);
+      news.push(it);
+    } else if (fresh && first !== page.page) state.overlap = true;
+    // Same page twice (a duplicate within the page): listed and fetched once.
+  }
+  const ids = news.map((it) => it.id);
   const versions = await o.store.recordListing(
     badIds.length === 0 ? ids : [...ids, ...badIds],
     o.runId,
     o.clock().toISOString(),
   );
   const counts = o.tally.counts;
-  for (const it of fresh) {
+  for (const it of news) {
     const stored = versions.get(it.id);
     if (o.full || stored === undefined || stored !== toIsoUtc(it.updatedAt)) o.enqueue(it.id);
     else counts.unchanged++;
   }
-  counts.listed += fresh.length + badIds.length;
+  counts.listed += news.length + badIds.length;
   o.pageDone();
   return clean;
 }

@@ -33,6 +33,22 @@ export function evaluateHealth(lastSuccessAt: string | undefined, staleAfterMs: 
   return { ok, lastSuccessAt, ageSeconds: Math.round(ageMs / 100) / 10, staleAfterSeconds, reason };
 }
 
+/**
+ * A `partial` run counts as a success for freshness, so a mirror whose every run stores nothing (every
+ * detail failing, deletions refused) would look healthy forever: `alertAfter` such runs in a row make
+ * it unhealthy, with the reason.
+ */
+export function withPartialAlert(health: Health, emptyPartialRuns: number, alertAfter: number): Health {
+  if (emptyPartialRuns < alertAfter) return health;
+  const reason = `the last ${emptyPartialRuns} runs ended partial and stored no issue (alert after ${alertAfter}, SPEAKUP_PARTIAL_ALERT_AFTER); see their errors in \`status\``;
+  return { ...health, ok: false, reason };
+}
+
+/** Whether a run adds to the streak of `partial` runs that stored nothing. */
+export function isEmptyPartial(status: FinalStatus, fetched: number): boolean {
+  return status === 'partial' && fetched === 0;
+}
+
 /** The last finished run as the daemon saw it. */
 export interface LastRun {
   runId: number;
@@ -50,6 +66,8 @@ export interface MetricsState {
   runs: Record<FinalStatus, number>;
   /** Runs skipped because another process held the sync lock. */
   skipped: number;
+  /** `partial` runs in a row, up to the last one, that stored no issue. */
+  emptyPartialRuns: number;
   totals: {
     requests: number;
     throttled: number;
@@ -57,6 +75,8 @@ export interface MetricsState {
     itemFailures: number;
     fetched: number;
     deleted: number;
+    /** Deletions the source did not confirm (the issue was kept). */
+    unconfirmed: number;
     durationSeconds: number;
     /** Schema drift: detail paths that appeared, mapped paths that stopped appearing (drift.ts). */
     newPaths: number;
@@ -80,6 +100,8 @@ export interface SyncMetrics {
 export interface MetricsSeed {
   lastSuccessAt?: string | undefined;
   issues?: { mirrored: number; deleted: number };
+  /** The database's streak of `partial` runs that stored nothing, so a restart does not reset it. */
+  emptyPartialRuns?: number;
   now?: Date;
 }
 
@@ -92,6 +114,7 @@ export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
     lastRun: undefined,
     runs: { succeeded: 0, partial: 0, failed: 0, interrupted: 0 },
     skipped: 0,
+    emptyPartialRuns: seed.emptyPartialRuns ?? 0,
     totals: {
       requests: 0,
       throttled: 0,
@@ -99,6 +122,7 @@ export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
       itemFailures: 0,
       fetched: 0,
       deleted: 0,
+      unconfirmed: 0,
       durationSeconds: 0,
       newPaths: 0,
       lostPaths: 0,
@@ -125,6 +149,8 @@ export function createSyncMetrics(seed: MetricsSeed = {}): SyncMetrics {
       s.totals.newPaths += c.newPaths ?? 0;
       s.totals.lostPaths += c.lostPaths ?? 0;
       s.issues = { ...issues };
+      s.emptyPartialRuns = isEmptyPartial(result.status, c.fetched) ? s.emptyPartialRuns + 1 : 0;
+      s.totals.unconfirmed += c.unconfirmed ?? 0;
       finish(result.runId, result.status, at, result.durationMs);
     },
     runCrashed: (at, durationMs) => finish(0, 'failed', at, durationMs),
@@ -265,6 +291,18 @@ const METRICS: readonly MetricDef[] = [
     type: 'counter',
     help: 'Mapped detail paths that stopped appearing (a field renamed or dropped: its column goes empty).',
     samples: (m, _health) => one(m.totals.lostPaths),
+  },
+  {
+    name: 'speakup_sync_deletions_unconfirmed_total',
+    type: 'counter',
+    help: 'Issues missing from a complete listing that were kept because their detail still answered (or could not be asked).',
+    samples: (m, _health) => one(m.totals.unconfirmed),
+  },
+  {
+    name: 'speakup_sync_empty_partial_runs',
+    type: 'gauge',
+    help: 'Partial runs in a row, up to the last one, that stored no issue.',
+    samples: (m, _health) => one(m.emptyPartialRuns),
   },
   {
     name: 'speakup_sync_start_timestamp_seconds',

@@ -53,8 +53,12 @@ export interface ListPage {
   hole?: string;
 }
 
-/** Why the listing stopped. */
-export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached';
+/**
+ * Why the listing stopped. `repeated-page`: a page came back identical to the previous one (a server
+ * that ignores the page parameter), which cannot prove the listing complete; `unpaged`: the server sent
+ * the whole list, more than a page, every time.
+ */
+export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached' | 'unpaged';
 
 /** A detail as the source answered it: JSON text (parsed by the writer) and the request path. */
 export interface FetchedBody {
@@ -74,6 +78,11 @@ export interface IssuesSource {
   /** Pages of the issue list, in order; the generator's return value says how the list ended. */
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
   getIssue(id: number, signal?: AbortSignal): Promise<FetchedBody>;
+  /**
+   * Whether an issue is gone at the source: true when its detail answers 404, false when it answers;
+   * throws for any other failure (which confirms nothing).
+   */
+  isGone(id: number, signal?: AbortSignal): Promise<boolean>;
   stats(): SourceStats;
 }
 
@@ -95,8 +104,13 @@ export interface MirrorStore {
   recordListing(ids: readonly number[], runId: number, at: string): Promise<ReadonlyMap<number, string | null>>;
   /** Only meaningful after a complete listing by `runId`. */
   deletionCandidates(runId: number): Promise<DeletionCandidates>;
-  /** Soft-deletes the issues `runId`'s listing did not hold; returns how many. */
-  softDeleteMissing(runId: number, at: string): Promise<number>;
+  /** Ids of the issues `runId`'s listing did not hold (the ones {@link deletionCandidates} counts). */
+  missingIds(runId: number): Promise<number[]>;
+  /**
+   * Soft-deletes those of `ids` that `runId`'s listing did not hold and that are not deleted yet (the
+   * ones whose deletion the source confirmed); returns how many. Without `ids`: every one of them.
+   */
+  softDeleteMissing(runId: number, at: string, ids?: readonly number[]): Promise<number>;
   /**
    * Erases the content of issues deleted at or before `deletedUpTo` and not purged yet (purged_at = `at`);
    * returns how many. Absent: the store keeps deleted issues' content.

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { AuthError, describeError, SyncError } from '../errors.js';
+import { confirmDeletions } from './confirm-deletions.js';
 import { decideDeletions, deletionGate, finalStatus, type ListingVerdict } from './decisions.js';
 import { itemFailure } from './detail-writer.js';
 import { startFetchPool } from './fetch-pool.js';
@@ -15,6 +16,7 @@ import { listIssues } from './lister.js';
 import type {
   Clock,
   DetailWriter,
+  Lease,
   IssuesSource,
   RunTrigger,
   SyncProgress,
@@ -58,6 +60,11 @@ export interface SyncOptions {
   purgeDeletedAfterMs?: number;
   signal?: AbortSignal;
   /**
+   * The run lock's lease: losing it stops the run like the signal (it writes what it has, deletes
+   * nothing, ends `interrupted`), and the lease is checked once more before any deletion.
+   */
+  lease?: Pick<Lease, 'lost' | 'heartbeat'>;
+  /**
    * Issues per write transaction, and the longest a finished detail waits for its write. Small batches
    * keep each synchronous write short, so it does not stall the HTTP event loop.
    */
@@ -89,12 +96,16 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const { runId, log } = await beginRun(deps, opts, now().toISOString());
-  const run: Run = { runId, log, tally: createTally(log), stop: createRunStop(opts.signal), now, started, paths: createPathTally() };
+  const outer = stopSignal(opts);
+  const run: Run = { runId, log, tally: createTally(log), stop: createRunStop(outer), now, started, paths: createPathTally() };
   const map = deps.fieldMap ?? DEFAULT_FIELD_MAP;
   await mapAtRunStart(deps.store, map, opts.remap === true, { ...run, counts: run.tally.counts });
   const verdict = await transfer(deps, opts, run);
   run.stop.dispose();
-  const refusal = await applyDeletions(deps.store, opts, verdict, run);
+  const refusal = await applyDeletions(deps, opts, verdict, run).catch((err: unknown) => {
+    run.stop.die(err);
+    return undefined;
+  });
   await purgeDeleted(deps.store, opts, run);
   await noteDrift(deps.store, map, run);
 
@@ -103,8 +114,11 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const fatal = run.stop.fatal;
   const end = finalStatus({
     fatal,
-    interrupted: opts.signal?.aborted === true,
+    interrupted: outer?.aborted === true,
+    lostLease: opts.lease?.lost.aborted === true,
     failed: counts.failed,
+    fetched: counts.fetched,
+    unconfirmed: counts.unconfirmed ?? 0,
     firstFailure: failures[0]?.message,
     refusal,
   });
@@ -220,23 +234,37 @@ async function purgeDeleted(store: SyncStore, opts: SyncOptions, run: Run): Prom
 
 /** Soft-deletes what a complete, clean listing no longer holds, within the guard; returns the refusal, if any. */
 async function applyDeletions(
-  store: SyncStore,
+  { api: source, store }: Pick<SyncDeps, 'api' | 'store'>,
   opts: SyncOptions,
   verdict: ListingVerdict,
   run: Run,
 ): Promise<string | undefined> {
   const gate = deletionGate(verdict, run.stop.signal.aborted);
-  if (gate === 'unclean') run.log.warn('listing held unusable items: no issue is marked deleted this run');
-  if (gate !== 'open') return undefined;
+  if (gate === 'unclean')
+    run.log.warn(verdict.warning ?? 'listing held unusable items: no issue is marked deleted this run');
+  if (gate !== 'open') return verdict.warning;
+  if (opts.lease && !(await opts.lease.heartbeat())) return undefined;
   const candidates = await store.deletionCandidates(run.runId);
   const decision = decideDeletions(candidates, opts);
   if (decision.kind === 'refuse') {
     run.log.error({ code: 'MASS_DELETE_REFUSED', missing: decision.missing, active: decision.active }, decision.error);
     return decision.error;
   }
-  if (decision.kind === 'delete')
-    run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString());
+  if (decision.kind !== 'delete') return undefined;
+  const ids = await store.missingIds(run.runId);
+  const signal = stopSignal(opts) ?? new AbortController().signal;
+  const { gone, unconfirmed } = await confirmDeletions({ source, ids, concurrency: opts.concurrency, signal, log: run.log });
+  run.tally.counts.unconfirmed = unconfirmed;
+  // The lease is checked again: the confirmations took time, and another run may hold the lock now.
+  if (signal.aborted || (opts.lease && !(await opts.lease.heartbeat()))) return undefined;
+  if (gone.length > 0) run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString(), gone);
   return undefined;
+}
+
+/** The caller's signal and the lease's loss, as one. */
+function stopSignal(opts: SyncOptions): AbortSignal | undefined {
+  const signals = [opts.signal, opts.lease?.lost].filter((x): x is AbortSignal => x !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 }
 
 /** Compares the run's detail paths with those seen before; a failure is logged, never fatal. */

@@ -17,6 +17,8 @@ export interface RunCounts {
   throttled: number;
   /** Issues whose content the run erased because they were deleted at the source long enough. */
   purged?: number;
+  /** Issues missing from a complete listing whose detail still answered (or could not be asked): kept. */
+  unconfirmed?: number;
   /** Detail paths seen for the first time, and mapped paths that stopped appearing (drift.ts). */
   newPaths?: number;
   lostPaths?: number;

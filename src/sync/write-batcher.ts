@@ -18,6 +18,11 @@ export interface WriteBatcherOptions {
   flushMs: number;
   /** Writes asked for and not answered, beyond which room() makes the caller wait. */
   maxPending: number;
+  /**
+   * Characters of detail JSON buffered or waiting for the writer, beyond which room() makes the caller
+   * wait too (default: maxChars × maxPending): a few huge details bound memory as many small ones do.
+   */
+  maxQueuedChars?: number;
   /** Each write's outcome, in order; the next outcome waits for a returned promise. */
   onWritten(outcome: WriteOutcome): Promise<void> | void;
   /** A write (or onWritten) failed as a whole: the run must stop. */
@@ -30,6 +35,8 @@ export interface WriteBatcher {
   room(): Promise<void> | undefined;
   /** Writes asked for and not answered yet. */
   readonly pending: number;
+  /** Characters of detail JSON buffered or waiting for the writer. */
+  readonly queuedChars: number;
   /** Stops the timer, writes what is buffered and settles once every write is answered. */
   close(): Promise<void>;
 }
@@ -39,14 +46,18 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
   let chars = 0;
   let writes: Promise<void> = Promise.resolve();
   let pending = 0;
+  let queued = 0;
+  const maxQueued = o.maxQueuedChars ?? o.maxChars * o.maxPending;
   const waiting: Array<() => void> = [];
-  const answered = (): void => {
+  const answered = (size: number): void => {
     pending--;
+    queued -= size;
     for (const wake of waiting.splice(0)) wake();
   };
   const flush = (): void => {
     if (buffer.length === 0) return;
     const batch = buffer;
+    const size = chars;
     buffer = [];
     chars = 0;
     pending++;
@@ -54,29 +65,38 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
       .then(() => o.writer.write(batch, o.runId))
       .then((out) => o.onWritten(out))
       .catch((err: unknown) => o.onFatal(asWriteError(err)))
-      .finally(answered);
+      .finally(() => answered(size));
   };
   const timer = setInterval(flush, o.flushMs);
   // A full buffer is written on the next loop turn, not by the fetcher that filled it: that fetcher's
   // next request (and any others started in this turn) is on the wire first, so the write overlaps them.
-  let queued = false;
+  let soon = false;
   const flushSoon = (): void => {
-    if (queued) return;
-    queued = true;
+    if (soon) return;
+    soon = true;
     setImmediate(() => {
-      queued = false;
+      soon = false;
       flush();
     });
   };
+  // A waiting fetcher is woken by an answered write; with nothing pending, a flush is what frees room.
+  const full = (): boolean => pending >= o.maxPending || (queued >= maxQueued && pending > 0);
   return {
     add(detail) {
       buffer.push(detail);
       chars += detail.raw.length;
+      queued += detail.raw.length;
       if (buffer.length >= o.batchSize || chars >= o.maxChars) flushSoon();
     },
-    room: () => (pending < o.maxPending ? undefined : new Promise<void>((resolve) => waiting.push(resolve))),
+    room() {
+      if (queued >= maxQueued && pending === 0) flush();
+      return full() ? new Promise<void>((resolve) => waiting.push(resolve)) : undefined;
+    },
     get pending() {
       return pending;
+    },
+    get queuedChars() {
+      return queued;
     },
     async close() {
       clearInterval(timer);

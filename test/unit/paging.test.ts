@@ -46,8 +46,14 @@ describe('listIssuePages', () => {
     expect(r2.pages.flatMap((p) => p.items)).toHaveLength(5);
   });
 
-  it('stops when a server ignoring paging repeats the same page', async () => {
+  it('stops when a server ignoring paging repeats the whole list, more than a page: unpaged', async () => {
     const r = await collect(() => all);
+    expect(r.pages).toHaveLength(1);
+    expect(r.end).toBe('unpaged');
+  });
+
+  it('stops when a server ignoring the page parameter repeats a full page: repeated-page', async () => {
+    const r = await collect((_page, size) => all.slice(0, size));
     expect(r.pages).toHaveLength(1);
     expect(r.end).toBe('repeated-page');
   });

@@ -64,6 +64,8 @@ export interface FakeSourceOptions {
   listError?: Error;
   /** The answer for one detail (default: a JSON object with the id). */
   detail?: (id: number, signal: AbortSignal | undefined) => Promise<FetchedBody>;
+  /** The answer to a deletion's confirmation (default: gone). */
+  gone?: (id: number) => Promise<boolean>;
 }
 
 export interface FakeSource extends IssuesSource {
@@ -85,6 +87,7 @@ export function fakeSource(o: FakeSourceOptions): FakeSource {
       if (o.detail) return o.detail(id, signal);
       return Promise.resolve({ raw: JSON.stringify({ id }), path: `/v1/public/issues/${id}` });
     },
+    isGone: (id) => (o.gone ? o.gone(id) : Promise.resolve(true)),
     stats: () => ({ requests: fetched.length, retries: 0, throttled: 0 }),
   };
 }
@@ -148,9 +151,14 @@ export function fakeStore(initial: Array<[id: number, updatedAt: string]> = []):
         active: [...issues.values()].filter((i) => !i.deleted).length,
       });
     },
-    softDeleteMissing(runId) {
+    missingIds(runId) {
+      calls.push('missingIds');
+      return Promise.resolve([...issues].filter(([, i]) => !i.deleted && i.listedRun < runId).map(([id]) => id));
+    },
+    softDeleteMissing(runId, _at, ids) {
       calls.push('softDeleteMissing');
-      const gone = missingOf(runId);
+      const only = ids && new Set(ids.map((id) => issues.get(id)));
+      const gone = missingOf(runId).filter((i) => !only || only.has(i));
       for (const i of gone) i.deleted = true;
       return Promise.resolve(gone.length);
     },

@@ -45,6 +45,7 @@ export async function daemonCommand(
         port: config.metrics.port,
         metrics,
         staleAfterMs: config.staleAfterMs,
+        partialAlertAfter: config.partialAlertAfter,
         log,
       });
     } catch (err) {
@@ -103,7 +104,7 @@ function runner({ config, log, args, db, metrics, tokens }: RunnerDeps) {
     const api = createApi(config, tokens, log);
     const started = Date.now();
     try {
-      const result = await withRunLock(db.lock, { wait: reconcile, signal: runSignal, log }, () => {
+      const result = await withRunLock(db.lock, { wait: reconcile, signal: runSignal, log }, (lease) => {
         metrics.runStarted();
         return db.withRunThreads((writer) =>
           runSync(
@@ -115,6 +116,7 @@ function runner({ config, log, args, db, metrics, tokens }: RunnerDeps) {
               maxDeleteShare: config.maxDeleteShare,
               allowMassDelete: args.allowMassDelete,
               signal: runSignal,
+              lease,
               ...purgeOption(config),
             },
           ),

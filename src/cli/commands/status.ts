@@ -14,7 +14,8 @@ import {
   type RunSummary,
 } from '../../db/status.js';
 import { driftLine, readDriftStatus, type DriftStatus } from '../../db/drift-status.js';
-import { evaluateHealth, type Health } from '../../sync/metrics.js';
+import { emptyPartialStreak } from '../../db/partial-streak.js';
+import { evaluateHealth, withPartialAlert, type Health } from '../../sync/metrics.js';
 import { formatBytes, formatDuration, formatElapsed, renderTable } from '../../format.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -50,17 +51,19 @@ export function statusCommand(config: DbConfig, args: StatusArgs, now: () => Dat
   const db = openReadOnly(config.dbPath);
   let status: MirrorStatus;
   let drift: DriftStatus | undefined;
+  let emptyPartials: number;
   try {
     status = readMirrorStatus(db, args.runs ?? 5);
+    emptyPartials = emptyPartialStreak(db.$client, config.partialAlertAfter);
     drift = readDriftStatus(db.$client);
   } finally {
     db.$client.close();
   }
   const at = now();
-  const health = evaluateHealth(
-    status.lastSuccess?.finishedAt ?? undefined,
-    args.maxAgeMs ?? config.staleAfterMs,
-    at.getTime(),
+  const health = withPartialAlert(
+    evaluateHealth(status.lastSuccess?.finishedAt ?? undefined, args.maxAgeMs ?? config.staleAfterMs, at.getTime()),
+    emptyPartials,
+    config.partialAlertAfter,
   );
   const report = { ...buildReport(config.dbPath, fileSizes(config.dbPath), status, health, at), drift: drift ?? null };
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));

@@ -29,7 +29,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   const bar = showProgress ? terminalProgress(process.stderr) : undefined;
   let result: SyncResult;
   try {
-    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, () =>
+    result = await withRunLock(db.lock, { wait: args.wait, signal, log }, (lease) =>
       db.withRunThreads((writer) =>
         runSync(
           { api, store: db.store, writer, log, ...(config.fieldMap ? { fieldMap: config.fieldMap } : {}) },
@@ -42,6 +42,7 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
             maxDeleteShare: config.maxDeleteShare,
             allowMassDelete: args.allowMassDelete,
             signal,
+            lease,
             ...purgeOption(config),
             ...(bar ? { onProgress: bar.update } : {}),
           },

@@ -7,7 +7,7 @@ import type { RunCounts, RunEnd, RunLog, RunStart } from '../../sync/ports.js';
 import type { ProcessIdentity } from '../identity.js';
 import { quoteSchema } from './names.js';
 
-const COUNT_KEYS = ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled', 'purged', 'newPaths', 'lostPaths', 'remapped'] as const;
+const COUNT_KEYS = ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled', 'purged', 'unconfirmed', 'newPaths', 'lostPaths', 'remapped'] as const;
 const MAX_ERROR_CHARS = 1000;
 
 /** SET list and values for the counters given (keys are fixed names, never caller text). */

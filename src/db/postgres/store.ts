@@ -35,7 +35,7 @@ export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore 
         await client.query(
           `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at)
            SELECT id, $2, $3 FROM ${q}.issues WHERE id = ANY($1::bigint[])
-           ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = excluded.last_listed_run, last_seen_at = excluded.last_seen_at`,
+           ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = GREATEST(issue_sightings.last_listed_run, excluded.last_listed_run), last_seen_at = excluded.last_seen_at`,
           [ids, runId, at]);
         // Touches only issues coming back from deletion, so an ordinary listing leaves `issues` unwritten.
         await client.query(`UPDATE ${q}.issues SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND id = ANY($1::bigint[])`, [ids]);
@@ -48,8 +48,14 @@ export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore 
         [runId]);
       return rows[0]!;
     },
-    async softDeleteMissing(runId, at) {
-      const res = await pool.query(`UPDATE ${q}.issues i SET deleted_at = $2 WHERE ${missing}`, [runId, at]);
+    async missingIds(runId) {
+      const { rows } = await pool.query<{ id: string }>(`SELECT id FROM ${q}.issues i WHERE ${missing}`, [runId]);
+      return rows.map((r) => Number(r.id));
+    },
+    async softDeleteMissing(runId, at, ids) {
+      const only = ids === undefined ? '' : ' AND id = ANY($3::bigint[])';
+      const params = ids === undefined ? [runId, at] : [runId, at, ids];
+      const res = await pool.query(`UPDATE ${q}.issues i SET deleted_at = $2 WHERE ${missing}${only}`, params);
       return res.rowCount ?? 0;
     },
   };

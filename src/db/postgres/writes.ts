@@ -61,7 +61,7 @@ function statements(schema: string) {
       ORDER BY u.ord`,
     sight: `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at)
       SELECT u.id, $2, u.at FROM unnest($1::bigint[], $3::timestamptz[]) AS u(id, at)
-      ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = excluded.last_listed_run, last_seen_at = excluded.last_seen_at`,
+      ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = GREATEST(issue_sightings.last_listed_run, excluded.last_listed_run), last_seen_at = excluded.last_seen_at`,
   };
 }
 

@@ -65,99 +65,126 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
 
   function respond(req: EmuRequest, route: Route): EmuResponse {
     const delayMs = k.latencyMs + (k.jitterMs > 0 ? rng() * k.jitterMs : 0);
-    let headers: Record<string, string> = {};
+    const out = replier(counters, delayMs);
+    return rateGate(out) ?? faultGate(out) ?? accessGate(req, out) ?? serve(req, route, out);
+  }
 
-    const answer = (status: number, body: string | Buffer, type = JSON_TYPE): EmuResponse => {
-      const buf = typeof body === 'string' ? Buffer.from(body) : body;
-      counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
-      counters.bytesOut += buf.length;
-      headers['content-type'] = type;
-      return { status, headers, body: buf, delayMs };
-    };
-    const message = (status: number, text: string): EmuResponse => answer(status, JSON.stringify({ message: text }));
-
+  /** The rate limiter (and a one-off refusal): a 429, or null to go on. Sets the rate-limit headers. */
+  function rateGate(out: Replier): EmuResponse | null {
     if (k.refuseNext > 0) {
       // A refusal the client cannot see coming (no rate-limit headers before it): only Retry-After says when.
       k.refuseNext -= 1;
       counters.rateLimited += 1;
-      headers['retry-after'] = String(k.refuseRetryAfterSec);
-      return message(429, 'Too Many Requests');
+      out.headers['retry-after'] = String(k.refuseRetryAfterSec);
+      return out.message(429, 'Too Many Requests');
     }
-    if (k.rateLimit) {
-      // Rebuild the bucket when a test swaps the rateLimit knob.
-      if (bucket?.limit !== k.rateLimit) bucket = createTokenBucket(k.rateLimit, now());
-      const t = now();
-      const r = bucket.take(t);
-      headers = rateLimitHeaders(r, k.rateLimit, k.retryAfterMode, t);
-      if (k.advertisePolicy) headers['ratelimit-policy'] = `${k.rateLimit.rps};w=1`;
-      if (!r.ok) {
-        counters.rateLimited += 1;
-        return message(429, 'Too Many Requests');
-      }
-    } else {
+    if (!k.rateLimit) {
       bucket = null;
+      return null;
     }
+    // Rebuild the bucket when a test swaps the rateLimit knob.
+    if (bucket?.limit !== k.rateLimit) bucket = createTokenBucket(k.rateLimit, now());
+    const t = now();
+    const r = bucket.take(t);
+    out.headers = rateLimitHeaders(r, k.rateLimit, k.retryAfterMode, t);
+    if (k.advertisePolicy) out.headers['ratelimit-policy'] = `${k.rateLimit.rps};w=1`;
+    if (r.ok) return null;
+    counters.rateLimited += 1;
+    return out.message(429, 'Too Many Requests');
+  }
 
+  /** Transport faults and 5xx answers drawn from the fault knobs, or null to go on. */
+  function faultGate(out: Replier): EmuResponse | null {
     if (chance(rng, k.pReset)) {
       fault('reset');
-      return { status: 0, fault: 'reset', delayMs };
+      return { status: 0, fault: 'reset', delayMs: out.delayMs };
     }
     if (chance(rng, k.pStall)) {
       fault('stall');
       return { status: 0, fault: 'stall' };
     }
-    if (chance(rng, k.p5xx)) {
-      fault('5xx');
-      const status = pick(rng, k.statuses5xx);
-      // Gateways answer 502 with HTML, not JSON: a client must not assume an error body parses.
-      if (status === 502) return answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>\n', 'text/html');
-      return message(status, status === 503 ? 'Service Unavailable' : 'Internal server error');
-    }
+    if (!chance(rng, k.p5xx)) return null;
+    fault('5xx');
+    const status = pick(rng, k.statuses5xx);
+    // Gateways answer 502 with HTML, not JSON: a client must not assume an error body parses.
+    if (status === 502) return out.answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>\n', 'text/html');
+    return out.message(status, status === 503 ? 'Service Unavailable' : 'Internal server error');
+  }
 
+  /** Method, bearer token and client header: a 405, 401 or 403, or null to go on. */
+  function accessGate(req: EmuRequest, out: Replier): EmuResponse | null {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      headers['allow'] = 'GET, HEAD';
-      return message(405, 'Method Not Allowed');
+      out.headers['allow'] = 'GET, HEAD';
+      return out.message(405, 'Method Not Allowed');
     }
-
     const check = checkBearer(req.headers.authorization, verifyToken);
     if (!check.ok) {
       // The reason header is an emulator aid for tests; a real gateway says only "Unauthorized".
-      headers['x-emu-auth-reason'] = check.reason;
-      return message(401, 'Unauthorized');
+      out.headers['x-emu-auth-reason'] = check.reason;
+      return out.message(401, 'Unauthorized');
     }
-    if (req.headers[clientHeader] !== clientSystem) return message(403, 'Forbidden');
+    if (req.headers[clientHeader] !== clientSystem) return out.message(403, 'Forbidden');
+    return null;
+  }
 
-    let body: Buffer | string;
-    if (route.kind === 'list') {
-      const w = parsePageWindow(req.query, k);
-      if ('error' in w) return message(400, w.error);
-      const slice = data.listSlice(w.offset, w.limit, w.page, w.pageSize, k.listOrder);
-      let items = slice.items;
-      if (k.shrinkNextPages > 0 && items.length > 1) {
-        k.shrinkNextPages -= 1;
-        fault('shrink');
-        items = items.slice(0, Math.ceil(items.length / 2));
-      }
-      body = listBody(k, w, items, slice.total);
-    } else if (route.kind === 'detail' && route.id !== null) {
-      if (k.failIds.has(route.id)) {
-        fault('failId');
-        return message(500, 'Internal server error');
-      }
-      const detail = data.detailBody(route.id, k.detailDialect);
-      if (detail === undefined) return message(404, 'Not Found');
-      body = detail;
-    } else {
-      return message(404, 'Not Found');
-    }
-
+  /** The routed answer: a list page or an issue detail (maybe cut in half by the malformed-body knob). */
+  function serve(req: EmuRequest, route: Route, out: Replier): EmuResponse {
+    const body = route.kind === 'list' ? listPage(req, out) : route.kind === 'detail' && route.id !== null ? detail(route.id, out) : out.message(404, 'Not Found');
+    if (typeof body === 'object' && !Buffer.isBuffer(body)) return body;
     if (chance(rng, k.pMalformed)) {
       fault('malformed');
       // Half a JSON document never parses (even "[]" becomes "[").
-      body = typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2));
+      return out.answer(200, typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2)));
     }
-    return answer(200, body);
+    return out.answer(200, body);
   }
+
+  function listPage(req: EmuRequest, out: Replier): string | EmuResponse {
+    const w = parsePageWindow(req.query, k);
+    if ('error' in w) return out.message(400, w.error);
+    const slice = data.listSlice(w.offset, w.limit, w.page, w.pageSize, k.listOrder);
+    let items = slice.items;
+    if (k.shrinkNextPages > 0 && items.length > 1) {
+      k.shrinkNextPages -= 1;
+      fault('shrink');
+      items = items.slice(0, Math.ceil(items.length / 2));
+    }
+    return listBody(k, w, items, slice.total);
+  }
+
+  function detail(id: number, out: Replier): Buffer | EmuResponse {
+    if (k.failIds.has(id)) {
+      fault('failId');
+      return out.message(500, 'Internal server error');
+    }
+    const body = data.detailBody(id, k.detailDialect);
+    if (body === undefined) return out.message(404, 'Not Found');
+    return k.detailPadBytes > 0 ? padded(body, k.detailPadBytes) : body;
+  }
+}
+
+/** One request's answer builder: the headers gathered on the way, the delay, and the status counters. */
+interface Replier {
+  headers: Record<string, string>;
+  delayMs: number;
+  answer(status: number, body: string | Buffer, type?: string): EmuResponse;
+  message(status: number, text: string): EmuResponse;
+}
+
+function replier(counters: ApiCounters, delayMs: number): Replier {
+  const out: Replier = {
+    headers: {},
+    delayMs,
+    answer(status, body, type = JSON_TYPE) {
+      const buf = typeof body === 'string' ? Buffer.from(body) : body;
+      counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+      counters.bytesOut += buf.length;
+      out.headers['content-type'] = type;
+      return { status, headers: out.headers, body: buf, delayMs };
+    },
+    message: (status, text) => out.answer(status, JSON.stringify({ message: text })),
+  };
+  return out;
 }
 
 type Route = { kind: RequestKind; id: number | null };
@@ -190,4 +217,11 @@ export function normalizePrefix(prefix: string): string {
   while (p.endsWith('/')) p = p.slice(0, -1);
   if (p !== '' && !p.startsWith('/')) p = `/${p}`;
   return p;
+}
+
+/** A detail object with a `padding` field of `bytes` x's (an answer as large as a test needs). */
+function padded(detail: Buffer, bytes: number): Buffer {
+  if (detail.at(-1) !== 0x7d) return detail;
+  const head = Buffer.from(',"padding":"');
+  return Buffer.concat([detail.subarray(0, -1), head, Buffer.alloc(bytes, 0x78), Buffer.from('"}')]);
 }

@@ -66,6 +66,8 @@ export interface ApiKnobs {
   /** The next N requests answer 429 with `Retry-After: refuseRetryAfterSec` (and no rate-limit headers). */
   refuseNext: number;
   refuseRetryAfterSec: number;
+  /** Bytes of padding added to every detail (a `padding` string field): huge answers. 0 = none. */
+  detailPadBytes: number;
 }
 
 /** What `createApiKnobs` accepts: any knob, and failIds as any iterable. */
@@ -98,6 +100,7 @@ export function createApiKnobs(init: ApiKnobsInit = {}): ApiKnobs {
     ignorePageParam: false,
     refuseNext: 0,
     refuseRetryAfterSec: 1,
+    detailPadBytes: 0,
     ...rest,
   };
   const problems = knobProblems(knobs);
