@@ -73,6 +73,8 @@ export function writeDetails(
 }
 
 function fatalOf(err: unknown): { code: string; message: string } {
+  // The store's own errors (a full or failing disk) already name the cause and the fix.
+  if (err instanceof SyncError) return { code: err.code, message: err.message };
   return { code: 'DB_ERROR', message: `writing to the database failed: ${describeError(err)}` };
 }
 
