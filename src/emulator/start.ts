@@ -15,7 +15,7 @@ import { createCognitoEmulator } from './cognito/index.js';
 import type { CognitoEmulator, CognitoEmulatorOptions } from './cognito/types.js';
 import { startEmuServer } from './server.js';
 import type { EmuServer } from './server.js';
-import type { EmuUser } from './types.js';
+import type { EmuHandler, EmuUser } from './types.js';
 
 export interface StartEmulatorOptions {
   /** Number of generated issues. Default 250. */
@@ -82,26 +82,86 @@ function generatePassword(): string {
   return `Emu-${randomBytes(12).toString('base64url')}-7a!`;
 }
 
+/** The accounts, names and path prefix of one emulator, with defaults filled in. */
+type Identity = Pick<
+  Emulator,
+  | 'userPoolId'
+  | 'appClientId'
+  | 'username'
+  | 'password'
+  | 'unconfirmedUser'
+  | 'clientHeader'
+  | 'clientSystem'
+  | 'oauthClient'
+> & { prefix: string };
+
+function resolveIdentity(opts: StartEmulatorOptions): Identity {
+  const appClientId = opts.appClientId ?? 'speakupemu0appclient000001';
+  const password = opts.password ?? generatePassword();
+  const unconfirmedUser = { username: 'pending-bot', password: generatePassword() };
+  return {
+    userPoolId: opts.userPoolId ?? 'eu-west-1_SpeakUpEmu',
+    appClientId,
+    username: opts.username ?? 'sync-bot',
+    password,
+    unconfirmedUser,
+    clientHeader: opts.clientHeader ?? 'client',
+    clientSystem: opts.clientSystem ?? 'showroom',
+    prefix: normalizePrefix(opts.prefix ?? ''),
+    // Same id as the app client, so one SPEAKUP_APP_CLIENT_ID serves both login styles.
+    oauthClient: opts.oauthClient ?? { clientId: appClientId, clientSecret: randomBytes(24).toString('base64url') },
+  };
+}
+
+/** Starts the IdP, then the API; closes the IdP again when the API cannot start. */
+async function startServers(
+  idpHandler: EmuHandler,
+  apiHandler: EmuHandler,
+  opts: StartEmulatorOptions,
+): Promise<{ idp: EmuServer; api: EmuServer }> {
+  const idp = await startEmuServer(idpHandler, { port: opts.idpPort ?? 0 });
+  try {
+    return { idp, api: await startEmuServer(apiHandler, { port: opts.port ?? 0 }) };
+  } catch (err) {
+    await idp.close();
+    throw err;
+  }
+}
+
+/** The SPEAKUP_* variables a sync needs to use an emulator. */
+function syncEnv(
+  id: Identity,
+  urls: { apiUrl: string; cognitoEndpoint: string; tokenUrl: string },
+): Record<string, string> {
+  return {
+    SPEAKUP_API_URL: urls.apiUrl,
+    SPEAKUP_CLIENT_SYSTEM: id.clientSystem,
+    SPEAKUP_CLIENT_HEADER: id.clientHeader,
+    SPEAKUP_USER_POOL_ID: id.userPoolId,
+    SPEAKUP_APP_CLIENT_ID: id.appClientId,
+    SPEAKUP_USERNAME: id.username,
+    SPEAKUP_PASSWORD: id.password,
+    SPEAKUP_COGNITO_ENDPOINT: urls.cognitoEndpoint,
+    SPEAKUP_TOKEN_URL: urls.tokenUrl,
+    SPEAKUP_CLIENT_SECRET: id.oauthClient.clientSecret,
+  };
+}
+
 /** Starts the IdP and the API on loopback and returns everything needed to talk to them. */
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
   const seed = opts.seed ?? 1;
-  const userPoolId = opts.userPoolId ?? 'eu-west-1_SpeakUpEmu';
-  const appClientId = opts.appClientId ?? 'speakupemu0appclient000001';
-  const username = opts.username ?? 'sync-bot';
-  const password = opts.password ?? generatePassword();
-  const unconfirmedUser = { username: 'pending-bot', password: generatePassword() };
-  const clientHeader = opts.clientHeader ?? 'client';
-  const clientSystem = opts.clientSystem ?? 'showroom';
-  const prefix = normalizePrefix(opts.prefix ?? '');
-  // Same id as the app client, so one SPEAKUP_APP_CLIENT_ID serves both login styles.
-  const oauthClient = opts.oauthClient ?? { clientId: appClientId, clientSecret: randomBytes(24).toString('base64url') };
-
+  const id = resolveIdentity(opts);
+  const { prefix, ...names } = id;
   const cognito = createCognitoEmulator({
     ...opts.cognito,
-    userPoolId,
-    appClientId,
-    users: [{ username, password, confirmed: true }, { ...unconfirmedUser, confirmed: false }, ...(opts.users ?? [])],
-    oauthClients: [oauthClient],
+    userPoolId: id.userPoolId,
+    appClientId: id.appClientId,
+    users: [
+      { username: id.username, password: id.password, confirmed: true },
+      { ...id.unconfirmedUser, confirmed: false },
+      ...(opts.users ?? []),
+    ],
+    oauthClients: [id.oauthClient],
   });
   const data = createDataset({ seed, count: opts.issues ?? 250 });
   const knobs = createApiKnobs(opts.knobs);
@@ -112,47 +172,17 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     knobs,
     counters,
     prefix,
-    clientHeader,
-    clientSystem,
+    clientHeader: id.clientHeader,
+    clientSystem: id.clientSystem,
     faultSeed: seed,
   });
+  const { idp, api } = await startServers(cognito.handle, handler, opts);
 
-  const idp = await startEmuServer(cognito.handle, { port: opts.idpPort ?? 0 });
-  let api: EmuServer;
-  try {
-    api = await startEmuServer(handler, { port: opts.port ?? 0 });
-  } catch (err) {
-    await idp.close();
-    throw err;
-  }
-
-  const apiUrl = `${api.url}${prefix}`;
-  const cognitoEndpoint = `${idp.url}/`;
-  const tokenUrl = `${idp.url}/oauth2/token`;
+  const urls = { apiUrl: `${api.url}${prefix}`, cognitoEndpoint: `${idp.url}/`, tokenUrl: `${idp.url}/oauth2/token` };
   return {
-    apiUrl,
-    cognitoEndpoint,
-    tokenUrl,
-    userPoolId,
-    appClientId,
-    username,
-    password,
-    unconfirmedUser,
-    clientSystem,
-    clientHeader,
-    oauthClient,
-    env: () => ({
-      SPEAKUP_API_URL: apiUrl,
-      SPEAKUP_CLIENT_SYSTEM: clientSystem,
-      SPEAKUP_CLIENT_HEADER: clientHeader,
-      SPEAKUP_USER_POOL_ID: userPoolId,
-      SPEAKUP_APP_CLIENT_ID: appClientId,
-      SPEAKUP_USERNAME: username,
-      SPEAKUP_PASSWORD: password,
-      SPEAKUP_COGNITO_ENDPOINT: cognitoEndpoint,
-      SPEAKUP_TOKEN_URL: tokenUrl,
-      SPEAKUP_CLIENT_SECRET: oauthClient.clientSecret,
-    }),
+    ...urls,
+    ...names,
+    env: () => syncEnv(id, urls),
     cognito,
     data,
     knobs,

@@ -52,7 +52,8 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
   return (req) => {
     const route = routeOf(req.path, prefix);
     counters.requests[route.kind] += 1;
-    if (route.kind === 'detail' && route.id !== null) counters.detailById.set(route.id, (counters.detailById.get(route.id) ?? 0) + 1);
+    if (route.kind === 'detail' && route.id !== null)
+      counters.detailById.set(route.id, (counters.detailById.get(route.id) ?? 0) + 1);
     const hold = k.hold;
     if (hold === null || !hold.mustWait(route.kind)) return respond(req, route);
     hold.arrived += 1;
@@ -129,12 +130,22 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
 
   /** The routed answer: a list page or an issue detail (maybe cut in half by the malformed-body knob). */
   function serve(req: EmuRequest, route: Route, out: Replier): EmuResponse {
-    const body = route.kind === 'list' ? listPage(req, out) : route.kind === 'detail' && route.id !== null ? detail(route.id, out) : out.message(404, 'Not Found');
+    const body =
+      route.kind === 'list'
+        ? listPage(req, out)
+        : route.kind === 'detail' && route.id !== null
+          ? detail(route.id, out)
+          : out.message(404, 'Not Found');
     if (typeof body === 'object' && !Buffer.isBuffer(body)) return body;
     if (chance(rng, k.pMalformed)) {
       fault('malformed');
       // Half a JSON document never parses (even "[]" becomes "[").
-      return out.answer(200, typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2)));
+      return out.answer(
+        200,
+        typeof body === 'string'
+          ? body.slice(0, Math.floor(body.length / 2))
+          : body.subarray(0, Math.floor(body.length / 2)),
+      );
     }
     return out.answer(200, body);
   }
@@ -159,7 +170,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     }
     const body = data.detailBody(id, k.detailDialect);
     if (body === undefined) return out.message(404, 'Not Found');
-    return k.detailPadBytes > 0 ? padded(body, k.detailPadBytes) : body;
+    return body;
   }
 }
 
@@ -217,11 +228,4 @@ export function normalizePrefix(prefix: string): string {
   while (p.endsWith('/')) p = p.slice(0, -1);
   if (p !== '' && !p.startsWith('/')) p = `/${p}`;
   return p;
-}
-
-/** A detail object with a `padding` field of `bytes` x's (an answer as large as a test needs). */
-function padded(detail: Buffer, bytes: number): Buffer {
-  if (detail.at(-1) !== 0x7d) return detail;
-  const head = Buffer.from(',"padding":"');
-  return Buffer.concat([detail.subarray(0, -1), head, Buffer.alloc(bytes, 0x78), Buffer.from('"}')]);
 }
