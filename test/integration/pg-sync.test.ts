@@ -38,7 +38,8 @@ describe('sync into PostgreSQL', () => {
     const before = h.emu.counters.requests.detail;
     const r2 = await h.sync();
     expect(r2).toMatchObject({ status: 'succeeded', counts: { fetched: changed.length, deleted: 2 } });
-    expect(h.emu.counters.requests.detail - before).toBe(changed.length);
+    // The changed details, and one confirmation (a 404) per vanished issue.
+    expect(h.emu.counters.requests.detail - before).toBe(changed.length + gone.length);
     const history = await h.rows<{ issue_id: number }>(
       `SELECT issue_id FROM $schema.issue_changes WHERE field = 'status' AND new_value = 'ON_HOLD' AND old_value IS NOT NULL ORDER BY issue_id`);
     expect(history.map((c) => c.issue_id)).toEqual([...changed].sort((a, b) => a - b));
