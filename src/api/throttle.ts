@@ -18,54 +18,15 @@
  *   429 comes: a steady limit costs a 429 now and then, a raised one is found within seconds;
  * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright, as a ceiling never probed above;
  * - a long `Retry-After` pauses every request, not only the one that got it.
- * What the server says is bounded (bounds.ts): a wait longer than `maxPauseMs`, an HTTP-date in the past
- * or a policy under one request a minute is capped and reported once through `warn`.
+ * The figures named here live in throttle-tuning.ts. What the server says is bounded (bounds.ts): a wait
+ * longer than `maxPauseMs`, an HTTP-date in the past or a policy under one request a minute is capped and
+ * reported once through `warn`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AcceptanceLog } from './acceptance-log.js';
 import { ServerBounds, type BoundsWarning } from './bounds.js';
-
-/** Share of the learnt limit the pace keeps to: under it by a margin for timer and network jitter. */
-const PACE_SHARE = 0.95;
-/**
- * Refusals at the pace mean the limit fell only when they are a fair share of the last answers; fewer
- * are jitter against a small burst allowance, answered by a small step back.
- */
-const DROP_MIN_SHARE = 0.1;
-const DROP_MIN_REFUSALS = 3;
-const JITTER_STEP_BACK = 0.9;
-/** Quiet time before probing above the learnt limit, and the growth of the probe per second. */
-const PLATEAU_MS = 3000;
-const FIRST_PLATEAU_MS = 1000;
-const PROBE_GROWTH = 0.04;
-/** Seconds of probing after which the probe's growth has doubled. */
-const PROBE_ACCEL_S = 2;
-/** After a cut below the pace: quiet time before recovering, and how fast (doubling time). */
-const RECOVER_AFTER_MS = 200;
-const RECOVER_DOUBLING_MS = 100;
-/** Growth of the first guess until the first 429 (doubling time). */
-const STARTUP_DOUBLING_MS = 400;
-const STARTUP_MEASURE_MIN_MS = 250;
-/** The fast first probe overshoots by at most a round trip's growth: the limit is at least this share of where it got. */
-const STARTUP_FLOOR = 0.75;
-/** Requests in flight at the start, before any answer. */
-const INITIAL_WINDOW = 2;
-/** A burst allowance is taken to be at most this much of the limit's time. */
-const FIRST_ESTIMATE_MIN_MS = 1000;
-/** Measurement horizon of the limit (active time), and the least that makes a measurement. */
-const MEASURE_MS = 1000;
-const MEASURE_MIN_MS = 500;
-const MIN_RATE = 0.5;
-/** Longest sleep of the pacer between looks at the pace. */
-const PACER_STEP_MS = 100;
-/**
- * How far the paced timeline may lag behind the clock and still be caught up (a timer firing late, on a
- * busy machine), at most half an interval: two starts are never closer than that.
- */
-const CATCH_UP_MS = 25;
-/** A Retry-After at least this long pauses every request. */
-const GLOBAL_PAUSE_THRESHOLD_MS = 2000;
+import * as tuning from './throttle-tuning.js';
 
 /** Why a wait was abandoned: the signal's reason when it is an Error. */
 function abortReason(signal: AbortSignal | undefined): Error {
@@ -104,7 +65,7 @@ export class Throttle {
   private startup = false;
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
-  private plateauMs = PLATEAU_MS;
+  private plateauMs = tuning.PLATEAU_MS;
   private firstStartAt: number | undefined;
   private policyLimit = Infinity;
   private nextStartAt = 0;
@@ -118,7 +79,11 @@ export class Throttle {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   throttled = 0;
 
-  constructor(private readonly maxConcurrency: number, private readonly now: () => number = Date.now, opts: ThrottleOptions = {}) {
+  constructor(
+    private readonly maxConcurrency: number,
+    private readonly now: () => number = Date.now,
+    opts: ThrottleOptions = {},
+  ) {
     this.sleep = opts.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {}));
     this.bounds = new ServerBounds(opts.maxPauseMs ?? 300_000, opts.warn);
     this.accepted = new AcceptanceLog();
@@ -155,7 +120,7 @@ export class Throttle {
    */
   private window(): number {
     if (Number.isFinite(this.limit)) return this.maxConcurrency;
-    return Math.min(this.maxConcurrency, INITIAL_WINDOW + this.accepted.total);
+    return Math.min(this.maxConcurrency, tuning.INITIAL_WINDOW + this.accepted.total);
   }
 
   /** Queues for the next start on the paced timeline, granted in order by one pacer loop. */
@@ -190,11 +155,11 @@ export class Throttle {
         this.tick(now);
         const at = Math.max(this.pausedUntil, this.nextStartAt);
         if (at > now) {
-          await this.sleep(Math.min(at - now, PACER_STEP_MS));
+          await this.sleep(Math.min(at - now, tuning.PACER_STEP_MS));
           continue;
         }
         const interval = Number.isFinite(this.rate) ? 1000 / this.rate : 0;
-        this.nextStartAt = Math.max(at, now - Math.min(CATCH_UP_MS, interval / 2)) + interval;
+        this.nextStartAt = Math.max(at, now - Math.min(tuning.CATCH_UP_MS, interval / 2)) + interval;
         this.pacing.shift()?.grant();
       }
     } finally {
@@ -211,7 +176,8 @@ export class Throttle {
     if (headers) this.readPolicy(headers);
     if (status === 429) this.onRefused(now, startedAt, this.bounds.retryAfter(headers, retryAfterMs, now));
     else if (status >= 200 && status < 300) this.accepted.add(now);
-    for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--) this.waiters.shift()?.();
+    for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--)
+      this.waiters.shift()?.();
   }
 
   get stats(): ThrottleStats {
@@ -226,17 +192,22 @@ export class Throttle {
     this.accepted.advance(now, this.inFlight > 0 && now > this.pausedUntil);
     if (!Number.isFinite(this.limit)) return;
     const quietMs = now - Math.max(this.lastRefusalAt, this.changedAt);
-    const target = PACE_SHARE * this.limit;
+    const target = tuning.PACE_SHARE * this.limit;
     if (this.rate < target) {
       // Recover once requests pass again (not merely on quiet: a spent window refuses every request).
-      if (quietMs >= RECOVER_AFTER_MS && this.accepted.lastAcceptedAt > this.lastRefusalAt) {
-        this.rate = Math.min(target, this.rate * 2 ** (dt / RECOVER_DOUBLING_MS));
+      if (quietMs >= tuning.RECOVER_AFTER_MS && this.accepted.lastAcceptedAt > this.lastRefusalAt) {
+        this.rate = Math.min(target, this.rate * 2 ** (dt / tuning.RECOVER_DOUBLING_MS));
       }
-    } else if (this.limit * this.probe < this.policyLimit && (this.startup ? quietMs >= RECOVER_AFTER_MS : quietMs >= this.plateauMs)) {
+    } else if (
+      this.limit * this.probe < this.policyLimit &&
+      (this.startup ? quietMs >= tuning.RECOVER_AFTER_MS : quietMs >= this.plateauMs)
+    ) {
       // Probing accelerates the longer it finds no limit: slow near the learnt limit, fast far above it.
       const probingS = (quietMs - this.plateauMs) / 1000;
-      this.probe *= this.startup ? 2 ** (dt / STARTUP_DOUBLING_MS) : 1 + (PROBE_GROWTH * (1 + probingS / PROBE_ACCEL_S) * dt) / 1000;
-      this.rate = PACE_SHARE * Math.min(this.policyLimit, this.limit * this.probe);
+      this.probe *= this.startup
+        ? 2 ** (dt / tuning.STARTUP_DOUBLING_MS)
+        : 1 + (tuning.PROBE_GROWTH * (1 + probingS / tuning.PROBE_ACCEL_S) * dt) / 1000;
+      this.rate = tuning.PACE_SHARE * Math.min(this.policyLimit, this.limit * this.probe);
     }
   }
 
@@ -244,43 +215,49 @@ export class Throttle {
     this.throttled++;
     this.accepted.refuse(now);
     this.lastRefusalAt = now;
-    if (pauseMs !== undefined && pauseMs >= GLOBAL_PAUSE_THRESHOLD_MS) this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
+      this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     // An answer to a request paced before the last change says nothing about the new pace.
     if (startedAt < this.changedAt) return;
-    const elapsed = Math.max(FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
+    const elapsed = Math.max(tuning.FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
     if (!Number.isFinite(this.limit)) {
       // Answers still on their way may be acceptances: a first guess, probed upwards quickly.
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.startup = true;
-      this.rate = PACE_SHARE * this.limit;
+      this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) {
       // The probe went past the limit: the limit is what was accepted, at most where the probe got to.
       const reached = this.limit * this.probe;
       const measured = this.startup
-        ? Math.max(this.accepted.rate(MEASURE_MS, STARTUP_MEASURE_MIN_MS) ?? 0, (this.accepted.total * 1000) / elapsed, reached * STARTUP_FLOOR)
-        : this.accepted.rate(MEASURE_MS, MEASURE_MIN_MS);
+        ? Math.max(
+            this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
+            (this.accepted.total * 1000) / elapsed,
+            reached * tuning.STARTUP_FLOOR,
+          )
+        : this.accepted.rate(tuning.MEASURE_MS, tuning.MEASURE_MIN_MS);
       this.setLimit(Math.min(measured ?? this.limit, reached));
       // A limit found by the fast first probe is a rough one: probe it again soon.
-      this.plateauMs = this.startup ? FIRST_PLATEAU_MS : PLATEAU_MS;
+      this.plateauMs = this.startup ? tuning.FIRST_PLATEAU_MS : tuning.PLATEAU_MS;
       this.probe = 1;
       this.startup = false;
-      this.rate = PACE_SHARE * this.limit;
+      this.rate = tuning.PACE_SHARE * this.limit;
     } else {
       // Refused at or below the pace: the limit fell, or the server's window is spent (nothing accepted).
       // A refusal now and then at the pace is jitter against a small burst allowance, not a lower limit:
       // the pace steps back a little and recovers.
-      const refused = this.accepted.refused(MEASURE_MS);
-      if (refused.count < DROP_MIN_REFUSALS || refused.share < DROP_MIN_SHARE) {
-        this.rate = Math.max(MIN_RATE, this.rate * JITTER_STEP_BACK);
+      const refused = this.accepted.refused(tuning.MEASURE_MS);
+      if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
+        this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
         this.changedAt = now;
         return;
       }
-      const measured = this.accepted.rate(MEASURE_MS, MEASURE_MIN_MS);
+      const measured = this.accepted.rate(tuning.MEASURE_MS, tuning.MEASURE_MIN_MS);
       if (measured !== undefined && measured > 0 && measured < this.limit) this.setLimit(measured);
-      this.plateauMs = PLATEAU_MS;
-      this.rate = Math.max(MIN_RATE, Math.min(PACE_SHARE * this.limit, this.rate / 2));
+      this.plateauMs = tuning.PLATEAU_MS;
+      this.rate = Math.max(tuning.MIN_RATE, Math.min(tuning.PACE_SHARE * this.limit, this.rate / 2));
       // Nothing accepted since the last change: a spent window, which the server says when it reopens.
-      if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt) this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+      if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt)
+        this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     }
     this.changedAt = now;
     this.restartTimeline(now);
@@ -292,7 +269,7 @@ export class Throttle {
   }
 
   private setLimit(perSecond: number): void {
-    this.limit = Math.max(MIN_RATE, Math.min(this.policyLimit, perSecond));
+    this.limit = Math.max(tuning.MIN_RATE, Math.min(this.policyLimit, perSecond));
   }
 
   /** `RateLimit-Policy: 200;w=1` (or `"name";q=200;w=1`) → the limit is 200 requests per second. */
@@ -302,7 +279,7 @@ export class Throttle {
     this.policyLimit = perSecond;
     this.limit = perSecond;
     this.probe = 1;
-    this.rate = Math.min(this.rate, PACE_SHARE * perSecond);
+    this.rate = Math.min(this.rate, tuning.PACE_SHARE * perSecond);
     this.changedAt = this.now();
   }
 }
