@@ -170,7 +170,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
     }
     const body = data.detailBody(id, k.detailDialect);
     if (body === undefined) return out.message(404, 'Not Found');
-    return body;
+    return k.detailPadBytes > 0 ? padded(body, k.detailPadBytes) : body;
   }
 }
 
@@ -228,4 +228,11 @@ export function normalizePrefix(prefix: string): string {
   while (p.endsWith('/')) p = p.slice(0, -1);
   if (p !== '' && !p.startsWith('/')) p = `/${p}`;
   return p;
+}
+
+/** A detail object with a `padding` field of `bytes` x's (an answer as large as a test needs). */
+function padded(detail: Buffer, bytes: number): Buffer {
+  if (detail.at(-1) !== 0x7d) return detail;
+  const head = Buffer.from(',"padding":"');
+  return Buffer.concat([detail.subarray(0, -1), head, Buffer.alloc(bytes, 0x78), Buffer.from('"}')]);
 }
