@@ -1,7 +1,8 @@
 /**
  * Renders docs/data-dictionary.md from the schema as SQLite itself reports it (a migrated in-memory
  * database: `PRAGMA table_xinfo`, `index_list`, `foreign_key_list`), so declared types are exactly what
- * BI tools see, annotated with the TSDoc and line comments of src/db/schema.ts and src/db/fts.ts.
+ * BI tools see, annotated with the TSDoc and line comments of src/db/schema-tables.ts, schema-views.ts
+ * and fts.ts.
  * Part of `npm run docs`; test/unit/docs.test.ts fails when the committed file is stale.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import ts from 'typescript';
 import { openDatabase } from '../src/db/open.js';
 import * as schema from '../src/db/schema.js';
 
-const SOURCES = ['../src/db/schema.ts', '../src/db/fts.ts'].map((p) => new URL(p, import.meta.url));
+const SOURCES = ['../src/db/schema-tables.ts', '../src/db/schema-views.ts', '../src/db/fts.ts'].map(
+  (p) => new URL(p, import.meta.url),
+);
 
 /** Comments found in the schema sources: per object, and per `object.column`. */
 interface Notes {
