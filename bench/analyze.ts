@@ -22,7 +22,9 @@ export function listPages(n: number, pageSize: number): number {
  * Lower bound of a sync's API time: max(D·L/C, (D+pages)/R, (pages−1)·L) + L, with D the details to fetch.
  * The listing is sequential (no total is known up front), details overlap it; the +L is the first page.
  */
-export function boundMs(s: Pick<ScenarioSpec, 'n' | 'latencyMs' | 'rps' | 'concurrency' | 'pageSize' | 'expectDetails'>): number {
+export function boundMs(
+  s: Pick<ScenarioSpec, 'n' | 'latencyMs' | 'rps' | 'concurrency' | 'pageSize' | 'expectDetails'>,
+): number {
   const pages = listPages(s.n, s.pageSize);
   const d = s.expectDetails;
   const byLatency = (d * s.latencyMs) / s.concurrency;
@@ -51,14 +53,22 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
   const problems: string[] = [];
   const s = run.summary;
   if (run.exit.timedOut) problems.push('timed out');
-  else if (run.exit.code !== 0) problems.push(`exit code ${run.exit.code ?? run.exit.signal}: ${run.stderrTail.trim().split('\n').at(-1) ?? ''}`);
+  else if (run.exit.code !== 0)
+    problems.push(`exit code ${run.exit.code ?? run.exit.signal}: ${run.stderrTail.trim().split('\n').at(-1) ?? ''}`);
   if (!s) problems.push('no summary line on stdout');
   else {
     if (s.listed !== spec.n) problems.push(`listed ${s.listed}, expected ${spec.n}`);
     if (s.fetched !== spec.expectDetails) problems.push(`fetched ${s.fetched}, expected ${spec.expectDetails}`);
   }
-  if (c.detailIds !== spec.expectDetails) problems.push(`details asked for ${c.detailIds} distinct ids, expected ${spec.expectDetails}`);
-  const status: ScenarioResult['status'] = run.exit.timedOut ? 'timeout' : run.exit.code !== 0 ? 'failed' : problems.length > 0 ? 'mismatch' : 'ok';
+  if (c.detailIds !== spec.expectDetails)
+    problems.push(`details asked for ${c.detailIds} distinct ids, expected ${spec.expectDetails}`);
+  const status: ScenarioResult['status'] = run.exit.timedOut
+    ? 'timeout'
+    : run.exit.code !== 0
+      ? 'failed'
+      : problems.length > 0
+        ? 'mismatch'
+        : 'ok';
 
   const ran = status === 'ok' || status === 'mismatch';
   const phases = ran ? phasesOf(run, c, spec.latencyMs) : null;
@@ -96,9 +106,15 @@ export function analyzeSync(spec: ScenarioSpec, run: SyncRun, c: ControlCounters
       syncApiPct,
       emulatorApiPct: emuApiPct,
       hostCores: host === undefined ? null : host / run.wallMs,
-      otherCores: host === undefined || syncCpu === null || emuCpu === null ? null : (host - syncCpu - emuCpu) / run.wallMs,
+      otherCores:
+        host === undefined || syncCpu === null || emuCpu === null ? null : (host - syncCpu - emuCpu) / run.wallMs,
     },
     boundMs: bounded ? bound : null,
-    extra: { warnings: run.warnings, cpuSource: run.source, summary: s ?? null, rssTimelineMb: rssTimelineMb(run.samples, 'self') },
+    extra: {
+      warnings: run.warnings,
+      cpuSource: run.source,
+      summary: s ?? null,
+      rssTimelineMb: rssTimelineMb(run.samples, 'self'),
+    },
   });
 }

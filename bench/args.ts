@@ -66,15 +66,23 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   };
   const optional = (flag: 'concurrency' | 'page-size' | 'timeout'): number | undefined =>
     values[flag] === undefined ? undefined : num(flag, 0, 1);
-  const scenarios = new Set((values.scenarios ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()).filter(Boolean));
-  for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) problems.push(`--scenarios: unknown scenario "${s}" (known: ${SCENARIO_IDS.join(', ')})`);
+  const scenarios = new Set(
+    (values.scenarios ?? '1,2,3,4,5,6,7')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  for (const s of scenarios)
+    if (!SCENARIO_IDS.includes(s))
+      problems.push(`--scenarios: unknown scenario "${s}" (known: ${SCENARIO_IDS.join(', ')})`);
   const sample = values['naive-sample'] === 'all' ? Infinity : num('naive-sample', 300, 1);
   const share = num('change-share', 0.02, 0, false);
   if (share > 1) problems.push(`--change-share: expected a fraction from 0 to 1 (got ${share})`);
   const timeoutS = optional('timeout');
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgres') problems.push(`--db: expected sqlite or postgres (got "${db}")`);
-  if (scenarios.has('c') && db !== 'postgres') problems.push('--scenarios: "c" (copy into PostgreSQL) needs --db postgres');
+  if (scenarios.has('c') && db !== 'postgres')
+    problems.push('--scenarios: "c" (copy into PostgreSQL) needs --db postgres');
   const opts: BenchOptions = {
     n: num('n', 10_000, 1),
     nWrite: num('n-write', 20_000, 1),

@@ -93,7 +93,10 @@ export function waitExit(child: ChildProcess, timeoutMs: number): Promise<ChildE
 }
 
 /** Collects a stream's text, keeping at most `maxChars` (the tail); `done` settles when the stream ends. */
-export function collect(stream: NodeJS.ReadableStream | null, maxChars = 1_000_000): { text(): string; done: Promise<void> } {
+export function collect(
+  stream: NodeJS.ReadableStream | null,
+  maxChars = 1_000_000,
+): { text(): string; done: Promise<void> } {
   let text = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {

@@ -9,9 +9,11 @@ export function login(env: NodeJS.ProcessEnv): Promise<string> {
     ...(env.SPEAKUP_COGNITO_ENDPOINT ? { endpoint: env.SPEAKUP_COGNITO_ENDPOINT } : {}),
   });
   const user = new CognitoUser({ Username: env.SPEAKUP_USERNAME ?? '', Pool: pool });
-  const details = new AuthenticationDetails({ Username: env.SPEAKUP_USERNAME ?? '', Password: env.SPEAKUP_PASSWORD ?? '' });
+  const details = new AuthenticationDetails({
+    Username: env.SPEAKUP_USERNAME ?? '',
+    Password: env.SPEAKUP_PASSWORD ?? '',
+  });
   return new Promise((resolve, reject) =>
     user.authenticateUser(details, { onSuccess: (s) => resolve(s.getIdToken().getJwtToken()), onFailure: reject }),
   );
 }
-

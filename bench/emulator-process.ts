@@ -22,7 +22,11 @@ export interface EmulatorProcess {
   reset(): Promise<void>;
   /** Changes `n` issues (evenly spread); returns how many changed. */
   mutate(n: number): Promise<number>;
-  setKnobs(knobs: { latencyMs?: number; rateLimit?: { rps: number; burst: number } | null; detailPadBytes?: number }): Promise<void>;
+  setKnobs(knobs: {
+    latencyMs?: number;
+    rateLimit?: { rps: number; burst: number } | null;
+    detailPadBytes?: number;
+  }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,15 +34,33 @@ const START_TIMEOUT_MS = 30_000;
 
 /** Starts the emulator process from `repoRoot` and waits for its environment lines. */
 export async function startEmulatorProcess(repoRoot: string, spec: EmulatorSpec): Promise<EmulatorProcess> {
-  const args = ['--import', 'tsx', 'src/emulator/cli.ts', '--control', '--issues', String(spec.issues), '--latency', String(spec.latencyMs), '--seed', String(spec.seed ?? 1)];
+  const args = [
+    '--import',
+    'tsx',
+    'src/emulator/cli.ts',
+    '--control',
+    '--issues',
+    String(spec.issues),
+    '--latency',
+    String(spec.latencyMs),
+    '--seed',
+    String(spec.seed ?? 1),
+  ];
   // A minimal environment: nothing of the caller's SPEAKUP_* or proxy settings leaks in.
-  const child = spawnTracked(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const child = spawnTracked(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
   const stderr = collect(child.stderr, 20_000);
   const env: Record<string, string> = {};
   let controlUrl: string | undefined;
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`emulator did not start within ${START_TIMEOUT_MS} ms: ${stderr.text()}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`emulator did not start within ${START_TIMEOUT_MS} ms: ${stderr.text()}`)),
+      START_TIMEOUT_MS,
+    );
     lines.on('line', (line) => {
       const eq = line.indexOf('=');
       if (eq < 0) return;

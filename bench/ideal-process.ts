@@ -14,7 +14,15 @@ export async function runIdeal(ctx: RunContext, emu: EmulatorProcess): Promise<S
   await emu.reset();
   const run = await runMeasured({
     command: process.execPath,
-    args: ['--import', 'tsx', join(ctx.repoRoot, 'bench/ideal.ts'), '--concurrency', String(ctx.concurrency), '--page-size', String(ctx.pageSize)],
+    args: [
+      '--import',
+      'tsx',
+      join(ctx.repoRoot, 'bench/ideal.ts'),
+      '--concurrency',
+      String(ctx.concurrency),
+      '--page-size',
+      String(ctx.pageSize),
+    ],
     cwd: ctx.repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: ctx.workDir, ...emu.env },
     timeoutMs: opts.timeoutMs ?? 120_000,
@@ -28,25 +36,44 @@ export async function runIdeal(ctx: RunContext, emu: EmulatorProcess): Promise<S
     result = undefined;
   }
   const problems: string[] = [];
-  if (run.exit.code !== 0 || !result) problems.push(`exit ${run.exit.code ?? run.exit.signal}: ${run.stderrTail.trim()}`);
+  if (run.exit.code !== 0 || !result)
+    problems.push(`exit ${run.exit.code ?? run.exit.signal}: ${run.stderrTail.trim()}`);
   else if (result.details !== opts.n) problems.push(`fetched ${result.details}, expected ${opts.n}`);
   const ok = problems.length === 0;
   const first = Math.min(...[c.times.list.first, c.times.detail.first].filter((t) => t > 0));
   const apiMs = Math.max(c.times.list.last, c.times.detail.last) + opts.latencyMs - first;
-  const bound = boundMs({ n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize, expectDetails: opts.n });
+  const bound = boundMs({
+    n: opts.n,
+    latencyMs: opts.latencyMs,
+    rps: null,
+    concurrency: ctx.concurrency,
+    pageSize: ctx.pageSize,
+    expectDetails: opts.n,
+  });
   const selfApi = cpuBetween(run.samples, 'self', first, first + apiMs);
   const emuApi = cpuBetween(run.samples, 'emulator', first, first + apiMs);
   const selfMs = run.cpuUserMs === null ? null : run.cpuUserMs + (run.cpuSysMs ?? 0);
   const emuMs = cpuBetween(run.samples, 'emulator', run.spawnAt, run.exit.exitAt) ?? null;
   const host = hostBusyBetween(run.samples);
-  const base = { id: '0', title: 'calibration: minimal concurrent client, no DB', n: opts.n, latencyMs: opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize };
+  const base = {
+    id: '0',
+    title: 'calibration: minimal concurrent client, no DB',
+    n: opts.n,
+    latencyMs: opts.latencyMs,
+    rps: null,
+    concurrency: ctx.concurrency,
+    pageSize: ctx.pageSize,
+  };
   return toResult(base, {
     status: run.exit.timedOut ? 'timeout' : ok ? 'ok' : 'failed',
     problems,
     wallMs: run.wallMs,
     // Its start-up is close to the naive script's (tsx + the Cognito library), so that no-op is subtracted.
     noopMs: ctx.noopNaiveMs,
-    phases: result && ok ? { startupMs: result.startupMs, loginMs: result.loginMs, apiMs, tailMs: run.exit.exitAt - first - apiMs } : null,
+    phases:
+      result && ok
+        ? { startupMs: result.startupMs, loginMs: result.loginMs, apiMs, tailMs: run.exit.exitAt - first - apiMs }
+        : null,
     counters: c,
     listed: result?.listed ?? null,
     fetched: result?.details ?? null,

@@ -31,15 +31,25 @@ async function main(): Promise<void> {
   const prefix = base.pathname.replace(/\/+$/, '');
   const t0 = performance.now();
   const token = await login(env);
-  const headers = { authorization: `Bearer ${token}`, [env.SPEAKUP_CLIENT_HEADER ?? 'client']: env.SPEAKUP_CLIENT_SYSTEM ?? '' };
+  const headers = {
+    authorization: `Bearer ${token}`,
+    [env.SPEAKUP_CLIENT_HEADER ?? 'client']: env.SPEAKUP_CLIENT_SYSTEM ?? '',
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency + 1 });
   const get = (path: string): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      const req = http.get({ host: base.hostname, port: base.port, path: `${prefix}/${path}`, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
-      });
+      const req = http.get(
+        { host: base.hostname, port: base.port, path: `${prefix}/${path}`, headers, agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+              : reject(new Error(`GET ${path}: ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
     });
   const t1 = performance.now();

@@ -24,19 +24,71 @@ const HALVE_AT_S = 10;
 const DOUBLE_AT_S = 25;
 
 export const MODELS: Model[] = [
-  { name: 'token bucket 50/s, burst 50, no Retry-After', limit: { rps: 50, burst: 50 }, retryAfter: 'none', seconds: 10 },
-  { name: 'token bucket 50/s, burst 10, Retry-After seconds', limit: { rps: 50, burst: 10 }, retryAfter: 'seconds', seconds: 10 },
+  {
+    name: 'token bucket 50/s, burst 50, no Retry-After',
+    limit: { rps: 50, burst: 50 },
+    retryAfter: 'none',
+    seconds: 10,
+  },
+  {
+    name: 'token bucket 50/s, burst 10, Retry-After seconds',
+    limit: { rps: 50, burst: 10 },
+    retryAfter: 'seconds',
+    seconds: 10,
+  },
   { name: 'token bucket 50/s, burst 5, no Retry-After', limit: { rps: 50, burst: 5 }, retryAfter: 'none', seconds: 10 },
-  { name: 'token bucket 20/s, burst 1, Retry-After seconds', limit: { rps: 20, burst: 1 }, retryAfter: 'seconds', seconds: 10 },
-  { name: 'fixed 1 s window, 50, Retry-After HTTP-date', limit: { rps: 50, burst: 50, kind: 'fixed-window' }, retryAfter: 'http-date', seconds: 10 },
-  { name: 'fixed 10 s window, 500, Retry-After seconds', limit: { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 }, retryAfter: 'seconds', seconds: 20 },
-  { name: 'sliding log 50 per 1 s, Retry-After fractional', limit: { rps: 50, burst: 50, kind: 'sliding-log' }, retryAfter: 'fractional', seconds: 10 },
-  { name: 'token bucket 50/s, burst 10, RateLimit-Policy', limit: { rps: 50, burst: 10, headers: 'ietf' }, retryAfter: 'seconds', seconds: 10 },
-  { name: 'token bucket 50/s, burst 10, no headers at all', limit: { rps: 50, burst: 10, headers: 'none' }, retryAfter: 'none', seconds: 10 },
-  { name: 'token bucket 50/s, burst 10, 40% used by another client', limit: { rps: 50, burst: 10, sharedShare: 0.4 }, retryAfter: 'seconds', seconds: 10 },
+  {
+    name: 'token bucket 20/s, burst 1, Retry-After seconds',
+    limit: { rps: 20, burst: 1 },
+    retryAfter: 'seconds',
+    seconds: 10,
+  },
+  {
+    name: 'fixed 1 s window, 50, Retry-After HTTP-date',
+    limit: { rps: 50, burst: 50, kind: 'fixed-window' },
+    retryAfter: 'http-date',
+    seconds: 10,
+  },
+  {
+    name: 'fixed 10 s window, 500, Retry-After seconds',
+    limit: { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 },
+    retryAfter: 'seconds',
+    seconds: 20,
+  },
+  {
+    name: 'sliding log 50 per 1 s, Retry-After fractional',
+    limit: { rps: 50, burst: 50, kind: 'sliding-log' },
+    retryAfter: 'fractional',
+    seconds: 10,
+  },
+  {
+    name: 'token bucket 50/s, burst 10, RateLimit-Policy',
+    limit: { rps: 50, burst: 10, headers: 'ietf' },
+    retryAfter: 'seconds',
+    seconds: 10,
+  },
+  {
+    name: 'token bucket 50/s, burst 10, no headers at all',
+    limit: { rps: 50, burst: 10, headers: 'none' },
+    retryAfter: 'none',
+    seconds: 10,
+  },
+  {
+    name: 'token bucket 50/s, burst 10, 40% used by another client',
+    limit: { rps: 50, burst: 10, sharedShare: 0.4 },
+    retryAfter: 'seconds',
+    seconds: 10,
+  },
   {
     name: `token bucket 50/s, burst 10, halves at ${HALVE_AT_S} s, back at ${DOUBLE_AT_S} s`,
-    limit: { rps: 50, burst: 10, changes: [{ afterMs: HALVE_AT_S * 1000, factor: 0.5 }, { afterMs: DOUBLE_AT_S * 1000, factor: 1 }] },
+    limit: {
+      rps: 50,
+      burst: 10,
+      changes: [
+        { afterMs: HALVE_AT_S * 1000, factor: 0.5 },
+        { afterMs: DOUBLE_AT_S * 1000, factor: 1 },
+      ],
+    },
     retryAfter: 'seconds',
     seconds: 40,
   },
@@ -77,7 +129,11 @@ function detailsFor(m: Model): number {
 /** Runs the sync against one model and reads the emulator's record of every answer. */
 async function runModel(ctx: RunContext, m: Model, index: number): Promise<MatrixRow> {
   const n = detailsFor(m);
-  const emu = await startEmulator({ issues: n, seed: 1, knobs: { latencyMs: ctx.opts.latencyMs, rateLimit: m.limit, retryAfterMode: m.retryAfter } });
+  const emu = await startEmulator({
+    issues: n,
+    seed: 1,
+    knobs: { latencyMs: ctx.opts.latencyMs, rateLimit: m.limit, retryAfterMode: m.retryAfter },
+  });
   // Every answer's time and status, from the handler's own counting of statuses.
   const answers: Array<[number, number]> = [];
   emu.counters.byStatus = new Proxy(emu.counters.byStatus, {
@@ -97,13 +153,29 @@ async function runModel(ctx: RunContext, m: Model, index: number): Promise<Matri
       timeoutMs: ctx.opts.timeoutMs ?? Math.max(120_000, 5 * m.seconds * 1000),
       emulatorPid: process.pid,
     });
-    return rowOf(m, n, run.wallMs, run.exit.code === 0 && run.summary?.fetched === n ? 'ok' : `exit ${run.exit.code ?? run.exit.signal}, fetched ${run.summary?.fetched ?? '?'}`, answers, emu.counters.requests.detail + emu.counters.requests.list);
+    return rowOf(
+      m,
+      n,
+      run.wallMs,
+      run.exit.code === 0 && run.summary?.fetched === n
+        ? 'ok'
+        : `exit ${run.exit.code ?? run.exit.signal}, fetched ${run.summary?.fetched ?? '?'}`,
+      answers,
+      emu.counters.requests.detail + emu.counters.requests.list,
+    );
   } finally {
     await emu.close();
   }
 }
 
-function rowOf(m: Model, n: number, wallMs: number, status: string, answers: Array<[number, number]>, requests: number): MatrixRow {
+function rowOf(
+  m: Model,
+  n: number,
+  wallMs: number,
+  status: string,
+  answers: Array<[number, number]>,
+  requests: number,
+): MatrixRow {
   const ok = answers.filter(([, s]) => s === 200).map(([t]) => t);
   const first = answers[0]?.[0] ?? 0;
   const last = ok.at(-1) ?? first;
@@ -113,15 +185,29 @@ function rowOf(m: Model, n: number, wallMs: number, status: string, answers: Arr
   const limitRps = limitSum / Math.ceil(windowMs / 100);
   const refused = answers.filter(([, s]) => s === 429).length;
   const row: MatrixRow = {
-    model: m.name, n, limitRps, rateShare: ok.length > 1 ? (ok.length * 1000) / windowMs / limitRps : null,
-    share429: requests > 0 ? refused / requests : 0, wallMs, idealMs: (n / limitRps) * 1000, status,
+    model: m.name,
+    n,
+    limitRps,
+    rateShare: ok.length > 1 ? (ok.length * 1000) / windowMs / limitRps : null,
+    share429: requests > 0 ? refused / requests : 0,
+    wallMs,
+    idealMs: (n / limitRps) * 1000,
+    status,
   };
-  if (m.limit.changes) Object.assign(row, changeFigures(m, ok.map((t) => t - first)));
+  if (m.limit.changes)
+    Object.assign(
+      row,
+      changeFigures(
+        m,
+        ok.map((t) => t - first),
+      ),
+    );
   return row;
 }
 
 /** Accepted per second in [from, to) ms. */
-const rate = (ok: number[], from: number, to: number): number => (ok.filter((t) => t >= from && t < to).length * 1000) / (to - from);
+const rate = (ok: number[], from: number, to: number): number =>
+  (ok.filter((t) => t >= from && t < to).length * 1000) / (to - from);
 
 /**
  * After the halving: the first second from which every 2-s span until the doubling accepts at most the
@@ -133,11 +219,13 @@ function changeFigures(m: Model, ok: number[]): Pick<MatrixRow, 'underAfterHalvi
   let under: number | null = null;
   for (let s = HALVE_AT_S; s + 2 <= DOUBLE_AT_S && under === null; s++) {
     let stays = true;
-    for (let u = s; u + 2 <= DOUBLE_AT_S; u++) if (rate(ok, u * 1000, (u + 2) * 1000) > half + m.limit.burst / 4) stays = false;
+    for (let u = s; u + 2 <= DOUBLE_AT_S; u++)
+      if (rate(ok, u * 1000, (u + 2) * 1000) > half + m.limit.burst / 4) stays = false;
     if (stays) under = s - HALVE_AT_S;
   }
   let back: number | null = null;
-  for (let s = DOUBLE_AT_S; s + 2 <= m.seconds + 30 && back === null; s++) if (rate(ok, s * 1000, (s + 2) * 1000) >= 0.9 * full) back = s - DOUBLE_AT_S;
+  for (let s = DOUBLE_AT_S; s + 2 <= m.seconds + 30 && back === null; s++)
+    if (rate(ok, s * 1000, (s + 2) * 1000) >= 0.9 * full) back = s - DOUBLE_AT_S;
   return { underAfterHalvingS: under, backAfterDoublingS: back };
 }
 
@@ -151,15 +239,31 @@ export async function runMatrix(ctx: RunContext): Promise<MatrixRow[]> {
   return rows;
 }
 
-const f2 = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2));
+const f2 = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2);
 
 /** The matrix as one Markdown table. */
 export function matrixTable(rows: MatrixRow[]): string {
-  const head = ['limiter', 'N', 'limit req/s', 'detail rate / limit', '429s', 'wall s', 'N/R s', 'N/R ÷ wall', 'status'];
+  const head = [
+    'limiter',
+    'N',
+    'limit req/s',
+    'detail rate / limit',
+    '429s',
+    'wall s',
+    'N/R s',
+    'N/R ÷ wall',
+    'status',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    const change = r.underAfterHalvingS !== undefined ? ` (under the halved limit after ${r.underAfterHalvingS ?? '—'} s, 0.9 of the restored one after ${r.backAfterDoublingS ?? '—'} s)` : '';
-    lines.push(`| ${[`${r.model}${change}`, String(r.n), r.limitRps.toFixed(1), f2(r.rateShare), `${(100 * r.share429).toFixed(1)}%`, (r.wallMs / 1000).toFixed(1), (r.idealMs / 1000).toFixed(1), f2(r.idealMs / r.wallMs), r.status].join(' | ')} |`);
+    const change =
+      r.underAfterHalvingS !== undefined
+        ? ` (under the halved limit after ${r.underAfterHalvingS ?? '—'} s, 0.9 of the restored one after ${r.backAfterDoublingS ?? '—'} s)`
+        : '';
+    lines.push(
+      `| ${[`${r.model}${change}`, String(r.n), r.limitRps.toFixed(1), f2(r.rateShare), `${(100 * r.share429).toFixed(1)}%`, (r.wallMs / 1000).toFixed(1), (r.idealMs / 1000).toFixed(1), f2(r.idealMs / r.wallMs), r.status].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -20,11 +20,17 @@ try {
     const runId = store.startRun({ trigger: 'manual', full: version === 1, startedAt: at });
     const texts = wireDetails(N, version);
     for (let i = 0; i < N; i += BATCH) {
-      const batch = texts.slice(i, i + BATCH).map((raw, k) => ({ id: i + k + 1, raw, path: `/v1/public/issues/${i + k + 1}`, syncedAt: at }));
+      const batch = texts
+        .slice(i, i + BATCH)
+        .map((raw, k) => ({ id: i + k + 1, raw, path: `/v1/public/issues/${i + k + 1}`, syncedAt: at }));
       const out = writeDetails(store, batch, runId);
       if (out.stored !== batch.length) throw new Error(JSON.stringify(out).slice(0, 300));
     }
-    store.finishRun(runId, { status: 'succeeded', finishedAt: new Date().toISOString(), counts: { listed: N, fetched: N } });
+    store.finishRun(runId, {
+      status: 'succeeded',
+      finishedAt: new Date().toISOString(),
+      counts: { listed: N, fetched: N },
+    });
   }
   console.log(`mirror of ${N} issues written to ${path}`);
 } finally {

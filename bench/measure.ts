@@ -91,7 +91,13 @@ export async function runMeasured(spec: MeasureSpec): Promise<MeasuredRun> {
     stderrTail,
   };
   const timed = useTime ? parseGnuTime(timeReport) : undefined;
-  if (timed) Object.assign(run, { cpuUserMs: timed.userMs, cpuSysMs: timed.sysMs, peakRssKb: timed.maxRssKb, source: 'gnu-time' });
+  if (timed)
+    Object.assign(run, {
+      cpuUserMs: timed.userMs,
+      cpuSysMs: timed.sysMs,
+      peakRssKb: timed.maxRssKb,
+      source: 'gnu-time',
+    });
   else {
     const last = samples.filter((s) => s.procs.self).at(-1)?.procs.self;
     if (last) Object.assign(run, { cpuUserMs: last.cpuMs, cpuSysMs: 0 });
@@ -102,6 +108,7 @@ export async function runMeasured(spec: MeasureSpec): Promise<MeasuredRun> {
 /** Parses the marked "%e %U %S %M" line. */
 function parseGnuTime(line: string): { userMs: number; sysMs: number; maxRssKb: number } | undefined {
   const [, , user, sys, rss] = line.trim().split(' ').map(Number);
-  if (user === undefined || sys === undefined || rss === undefined || [user, sys, rss].some(Number.isNaN)) return undefined;
+  if (user === undefined || sys === undefined || rss === undefined || [user, sys, rss].some(Number.isNaN))
+    return undefined;
   return { userMs: user * 1000, sysMs: sys * 1000, maxRssKb: rss };
 }

@@ -31,10 +31,18 @@ export interface NaiveResult {
 async function main(): Promise<void> {
   const startupMs = performance.now();
   const { values } = parseArgs({
-    options: { db: { type: 'string' }, limit: { type: 'string' }, 'list-only': { type: 'boolean' }, 'page-size': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      db: { type: 'string' },
+      limit: { type: 'string' },
+      'list-only': { type: 'boolean' },
+      'page-size': { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help || values.db === undefined) {
-    process.stdout.write('Usage: node --import tsx bench/naive.ts --db FILE [--limit N] [--list-only] [--page-size N]\n');
+    process.stdout.write(
+      'Usage: node --import tsx bench/naive.ts --db FILE [--limit N] [--list-only] [--page-size N]\n',
+    );
     return;
   }
   // A bench script's own boundary: it takes the emulator's SPEAKUP_* from the environment the harness sets.
@@ -45,7 +53,10 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const token = await login(env);
-  const headers = { authorization: `Bearer ${token}`, [env.SPEAKUP_CLIENT_HEADER ?? 'client']: env.SPEAKUP_CLIENT_SYSTEM ?? '' };
+  const headers = {
+    authorization: `Bearer ${token}`,
+    [env.SPEAKUP_CLIENT_HEADER ?? 'client']: env.SPEAKUP_CLIENT_SYSTEM ?? '',
+  };
   const get = async (path: string): Promise<unknown> => {
     const res = await fetch(`${base}/${path}`, { headers });
     if (!res.ok) throw new Error(`GET /${path}: ${res.status}`);
@@ -69,13 +80,25 @@ async function main(): Promise<void> {
   let details = 0;
   if (!values['list-only']) {
     const db = new Database(values.db);
-    db.exec('CREATE TABLE IF NOT EXISTS issues (id INTEGER PRIMARY KEY, custom_id TEXT, summary TEXT, status TEXT, created_at TEXT, updated_at TEXT, data TEXT)');
-    const insert = db.prepare('INSERT OR REPLACE INTO issues (id, custom_id, summary, status, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS issues (id INTEGER PRIMARY KEY, custom_id TEXT, summary TEXT, status TEXT, created_at TEXT, updated_at TEXT, data TEXT)',
+    );
+    const insert = db.prepare(
+      'INSERT OR REPLACE INTO issues (id, custom_id, summary, status, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     for (const id of ids.slice(0, Math.min(limit, ids.length))) {
       const a = performance.now();
       const d = (await get(`v1/public/issues/${id}`)) as Record<string, unknown>;
       const b = performance.now();
-      insert.run(id, str(d.customId), str(d.summary), str(d.status), str(d.createdAt), str(d.updatedAt), JSON.stringify(d));
+      insert.run(
+        id,
+        str(d.customId),
+        str(d.summary),
+        str(d.status),
+        str(d.createdAt),
+        str(d.updatedAt),
+        JSON.stringify(d),
+      );
       insertMs += performance.now() - b;
       fetchMs += b - a;
       details++;
@@ -84,7 +107,16 @@ async function main(): Promise<void> {
   }
   const t3 = performance.now();
   const result: NaiveResult = {
-    startupMs, loginMs: t1 - t0, listMs: t2 - t1, pages, listed: ids.length, details, fetchMs, insertMs, detailLoopMs: t3 - t2, totalMs: t3 - t0,
+    startupMs,
+    loginMs: t1 - t0,
+    listMs: t2 - t1,
+    pages,
+    listed: ids.length,
+    details,
+    fetchMs,
+    insertMs,
+    detailLoopMs: t3 - t2,
+    totalMs: t3 - t0,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -18,7 +18,10 @@ export function startBenchPostgres(): BenchPostgres {
   const external = process.env.SPEAKUP_BENCH_DATABASE_URL;
   if (external) return { url: external, stop: () => undefined };
   const bin = findPostgresBin();
-  if (!bin) throw new Error('--db postgres needs PostgreSQL: install it (apt-get install postgresql) or set SPEAKUP_BENCH_DATABASE_URL');
+  if (!bin)
+    throw new Error(
+      '--db postgres needs PostgreSQL: install it (apt-get install postgresql) or set SPEAKUP_BENCH_DATABASE_URL',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'speakup-bench-pg-'));
   chmodSync(dir, 0o755);
   const lazy = { dir, bin, watchPid: process.pid };

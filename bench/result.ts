@@ -28,14 +28,22 @@ export interface Measured {
   extra?: Record<string, unknown>;
 }
 
-const NO_CPU: ScenarioResult['cpu'] = { syncMs: null, emulatorMs: null, syncApiPct: null, emulatorApiPct: null, hostCores: null, otherCores: null };
+const NO_CPU: ScenarioResult['cpu'] = {
+  syncMs: null,
+  emulatorMs: null,
+  syncApiPct: null,
+  emulatorApiPct: null,
+  hostCores: null,
+  otherCores: null,
+};
 
 /** Builds the result row: request counts, rates, ratios against the bound (only for a run that ran). */
 export function toResult(base: ScenarioBase, m: Measured): ScenarioResult {
   const ran = m.status === 'ok' || m.status === 'mismatch';
   const netWallMs = m.wallMs - m.noopMs;
   const apiMs = m.apiMs === undefined ? m.phases?.apiMs : m.apiMs;
-  const ratio = (ms: number | null | undefined): number | null => (ran && m.boundMs !== null && ms !== null && ms !== undefined && ms > 0 ? m.boundMs / ms : null);
+  const ratio = (ms: number | null | undefined): number | null =>
+    ran && m.boundMs !== null && ms !== null && ms !== undefined && ms > 0 ? m.boundMs / ms : null;
   const c = m.counters;
   return {
     ...base,
@@ -45,11 +53,19 @@ export function toResult(base: ScenarioBase, m: Measured): ScenarioResult {
     netWallMs,
     phases: m.phases,
     requests: c
-      ? { list: c.requests.list, detail: c.requests.detail, other: c.requests.other, rateLimited: c.rateLimited, detailIds: c.detailIds }
+      ? {
+          list: c.requests.list,
+          detail: c.requests.detail,
+          other: c.requests.other,
+          rateLimited: c.rateLimited,
+          detailIds: c.detailIds,
+        }
       : { list: 0, detail: 0, other: 0, rateLimited: 0, detailIds: 0 },
     listed: m.listed,
     fetched: m.fetched,
-    issuesPerSec: m.issuesPerSec ?? (ran ? { incl: (base.n * 1000) / m.wallMs, excl: (base.n * 1000) / netWallMs } : { incl: NaN, excl: NaN }),
+    issuesPerSec:
+      m.issuesPerSec ??
+      (ran ? { incl: (base.n * 1000) / m.wallMs, excl: (base.n * 1000) / netWallMs } : { incl: NaN, excl: NaN }),
     peakRssMb: m.peakRssKb === null ? null : m.peakRssKb / 1024,
     cpu: { ...NO_CPU, ...m.cpu },
     boundMs: m.boundMs,

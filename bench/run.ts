@@ -51,7 +51,11 @@ async function main(): Promise<number> {
   try {
     log(`work dir ${workDir}; measuring no-op start-up`);
     const noopSyncMs = await measureNoop(process.execPath, [join(repoRoot, 'bin/speakup-sync.js'), '--help'], workDir);
-    const noopNaiveMs = await measureNoop(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/naive.ts'), '--help'], repoRoot);
+    const noopNaiveMs = await measureNoop(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'bench/naive.ts'), '--help'],
+      repoRoot,
+    );
     const concurrency = opts.concurrency ?? Number(ENV_VARS.SPEAKUP_CONCURRENCY.default);
     const pageSize = opts.pageSize ?? Number(ENV_VARS.SPEAKUP_PAGE_SIZE.default);
     const pg = opts.db === 'postgres' ? startBenchPostgres() : undefined;
@@ -71,7 +75,12 @@ async function main(): Promise<number> {
         cpuModel: cpus()[0]?.model ?? null,
         loadavgAtStart: loadavg(),
         durationMs: Date.now() - started,
-        options: { ...opts, scenarios: [...opts.scenarios], concurrencyEffective: concurrency, pageSizeEffective: pageSize },
+        options: {
+          ...opts,
+          scenarios: [...opts.scenarios],
+          concurrencyEffective: concurrency,
+          pageSizeEffective: pageSize,
+        },
       },
       startup: { syncMs: noopSyncMs, naiveMs: noopNaiveMs },
       scenarios,

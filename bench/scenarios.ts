@@ -36,7 +36,17 @@ type Scenario = { id: string; needs?: string } & (
 const mainDb = (ctx: RunContext): string => join(ctx.workDir, 'scenario1.db');
 
 export const SCENARIOS: Scenario[] = [
-  { id: '1', emulator: 'shared', run: ({ ctx, emu }) => syncScenario(ctx, emu, mainDb(ctx), spec(ctx, '1', 'full sync', ctx.opts.n, ctx.opts.latencyMs, null, ctx.opts.n)) },
+  {
+    id: '1',
+    emulator: 'shared',
+    run: ({ ctx, emu }) =>
+      syncScenario(
+        ctx,
+        emu,
+        mainDb(ctx),
+        spec(ctx, '1', 'full sync', ctx.opts.n, ctx.opts.latencyMs, null, ctx.opts.n),
+      ),
+  },
   {
     id: '0',
     emulator: 'shared',
@@ -52,8 +62,15 @@ export const SCENARIOS: Scenario[] = [
     needs: '1',
     run: async ({ ctx, emu, results }) => {
       const { opts } = ctx;
-      ctx.log(`scenario 7: naive baseline (${Number.isFinite(opts.naiveSample) ? `${opts.naiveSample} details, extrapolated to ${opts.n}` : 'all details'})`);
-      return (await runNaive(ctx, emu, join(ctx.workDir, 'naive.db'), { listOnly: false, baseline: results.find((r) => r.id === '1') })).scenario;
+      ctx.log(
+        `scenario 7: naive baseline (${Number.isFinite(opts.naiveSample) ? `${opts.naiveSample} details, extrapolated to ${opts.n}` : 'all details'})`,
+      );
+      return (
+        await runNaive(ctx, emu, join(ctx.workDir, 'naive.db'), {
+          listOnly: false,
+          baseline: results.find((r) => r.id === '1'),
+        })
+      ).scenario;
     },
   },
   {
@@ -63,7 +80,20 @@ export const SCENARIOS: Scenario[] = [
     run: async ({ ctx, emu }) => {
       const { opts } = ctx;
       const changed = await emu.mutate(Math.round(opts.n * opts.changeShare));
-      return syncScenario(ctx, emu, mainDb(ctx), spec(ctx, '4', `re-sync after ${+(opts.changeShare * 100).toFixed(2)}% changed`, opts.n, opts.latencyMs, null, changed));
+      return syncScenario(
+        ctx,
+        emu,
+        mainDb(ctx),
+        spec(
+          ctx,
+          '4',
+          `re-sync after ${+(opts.changeShare * 100).toFixed(2)}% changed`,
+          opts.n,
+          opts.latencyMs,
+          null,
+          changed,
+        ),
+      );
     },
   },
   { id: '2', emulator: 'shared', run: ({ ctx, emu }) => rateLimited(ctx, emu) },
@@ -71,13 +101,25 @@ export const SCENARIOS: Scenario[] = [
     id: '5',
     emulator: 'own',
     issues: (ctx) => ctx.opts.nWrite,
-    run: ({ ctx, emu }) => syncScenario(ctx, emu, join(ctx.workDir, 'scenario5.db'), spec(ctx, '5', 'write path end to end (L = 0)', ctx.opts.nWrite, 0, null, ctx.opts.nWrite)),
+    run: ({ ctx, emu }) =>
+      syncScenario(
+        ctx,
+        emu,
+        join(ctx.workDir, 'scenario5.db'),
+        spec(ctx, '5', 'write path end to end (L = 0)', ctx.opts.nWrite, 0, null, ctx.opts.nWrite),
+      ),
   },
   {
     id: '6',
     emulator: 'own',
     issues: (ctx) => ctx.opts.nScale,
-    run: ({ ctx, emu }) => syncScenario(ctx, emu, join(ctx.workDir, 'scenario6.db'), spec(ctx, '6', 'scale (L = 0)', ctx.opts.nScale, 0, null, ctx.opts.nScale)),
+    run: ({ ctx, emu }) =>
+      syncScenario(
+        ctx,
+        emu,
+        join(ctx.workDir, 'scenario6.db'),
+        spec(ctx, '6', 'scale (L = 0)', ctx.opts.nScale, 0, null, ctx.opts.nScale),
+      ),
   },
   {
     id: 'w',
@@ -105,11 +147,15 @@ const HUGE = { issues: 16, concurrency: 16, padBytes: 30 * 1024 * 1024 };
 
 /** Runs the selected scenarios (and what they need), in table order; results in order of execution. */
 export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
-  const selected = SCENARIOS.filter((s) => ctx.opts.scenarios.has(s.id) || SCENARIOS.some((o) => o.needs === s.id && ctx.opts.scenarios.has(o.id)));
+  const selected = SCENARIOS.filter(
+    (s) => ctx.opts.scenarios.has(s.id) || SCENARIOS.some((o) => o.needs === s.id && ctx.opts.scenarios.has(o.id)),
+  );
   const results: ScenarioResult[] = [];
   const push = (r: ScenarioResult): void => {
     results.push(r);
-    ctx.log(`  -> ${r.status}: ${(r.wallMs / 1000).toFixed(2)} s${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`);
+    ctx.log(
+      `  -> ${r.status}: ${(r.wallMs / 1000).toFixed(2)} s${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`,
+    );
   };
   const shared = selected.flatMap((s) => (s.emulator === 'shared' ? [s] : []));
   if (shared.length > 0) {
@@ -135,7 +181,12 @@ export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
 
 /** Scenario 3, with its reference: the list pages alone, fetched sequentially by a minimal client. */
 async function unchangedResync(ctx: RunContext, emu: EmulatorProcess): Promise<ScenarioResult> {
-  const r = await syncScenario(ctx, emu, mainDb(ctx), spec(ctx, '3', 'unchanged re-sync of 1', ctx.opts.n, ctx.opts.latencyMs, null, 0));
+  const r = await syncScenario(
+    ctx,
+    emu,
+    mainDb(ctx),
+    spec(ctx, '3', 'unchanged re-sync of 1', ctx.opts.n, ctx.opts.latencyMs, null, 0),
+  );
   ctx.log('scenario 3: list-only probe');
   const probe = await runNaive(ctx, emu, join(ctx.workDir, 'probe.db'), { listOnly: true });
   r.extra.listProbe = probe.result;
@@ -151,7 +202,12 @@ async function rateLimited(ctx: RunContext, emu: EmulatorProcess): Promise<Scena
   const { opts } = ctx;
   await emu.setKnobs({ rateLimit: { rps: opts.rate, burst: Math.max(1, Math.ceil(opts.rate)) } });
   try {
-    const r = await syncScenario(ctx, emu, join(ctx.workDir, 'scenario2.db'), spec(ctx, '2', 'full sync, rate-limited', opts.n, opts.latencyMs, opts.rate, opts.n));
+    const r = await syncScenario(
+      ctx,
+      emu,
+      join(ctx.workDir, 'scenario2.db'),
+      spec(ctx, '2', 'full sync, rate-limited', opts.n, opts.latencyMs, opts.rate, opts.n),
+    );
     const ok = r.requests.list + r.requests.detail - r.requests.rateLimited;
     const total = r.requests.list + r.requests.detail;
     r.extra.sustainedRps = r.phases ? (ok * 1000) / r.phases.apiMs : null;
@@ -168,7 +224,15 @@ async function limiterMatrix(ctx: RunContext): Promise<ScenarioResult> {
   const started = Date.now();
   const rows = await runMatrix(ctx);
   ctx.log(`scenario m:\n${matrixTable(rows)}`);
-  const base = { id: 'm', title: 'limiter matrix (default settings)', n: rows.reduce((a, r) => a + r.n, 0), latencyMs: ctx.opts.latencyMs, rps: null, concurrency: ctx.concurrency, pageSize: ctx.pageSize };
+  const base = {
+    id: 'm',
+    title: 'limiter matrix (default settings)',
+    n: rows.reduce((a, r) => a + r.n, 0),
+    latencyMs: ctx.opts.latencyMs,
+    rps: null,
+    concurrency: ctx.concurrency,
+    pageSize: ctx.pageSize,
+  };
   const failed = rows.filter((r) => r.status !== 'ok').map((r) => `${r.model}: ${r.status}`);
   return toResult(base, {
     status: failed.length > 0 ? 'failed' : 'ok',
@@ -187,7 +251,18 @@ async function limiterMatrix(ctx: RunContext): Promise<ScenarioResult> {
 
 /** Scenario b: peak RSS of a sync whose every detail is 30 MB, 16 in flight (the bound is 1 GB). */
 async function hugeDetails(ctx: RunContext, emu: EmulatorProcess): Promise<ScenarioResult> {
-  const s = { ...spec(ctx, 'b', `${HUGE.issues} details of ${HUGE.padBytes / 1024 / 1024} MiB, ${HUGE.concurrency} at once`, HUGE.issues, 0, null, HUGE.issues), concurrency: HUGE.concurrency };
+  const s = {
+    ...spec(
+      ctx,
+      'b',
+      `${HUGE.issues} details of ${HUGE.padBytes / 1024 / 1024} MiB, ${HUGE.concurrency} at once`,
+      HUGE.issues,
+      0,
+      null,
+      HUGE.issues,
+    ),
+    concurrency: HUGE.concurrency,
+  };
   ctx.log(`scenario b: ${s.title}`);
   await emu.setKnobs({ detailPadBytes: HUGE.padBytes });
   await emu.reset();
@@ -209,7 +284,15 @@ async function hugeDetails(ctx: RunContext, emu: EmulatorProcess): Promise<Scena
   return r;
 }
 
-function spec(ctx: RunContext, id: string, title: string, n: number, latencyMs: number, rps: number | null, expectDetails: number): ScenarioSpec {
+function spec(
+  ctx: RunContext,
+  id: string,
+  title: string,
+  n: number,
+  latencyMs: number,
+  rps: number | null,
+  expectDetails: number,
+): ScenarioSpec {
   return { id, title, n, latencyMs, rps, concurrency: ctx.concurrency, pageSize: ctx.pageSize, expectDetails };
 }
 /** Deadline of one child: generous against the bound, never below 2 minutes or 2 ms per issue. */
@@ -217,8 +300,15 @@ function deadline(ctx: RunContext, s: ScenarioSpec): number {
   return ctx.opts.timeoutMs ?? Math.max(120_000, 3 * boundMs(s) + 60_000, s.n * 2);
 }
 
-async function syncScenario(ctx: RunContext, emu: EmulatorProcess, dbPath: string, s: ScenarioSpec): Promise<ScenarioResult> {
-  ctx.log(`scenario ${s.id}: ${s.title} (N ${s.n}, L ${s.latencyMs} ms${s.rps ? `, R ${s.rps}/s` : ''}, C ${s.concurrency})`);
+async function syncScenario(
+  ctx: RunContext,
+  emu: EmulatorProcess,
+  dbPath: string,
+  s: ScenarioSpec,
+): Promise<ScenarioResult> {
+  ctx.log(
+    `scenario ${s.id}: ${s.title} (N ${s.n}, L ${s.latencyMs} ms${s.rps ? `, R ${s.rps}/s` : ''}, C ${s.concurrency})`,
+  );
   await emu.reset();
   const run = await runSyncProcess({
     repoRoot: ctx.repoRoot,

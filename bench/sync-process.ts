@@ -27,7 +27,10 @@ export interface SyncSpec {
 }
 
 /** The numbers of the CLI's closing summary line. */
-export type SyncSummary = { status: string } & Pick<RunCounts, 'listed' | 'fetched' | 'unchanged' | 'deleted' | 'failed' | 'requests' | 'throttled'>;
+export type SyncSummary = { status: string } & Pick<
+  RunCounts,
+  'listed' | 'fetched' | 'unchanged' | 'deleted' | 'failed' | 'requests' | 'throttled'
+>;
 
 /** A measured sync run with what its output says. */
 export interface SyncRun extends MeasuredRun {
@@ -40,10 +43,13 @@ export interface SyncRun extends MeasuredRun {
 }
 
 // summaryLine() in src/cli/progress.ts.
-const SUMMARY = /^sync (\w+) \(run \d+\): (\d+) listed, (\d+) fetched, (\d+) unchanged, (\d+) deleted, (\d+) failed; (\d+) requests, (\d+) throttled/m;
+const SUMMARY =
+  /^sync (\w+) \(run \d+\): (\d+) listed, (\d+) fetched, (\d+) unchanged, (\d+) deleted, (\d+) failed; (\d+) requests, (\d+) throttled/m;
 
 /** Minimal child environment: PATH, HOME and the SPEAKUP_* variables, nothing else of ours. */
-export function syncEnv(spec: Pick<SyncSpec, 'workDir' | 'emulatorEnv' | 'dbPath' | 'dbSchema' | 'concurrency' | 'pageSize'>): Record<string, string> {
+export function syncEnv(
+  spec: Pick<SyncSpec, 'workDir' | 'emulatorEnv' | 'dbPath' | 'dbSchema' | 'concurrency' | 'pageSize'>,
+): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: spec.workDir,
@@ -87,7 +93,13 @@ export async function runSyncProcess(spec: SyncSpec): Promise<SyncRun> {
 export async function measureNoop(command: string, args: string[], cwd: string, times = 3): Promise<number> {
   const walls: number[] = [];
   for (let i = 0; i < times; i++) {
-    const run = await runMeasured({ command, args, cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, timeoutMs: 30_000 });
+    const run = await runMeasured({
+      command,
+      args,
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd },
+      timeoutMs: 30_000,
+    });
     walls.push(run.wallMs);
   }
   walls.sort((a, b) => a - b);
@@ -98,6 +110,14 @@ function parseSummary(stdout: string): SyncSummary | undefined {
   const m = SUMMARY.exec(stdout);
   if (!m) return undefined;
   const [status = '', ...nums] = m.slice(1);
-  const [listed, fetched, unchanged, deleted, failed, requests, throttled] = nums.map(Number) as [number, number, number, number, number, number, number];
+  const [listed, fetched, unchanged, deleted, failed, requests, throttled] = nums.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { status, listed, fetched, unchanged, deleted, failed, requests, throttled };
 }

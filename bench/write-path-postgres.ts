@@ -21,28 +21,42 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 const mirror = await openPgMirror({ connectionString: url, schema });
 try {
-  const writer = createPgDetailWriter(mirror, (d: FetchedDetail) => toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw));
+  const writer = createPgDetailWriter(mirror, (d: FetchedDetail) =>
+    toIssueRecord(parseJsonBody(d.path, d.raw), d.syncedAt, d.id, d.raw),
+  );
   const runId = await mirror.store.startRun({ trigger: 'manual', full: true, startedAt: new Date().toISOString() });
   const rates: number[] = [];
-  for (const [label, version] of [['new issues', 1], ['changed issues', 2]] as const) {
+  for (const [label, version] of [
+    ['new issues', 1],
+    ['changed issues', 2],
+  ] as const) {
     const texts = wireDetails(N, version);
     const syncedAt = new Date().toISOString();
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
     for (let i = 0; i < N; i += BATCH) {
-      const batch = texts.slice(i, i + BATCH).map((raw, k) => ({ id: i + k + 1, raw, path: `/v1/public/issues/${i + k + 1}`, syncedAt }));
+      const batch = texts
+        .slice(i, i + BATCH)
+        .map((raw, k) => ({ id: i + k + 1, raw, path: `/v1/public/issues/${i + k + 1}`, syncedAt }));
       const out = await writer.write(batch, runId);
       if (out.stored !== batch.length) throw new Error(`${label}: ${JSON.stringify(out).slice(0, 300)}`);
     }
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(c0);
     rates.push(N / s);
-    console.log(`${label.padEnd(16)} ${N} in ${s.toFixed(2)} s = ${fmt(N / s)} issues/s wall (this process: ${fmt(N / ((cpu.user + cpu.system) / 1e6))} /s per CPU-second)`);
+    console.log(
+      `${label.padEnd(16)} ${N} in ${s.toFixed(2)} s = ${fmt(N / s)} issues/s wall (this process: ${fmt(N / ((cpu.user + cpu.system) / 1e6))} /s per CPU-second)`,
+    );
   }
   const { rows } = await mirror.pool.query<{ fields: number; changes: number; fts: number }>(
-    `SELECT (SELECT count(*) FROM "${schema}".issue_field_values)::int AS fields, (SELECT count(*) FROM "${schema}".issue_changes)::int AS changes, (SELECT count(*) FROM "${schema}".issues_fts)::int AS fts`);
-  console.log(`rows: ${N} issues, ${rows[0]!.fields} field values, ${rows[0]!.fts} full-text rows, ${rows[0]!.changes} changes`);
-  console.log(`RESULT PostgreSQL write path: ${fmt(Math.min(...rates))} issues/s wall (slower of insert/update, batch ${BATCH})`);
+    `SELECT (SELECT count(*) FROM "${schema}".issue_field_values)::int AS fields, (SELECT count(*) FROM "${schema}".issue_changes)::int AS changes, (SELECT count(*) FROM "${schema}".issues_fts)::int AS fts`,
+  );
+  console.log(
+    `rows: ${N} issues, ${rows[0]!.fields} field values, ${rows[0]!.fts} full-text rows, ${rows[0]!.changes} changes`,
+  );
+  console.log(
+    `RESULT PostgreSQL write path: ${fmt(Math.min(...rates))} issues/s wall (slower of insert/update, batch ${BATCH})`,
+  );
 } finally {
   await mirror.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await mirror.close();

@@ -29,7 +29,10 @@ const BATCH = Number(process.argv[3] ?? 100);
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(8);
 
-interface Rate { wall: number; cpu: number }
+interface Rate {
+  wall: number;
+  cpu: number;
+}
 
 /** Accumulates the wall and CPU time of the timed parts of a phase. */
 class Meter {
@@ -50,7 +53,9 @@ class Meter {
   report(label: string, count: number): Rate {
     const s = Number(this.ns) / 1e9;
     const cpu = this.cpuUs / 1e6;
-    console.log(`${label.padEnd(50)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second`);
+    console.log(
+      `${label.padEnd(50)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second`,
+    );
     return { wall: count / s, cpu: count / cpu };
   }
 }
@@ -58,7 +63,9 @@ class Meter {
 const wire = (version: number): string[] => wireDetails(N, version);
 const syncedAt = new Date().toISOString();
 const batchOf = (texts: readonly string[], from: number): FetchedDetail[] =>
-  texts.slice(from, from + BATCH).map((raw, k) => ({ id: from + k + 1, raw, path: `/v1/public/issues/${from + k + 1}`, syncedAt }));
+  texts
+    .slice(from, from + BATCH)
+    .map((raw, k) => ({ id: from + k + 1, raw, path: `/v1/public/issues/${from + k + 1}`, syncedAt }));
 const mapBatch = (texts: readonly string[], from: number): MappedIssue[] =>
   batchOf(texts, from).map((d) => toIssueRecord(JSON.parse(d.raw), d.syncedAt, d.id, d.raw));
 
@@ -66,7 +73,9 @@ const mapBatch = (texts: readonly string[], from: number): MappedIssue[] =>
 function writerPath(label: string, store: IssueStore, runId: number, texts: readonly string[]): Rate {
   const save = new Meter();
   const whole = new Meter();
-  const timedStore = { saveIssues: (records: readonly MappedIssue[], id: number) => save.time(() => store.saveIssues(records, id)) };
+  const timedStore = {
+    saveIssues: (records: readonly MappedIssue[], id: number) => save.time(() => store.saveIssues(records, id)),
+  };
   for (let i = 0; i < N; i += BATCH) {
     const batch = batchOf(texts, i);
     const outcome = whole.time(() => writeDetails(timedStore, batch, runId));
@@ -82,19 +91,36 @@ function writerPath(label: string, store: IssueStore, runId: number, texts: read
  */
 function floor(sqlite: Database.Database, texts: readonly string[]): Rate {
   // The mapper's columns, named by the schema (the store adds first_seen_at and deleted_at).
-  const mapped = Object.entries(getTableColumns(issues)).filter(([key]) => key !== 'firstSeenAt' && key !== 'deletedAt');
+  const mapped = Object.entries(getTableColumns(issues)).filter(
+    ([key]) => key !== 'firstSeenAt' && key !== 'deletedAt',
+  );
   const keys = mapped.map(([key]) => key);
   const cols = mapped.map(([, column]) => column.name);
-  const insertIssue = sqlite.prepare(`INSERT INTO issues (${cols.join(', ')}, first_seen_at) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
+  const insertIssue = sqlite.prepare(
+    `INSERT INTO issues (${cols.join(', ')}, first_seen_at) VALUES (${cols.map(() => '?').join(', ')}, ?)`,
+  );
   const insertField = sqlite.prepare('INSERT INTO issue_field_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertFts = sqlite.prepare('INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)');
+  const insertFts = sqlite.prepare(
+    'INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)',
+  );
   const begin = sqlite.prepare('BEGIN IMMEDIATE');
   const commit = sqlite.prepare('COMMIT');
   const meter = new Meter();
   for (let i = 0; i < N; i += BATCH) {
     const rows = mapBatch(texts, i).map(({ issue, fields, fts }) => ({
       issue: [...keys.map((k) => (issue as unknown as Record<string, unknown>)[k]), issue.syncedAt],
-      fields: fields.map((f) => [f.issueId, f.position, f.formId, f.formName, f.fieldId, f.label, f.type, f.valueText, f.valueNumber, f.valueJson]),
+      fields: fields.map((f) => [
+        f.issueId,
+        f.position,
+        f.formId,
+        f.formName,
+        f.fieldId,
+        f.label,
+        f.type,
+        f.valueText,
+        f.valueNumber,
+        f.valueJson,
+      ]),
       fts: [issue.id, fts.summary, fts.description, fts.fieldText],
     }));
     meter.time(() => {
@@ -140,7 +166,9 @@ try {
   handle.sqlite.pragma('wal_autocheckpoint = 1000');
   const fields = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_field_values').get() as { n: number };
   const changes = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_changes').get() as { n: number };
-  console.log(`rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / N)} bytes per issue)`);
+  console.log(
+    `rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / N)} bytes per issue)`,
+  );
 
   // The floor, into a fresh file of the same schema, with its own checkpointer.
   const floorHandle = openDatabase(join(dir, 'floor.db'));
@@ -153,7 +181,9 @@ try {
     floorHandle.close();
   }
   const slower = (k: keyof Rate): string => fmt(Math.min(insertRate[k], updateRate[k])).trim();
-  console.log(`RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall`);
+  console.log(
+    `RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall`,
+  );
 } finally {
   await checkpointer.stop();
   handle.close();

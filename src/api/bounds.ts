@@ -25,7 +25,10 @@ const first = (v: string | string[] | undefined): string | undefined => (Array.i
 export class ServerBounds {
   private readonly warned = new Set<BoundsWarningKind>();
 
-  constructor(private readonly maxPauseMs: number, private readonly warn?: (w: BoundsWarning) => void) {}
+  constructor(
+    private readonly maxPauseMs: number,
+    private readonly warn?: (w: BoundsWarning) => void,
+  ) {}
 
   /**
    * The wait a 429 asks for, bounded: `parsedMs` as the HTTP client read it, corrected for the server's
@@ -40,7 +43,11 @@ export class ServerBounds {
       if (Number.isNaN(at)) return parsedMs === undefined ? undefined : this.cap(parsedMs, raw);
       const delta = at - (Number.isNaN(serverNow) ? now : serverNow);
       if (delta < -PAST_SLACK_MS) {
-        this.once('retry-after-past', raw, `the server's Retry-After ${raw} lies in the past; ignored (backing off instead)`);
+        this.once(
+          'retry-after-past',
+          raw,
+          `the server's Retry-After ${raw} lies in the past; ignored (backing off instead)`,
+        );
         return undefined;
       }
       ms = Math.max(0, delta);
@@ -58,13 +65,21 @@ export class ServerBounds {
     if (!Number.isFinite(perSecond) || perSecond <= 0) return undefined;
     const floor = Math.max(MIN_POLICY_RATE, 1000 / this.maxPauseMs);
     if (perSecond >= floor) return perSecond;
-    this.once('policy-too-slow', v, `the server's RateLimit-Policy ${v} allows under one request a minute (or per SPEAKUP_MAX_RETRY_TIME_MS); pacing at ${+floor.toFixed(4)} requests/s instead`);
+    this.once(
+      'policy-too-slow',
+      v,
+      `the server's RateLimit-Policy ${v} allows under one request a minute (or per SPEAKUP_MAX_RETRY_TIME_MS); pacing at ${+floor.toFixed(4)} requests/s instead`,
+    );
     return floor;
   }
 
   private cap(ms: number, raw: string): number {
     if (ms <= this.maxPauseMs) return ms;
-    this.once('retry-after-too-long', raw, `the server's Retry-After ${raw} asks for ${Math.round(ms / 1000)} s, longer than SPEAKUP_MAX_RETRY_TIME_MS; waiting ${Math.round(this.maxPauseMs / 1000)} s at most`);
+    this.once(
+      'retry-after-too-long',
+      raw,
+      `the server's Retry-After ${raw} asks for ${Math.round(ms / 1000)} s, longer than SPEAKUP_MAX_RETRY_TIME_MS; waiting ${Math.round(this.maxPauseMs / 1000)} s at most`,
+    );
     return this.maxPauseMs;
   }
 

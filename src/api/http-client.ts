@@ -114,7 +114,12 @@ export class HttpClient {
   }
 
   /** One request on the wire, through the throttle. */
-  private async send(path: string, token: string, signal: AbortSignal | undefined, limit: number): Promise<RawResponse> {
+  private async send(
+    path: string,
+    token: string,
+    signal: AbortSignal | undefined,
+    limit: number,
+  ): Promise<RawResponse> {
     await this.opts.throttle.acquire(signal);
     this.stats.requests++;
     let status = 0;
@@ -189,7 +194,8 @@ export class HttpClient {
           });
         }
         res.on('data', (chunk: Buffer) => {
-          if (body.size + chunk.length > maxBody) fail(tooLarge(`more than ${body.size + chunk.length} bytes (read so far)`));
+          if (body.size + chunk.length > maxBody)
+            fail(tooLarge(`more than ${body.size + chunk.length} bytes (read so far)`));
           else if (!settled) body.add(chunk);
         });
         res.on('error', (err: NodeJS.ErrnoException) =>

@@ -28,7 +28,10 @@ export interface IssuesApi {
 
 /** Build the HTTP implementation from configuration. */
 export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: TokenProvider, log: Logger): IssuesApi {
-  const throttle = new Throttle(api.concurrency, Date.now, { maxPauseMs: retry.maxRetryTimeMs, warn: (w) => log.warn({ kind: w.kind, value: w.value }, w.message) });
+  const throttle = new Throttle(api.concurrency, Date.now, {
+    maxPauseMs: retry.maxRetryTimeMs,
+    warn: (w) => log.warn({ kind: w.kind, value: w.value }, w.message),
+  });
   const client = new HttpClient({
     baseUrl: api.baseUrl,
     headers: { [api.clientHeader.toLowerCase()]: api.clientSystem },
@@ -41,7 +44,11 @@ export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: 
   const getJson = (relative: string, signal?: AbortSignal) => client.getJson(relative, signal);
   return {
     listPages: (signal) =>
-      listIssuePages(getJson, { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam }, signal),
+      listIssuePages(
+        getJson,
+        { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam },
+        signal,
+      ),
     getIssue: async (id, signal) => {
       const res = await client.get(`v1/public/issues/${id}`, signal, api.maxDetailBytes);
       return { raw: res.body.toString('utf8'), path: res.path };

@@ -175,10 +175,17 @@ async function runCopy(values: CommandLine['values']): Promise<number> {
   const source = loadDbConfig(process.env);
   let target: ReturnType<typeof loadDbConfig>;
   try {
-    target = loadDbConfig({ ...process.env, SPEAKUP_DB: values.to, ...(values.schema ? { SPEAKUP_DB_SCHEMA: values.schema } : {}) });
+    target = loadDbConfig({
+      ...process.env,
+      SPEAKUP_DB: values.to,
+      ...(values.schema ? { SPEAKUP_DB_SCHEMA: values.schema } : {}),
+    });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const named = (p: string) => p.replace(/^SPEAKUP_DB: /, '--to: ').replace(/^SPEAKUP_DB_SCHEMA: /, values.schema ? '--schema: ' : 'SPEAKUP_DB_SCHEMA: ');
+    const named = (p: string) =>
+      p
+        .replace(/^SPEAKUP_DB: /, '--to: ')
+        .replace(/^SPEAKUP_DB_SCHEMA: /, values.schema ? '--schema: ' : 'SPEAKUP_DB_SCHEMA: ');
     throw new ConfigError(err.problems.map(named));
   }
   if (!target.postgres) throw new UsageError('--to: expected a postgres:// or postgresql:// URL');

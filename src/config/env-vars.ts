@@ -3,12 +3,24 @@
  * source for validation (schema.ts assembles the schemas into one), `.env.example` and the configuration
  * table of the docs.
  */
-import { isIP } from 'node:net';
-import cron from 'node-cron';
 import { z } from 'zod';
-import { schemaNameProblem } from '../db/postgres/names.js';
 import { LOG_LEVELS } from '../log.js';
-import { parseDuration } from './duration.js';
+import {
+  int,
+  num,
+  bool,
+  duration,
+  host,
+  retention,
+  list,
+  pgSchemaName,
+  url,
+  nonEmpty,
+  cronExpression,
+  timeZone,
+  secretValue,
+  scopes,
+} from './env-types.js';
 import type { AuthKind } from './types.js';
 
 /** One variable. `schema` keeps its own type in ENV_VARS (`satisfies`, not a type annotation). */
@@ -34,51 +46,6 @@ const COGNITO_USER: readonly AuthKind[] = ['password', 'amplify'];
 
 /** Required whatever the provider. */
 export const ALWAYS_REQUIRED: ReadonlySet<string> = new Set(['SPEAKUP_API_URL', 'SPEAKUP_CLIENT_SYSTEM']);
-
-// Not zod's .int(): its failure aborts the whole parse, and the rules that span variables would not run.
-const int = (min: number, max: number) => z.coerce.number().refine(Number.isInteger).min(min).max(max);
-const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z
-  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
-const duration = z
-  .string()
-  .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
-// An IP address or a DNS name: what net.Server#listen accepts as a host.
-const host = z
-  .string()
-  .trim()
-  .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v));
-// A retention: a duration, 0 (at once) or off (never).
-const retention = z
-  .string()
-  .trim()
-  .transform((v, ctx) => {
-    if (v === '0') return 0;
-    if (v.toLowerCase() === 'off') return undefined;
-    return parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER);
-  });
-// Comma-separated, blanks dropped.
-const list = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== ''),
-);
-// Spliced into SQL as a quoted identifier, so only plain lower-case names (db/postgres/names.ts).
-const pgSchemaName = z.string().trim().refine((v) => schemaNameProblem(v) === undefined);
-const url = z.url({ protocol: /^https?$/ });
-const nonEmpty = z.string().trim().min(1);
-const cronExpression = nonEmpty.refine((v) => cron.validate(v));
-const timeZone = nonEmpty.refine(isTimeZone);
-// Secrets are taken verbatim: trimming would silently change a password that has edge spaces.
-const secretValue = z.string().refine((v) => v.trim() !== '');
-// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-const scopes = z
-  .string()
-  .trim()
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)*$/)
-  .transform((v) => v.split(/ +/));
 
 export const ENV_VARS = {
   SPEAKUP_API_URL: {
@@ -176,8 +143,7 @@ export const ENV_VARS = {
   SPEAKUP_DB_SCHEMA: {
     schema: pgSchemaName,
     expect: 'a lower-case identifier (letters, digits, _; at most 63; not pg_*)',
-    describe:
-      'PostgreSQL only: the schema that holds the mirror (one per SpeakUp system; each has its own run lock)',
+    describe: 'PostgreSQL only: the schema that holds the mirror (one per SpeakUp system; each has its own run lock)',
     default: 'speakup',
   },
   SPEAKUP_DB_ALLOW_PLAINTEXT: {
@@ -334,12 +300,3 @@ export const ENV_VARS = {
 } satisfies Record<string, EnvVar>;
 
 export type EnvVarName = keyof typeof ENV_VARS;
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}

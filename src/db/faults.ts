@@ -12,10 +12,26 @@ interface Fault {
 }
 
 const FAULTS: readonly Fault[] = [
-  { prefix: 'SQLITE_FULL', cause: 'the disk holding the database is full', fix: 'free disk space (or move SPEAKUP_DB to a larger disk) and sync again' },
-  { prefix: 'SQLITE_IOERR', cause: 'the disk holding the database failed or turned read-only', fix: 'check the disk and its file system (mount options, kernel log), then sync again' },
-  { prefix: 'SQLITE_READONLY', cause: 'the database became read-only', fix: 'make its file and file system writable by this user, then sync again' },
-  { prefix: 'SQLITE_CORRUPT', cause: 'the database file is damaged', fix: 'restore a snapshot or move the file away and sync again' },
+  {
+    prefix: 'SQLITE_FULL',
+    cause: 'the disk holding the database is full',
+    fix: 'free disk space (or move SPEAKUP_DB to a larger disk) and sync again',
+  },
+  {
+    prefix: 'SQLITE_IOERR',
+    cause: 'the disk holding the database failed or turned read-only',
+    fix: 'check the disk and its file system (mount options, kernel log), then sync again',
+  },
+  {
+    prefix: 'SQLITE_READONLY',
+    cause: 'the database became read-only',
+    fix: 'make its file and file system writable by this user, then sync again',
+  },
+  {
+    prefix: 'SQLITE_CORRUPT',
+    cause: 'the database file is damaged',
+    fix: 'restore a snapshot or move the file away and sync again',
+  },
 ];
 
 /**
@@ -28,5 +44,9 @@ export function databaseFault(err: unknown): SyncError | undefined {
   if (typeof code !== 'string') return undefined;
   const fault = FAULTS.find((f) => code.startsWith(f.prefix));
   if (fault === undefined) return undefined;
-  return new SyncError('DB_ERROR', `${fault.cause} (${code}: ${firstLine(err)}); what was stored before is kept: ${fault.fix}`, { cause: err });
+  return new SyncError(
+    'DB_ERROR',
+    `${fault.cause} (${code}: ${firstLine(err)}); what was stored before is kept: ${fault.fix}`,
+    { cause: err },
+  );
 }

@@ -29,9 +29,7 @@ void fieldsAgree;
 
 // An issue whose content was purged, and is not marked erased, reads as never fetched: if the source
 // lists it again, its content is fetched and stored again.
-const storedVersion = sql<
-  string | null
->`CASE WHEN ${issues.purgedAt} IS NOT NULL AND ${issues.erasedAt} IS NULL
+const storedVersion = sql<string | null>`CASE WHEN ${issues.purgedAt} IS NOT NULL AND ${issues.erasedAt} IS NULL
   THEN NULL ELSE ${issues.updatedAt} END`;
 
 /** What the sync needs to know about a listed issue. */
@@ -210,4 +208,3 @@ function withFaults(write: IssueStore['saveIssues']): IssueStore['saveIssues'] {
     }
   };
 }
-

@@ -69,14 +69,20 @@ export function readMigrations(folder: string): MigrationFile[] {
  * Applies the pending migrations of `folder` to `sqlite`. `file` is the database path (':memory:' takes
  * no copy). Leaves foreign keys off: the caller turns them on for its own work.
  */
-export function applyMigrations(sqlite: Database.Database, file: string, folder: string, log?: MigrateLog): MigrationResult {
+export function applyMigrations(
+  sqlite: Database.Database,
+  file: string,
+  folder: string,
+  log?: MigrateLog,
+): MigrationResult {
   const migrations = readMigrations(folder);
   sqlite.exec(CREATE_MIGRATIONS_TABLE);
   const first = pendingOf(sqlite, migrations)[0];
   if (first === undefined) return { applied: [], backup: undefined };
 
   const backup = hasAppliedMigrations(sqlite) && file !== ':memory:' ? writeBackup(sqlite, file, first.tag) : undefined;
-  if (backup !== undefined) log?.info({ backup, migration: first.tag }, 'wrote a copy of the database before migrating it');
+  if (backup !== undefined)
+    log?.info({ backup, migration: first.tag }, 'wrote a copy of the database before migrating it');
 
   sqlite.pragma('foreign_keys = OFF');
   sqlite.pragma('legacy_alter_table = ON');
@@ -90,7 +96,10 @@ export function applyMigrations(sqlite: Database.Database, file: string, folder:
 }
 
 function pendingOf(sqlite: Database.Database, migrations: readonly MigrationFile[]): MigrationFile[] {
-  const last = sqlite.prepare(`SELECT created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at DESC LIMIT 1`).pluck().get();
+  const last = sqlite
+    .prepare(`SELECT created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at DESC LIMIT 1`)
+    .pluck()
+    .get();
   return last === undefined ? [...migrations] : migrations.filter((m) => Number(last) < m.folderMillis);
 }
 
@@ -98,7 +107,12 @@ function hasAppliedMigrations(sqlite: Database.Database): boolean {
   return sqlite.prepare(`SELECT 1 FROM "${MIGRATIONS_TABLE}" LIMIT 1`).get() !== undefined;
 }
 
-function applyInTransaction(sqlite: Database.Database, migrations: readonly MigrationFile[], file: string, backup: string | undefined): string[] {
+function applyInTransaction(
+  sqlite: Database.Database,
+  migrations: readonly MigrationFile[],
+  file: string,
+  backup: string | undefined,
+): string[] {
   sqlite.exec('BEGIN IMMEDIATE');
   try {
     // Read again under the write lock: another process may have migrated while we waited for it.
@@ -148,7 +162,11 @@ function writeBackup(sqlite: Database.Database, file: string, tag: string): stri
   } catch (err) {
     rmSync(temp, { force: true });
     const reason = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
-    throw new SyncError('DB_ERROR', `cannot write a copy of "${file}" before migrating it: ${reason}; free disk space next to the database and start again`, { cause: err });
+    throw new SyncError(
+      'DB_ERROR',
+      `cannot write a copy of "${file}" before migrating it: ${reason}; free disk space next to the database and start again`,
+      { cause: err },
+    );
   }
   removeOlderBackups(file, target);
   return target;

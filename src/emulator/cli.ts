@@ -136,8 +136,12 @@ function optionsFromArgs(values: Values): StartEmulatorOptions {
   set('rateLimit', limiterFromArgs(values, problems));
   const failIds = values['fail-ids'];
   if (failIds !== undefined) {
-    const ids = failIds.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (ids.some((s) => !/^\d+$/.test(s))) problems.push(`--fail-ids: expected comma-separated issue ids (got "${failIds}")`);
+    const ids = failIds
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.some((s) => !/^\d+$/.test(s)))
+      problems.push(`--fail-ids: expected comma-separated issue ids (got "${failIds}")`);
     else knobs.failIds = ids.map(Number);
   }
 
@@ -176,7 +180,9 @@ async function main(): Promise<void> {
     opts = optionsFromArgs(values);
   } catch (err) {
     // Usage errors exit 2 (STYLE.md §13), with the help hint rather than a stack.
-    process.stderr.write(`emulator: ${err instanceof Error ? err.message : String(err)}\nTry: npm run emulator -- --help\n`);
+    process.stderr.write(
+      `emulator: ${err instanceof Error ? err.message : String(err)}\nTry: npm run emulator -- --help\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -193,7 +199,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const c = emu.counters;
-    process.stderr.write(`emulator: ${signal}, closing (served list ${c.requests.list}, detail ${c.requests.detail}, other ${c.requests.other})\n`);
+    process.stderr.write(
+      `emulator: ${signal}, closing (served list ${c.requests.list}, detail ${c.requests.detail}, other ${c.requests.other})\n`,
+    );
     void Promise.all([emu.close(), control?.close()]);
   };
   process.once('SIGINT', stop);

@@ -43,7 +43,11 @@ const PREFIX = '/__emulator';
  * request, so this needs no change to the handler's hot path and costs one Date.now() per request.
  */
 export function trackRequestTimes(counters: ApiCounters): { times: RequestTimes; reset(): void } {
-  const times: RequestTimes = { list: { first: 0, last: 0 }, detail: { first: 0, last: 0 }, other: { first: 0, last: 0 } };
+  const times: RequestTimes = {
+    list: { first: 0, last: 0 },
+    detail: { first: 0, last: 0 },
+    other: { first: 0, last: 0 },
+  };
   counters.requests = new Proxy(counters.requests, {
     set(target, key, value: number) {
       const t = times[key as RequestKind];
@@ -90,7 +94,8 @@ export async function startControlServer(emu: Emulator): Promise<EmuServer> {
     }
     if (route === `POST ${PREFIX}/mutate`) {
       const n = body.update;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return json(400, { message: 'update: expected an integer >= 0' });
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+        return json(400, { message: 'update: expected an integer >= 0' });
       return json(200, { updated: mutateSpread(emu, n) });
     }
     if (route === `POST ${PREFIX}/hold`) return json(...holdRoute(emu.knobs, body));
@@ -150,7 +155,8 @@ function applyKnobs(knobs: ApiKnobs, body: Record<string, unknown>): string[] {
   if ('rateLimit' in body) {
     const r = body.rateLimit as Partial<RateLimit> | null;
     if (r === null) next.rateLimit = null;
-    else if (typeof r === 'object' && typeof r.rps === 'number') next.rateLimit = { rps: r.rps, burst: typeof r.burst === 'number' ? r.burst : Math.max(1, Math.ceil(r.rps)) };
+    else if (typeof r === 'object' && typeof r.rps === 'number')
+      next.rateLimit = { rps: r.rps, burst: typeof r.burst === 'number' ? r.burst : Math.max(1, Math.ceil(r.rps)) };
     else problems.push('rateLimit: expected {"rps": number, "burst"?: number} or null');
   }
   problems.push(...knobProblems(next));
@@ -170,8 +176,10 @@ function holdRoute(knobs: ApiKnobs, body: Record<string, unknown>): [number, unk
   }
   const kinds = body.kinds ?? [];
   const after = body.after ?? 0;
-  if (!Array.isArray(kinds) || !kinds.every((k) => KINDS.includes(k as RequestKind))) return [400, { message: `kinds: expected a list of ${KINDS.join(', ')}` }];
-  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) return [400, { message: 'after: expected an integer >= 0' }];
+  if (!Array.isArray(kinds) || !kinds.every((k) => KINDS.includes(k as RequestKind)))
+    return [400, { message: `kinds: expected a list of ${KINDS.join(', ')}` }];
+  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0)
+    return [400, { message: 'after: expected an integer >= 0' }];
   knobs.hold?.release();
   knobs.hold = createHold(kinds as RequestKind[], { after });
   return [200, { waiting: 0, arrived: 0 }];

@@ -37,7 +37,9 @@ export function signJwt(payload: Record<string, unknown>, key: Pick<JwtKeyPair, 
 }
 
 /** Decodes a compact JWS without checking the signature; undefined when it is not one. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
+export function decodeJwt(
+  token: string,
+): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p] = parts as [string, string, string];
@@ -69,7 +71,9 @@ function parseJsonObject(segment: string): Record<string, unknown> | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(segment)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

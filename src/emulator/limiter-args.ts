@@ -31,7 +31,9 @@ type LimiterValues = { [K in keyof typeof LIMITER_OPTIONS]?: string | undefined 
 /** The limiter the flags describe (undefined without --rate-limit); problems are appended to `problems`. */
 export function limiterFromArgs(values: LimiterValues, problems: string[]): LimiterSpec | undefined {
   const rate = values['rate-limit'];
-  const others = (['limiter', 'limit-window', 'limit-headers', 'limit-changes', 'limit-shared'] as const).filter((k) => values[k] !== undefined);
+  const others = (['limiter', 'limit-window', 'limit-headers', 'limit-changes', 'limit-shared'] as const).filter(
+    (k) => values[k] !== undefined,
+  );
   if (rate === undefined) {
     if (others.length > 0) problems.push(`--${others[0]}: needs --rate-limit RPS[:BURST]`);
     return undefined;
@@ -42,7 +44,10 @@ export function limiterFromArgs(values: LimiterValues, problems: string[]): Limi
     problems.push(`--rate-limit: expected RPS or RPS:BURST, e.g. 10 or 10:20 (got "${rate}")`);
     return undefined;
   }
-  const spec: LimiterSpec = { rps, burst: m[2] !== undefined ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(rps)) };
+  const spec: LimiterSpec = {
+    rps,
+    burst: m[2] !== undefined ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(rps)),
+  };
   const kind = values.limiter;
   if (kind !== undefined) {
     if ((LIMITER_KINDS as readonly string[]).includes(kind)) spec.kind = kind as LimiterKind;
@@ -56,19 +61,22 @@ export function limiterFromArgs(values: LimiterValues, problems: string[]): Limi
   const window = values['limit-window'];
   if (window !== undefined) {
     const s = Number(window);
-    if (window.trim() === '' || !(s > 0) || s > 86_400) problems.push(`--limit-window: expected seconds from above 0 to 86400 (got "${window}")`);
+    if (window.trim() === '' || !(s > 0) || s > 86_400)
+      problems.push(`--limit-window: expected seconds from above 0 to 86400 (got "${window}")`);
     else spec.windowMs = s * 1000;
   }
   const shared = values['limit-shared'];
   if (shared !== undefined) {
     const s = Number(shared);
-    if (shared.trim() === '' || !(s >= 0 && s <= 0.9)) problems.push(`--limit-shared: expected a share from 0 to 0.9 (got "${shared}")`);
+    if (shared.trim() === '' || !(s >= 0 && s <= 0.9))
+      problems.push(`--limit-shared: expected a share from 0 to 0.9 (got "${shared}")`);
     else spec.sharedShare = s;
   }
   const changes = values['limit-changes'];
   if (changes !== undefined) {
     const steps = changes.split(',').map((p) => /^\s*(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\s*$/.exec(p));
-    if (steps.some((s) => s === null || !(Number(s[2]) > 0))) problems.push(`--limit-changes: expected SECONDS:FACTOR,..., e.g. 10:0.5,25:1 (got "${changes}")`);
+    if (steps.some((s) => s === null || !(Number(s[2]) > 0)))
+      problems.push(`--limit-changes: expected SECONDS:FACTOR,..., e.g. 10:0.5,25:1 (got "${changes}")`);
     else spec.changes = steps.map((s): LimitChange => ({ afterMs: Number(s?.[1]) * 1000, factor: Number(s?.[2]) }));
   }
   return spec;

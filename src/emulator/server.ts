@@ -65,7 +65,11 @@ export async function startEmuServer(handler: EmuHandler, opts: EmuServerOptions
     } catch (err) {
       out = internalError(err);
     }
-    if (out instanceof Promise) out.then((r) => schedule(req, res, r), (err: unknown) => schedule(req, res, internalError(err)));
+    if (out instanceof Promise)
+      out.then(
+        (r) => schedule(req, res, r),
+        (err: unknown) => schedule(req, res, internalError(err)),
+      );
     else schedule(req, res, out);
   }
 
@@ -122,5 +126,9 @@ export async function startEmuServer(handler: EmuHandler, opts: EmuServerOptions
 
 function internalError(err: unknown): EmuResponse {
   const text = err instanceof Error ? err.message : String(err);
-  return { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ message: `emulator error: ${text}` }) };
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ message: `emulator error: ${text}` }),
+  };
 }

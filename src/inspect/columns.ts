@@ -4,8 +4,15 @@
  * field map. Pure: works on the path statistics, never on values.
  */
 import {
-  DATE_COLUMNS, DEFAULT_PATHS, FIELD_COLUMNS, FIELD_MAP_COLUMNS, FORM_COLUMNS, fieldMapOverrides,
-  type FieldMap, type FieldMapColumn, type FieldMapOverrides,
+  DATE_COLUMNS,
+  DEFAULT_PATHS,
+  FIELD_COLUMNS,
+  FIELD_MAP_COLUMNS,
+  FORM_COLUMNS,
+  fieldMapOverrides,
+  type FieldMap,
+  type FieldMapColumn,
+  type FieldMapOverrides,
 } from '../sync/field-map.js';
 import { similarity } from './similar.js';
 import type { ColumnCheck, Finding, PathStat } from './types.js';
@@ -16,11 +23,31 @@ const DATE = ['timestamp', 'epoch-ms', 'epoch-s'];
 
 /** The types a column can use. */
 const EXPECTED: Record<FieldMapColumn, readonly string[]> = {
-  custom_id: ID, created_at: DATE, summary: TEXT, description: TEXT, status: TEXT, issue_type: TEXT, channel: TEXT,
-  domain_id: ['number', 'epoch-s'], domain_name: TEXT, assignee_id: ID, assignee_name: TEXT, assignee_email: TEXT,
-  labels: ['array'], received_at: DATE, acknowledged_at: DATE, due_at: DATE, closed_at: DATE,
-  forms: ['array'], form_id: ID, form_name: TEXT, form_fields: ['array'],
-  field_id: ID, field_label: TEXT, field_type: TEXT, field_value: ['string', 'timestamp', 'date', 'number', 'epoch-ms', 'epoch-s', 'boolean', 'array', 'object'],
+  custom_id: ID,
+  created_at: DATE,
+  summary: TEXT,
+  description: TEXT,
+  status: TEXT,
+  issue_type: TEXT,
+  channel: TEXT,
+  domain_id: ['number', 'epoch-s'],
+  domain_name: TEXT,
+  assignee_id: ID,
+  assignee_name: TEXT,
+  assignee_email: TEXT,
+  labels: ['array'],
+  received_at: DATE,
+  acknowledged_at: DATE,
+  due_at: DATE,
+  closed_at: DATE,
+  forms: ['array'],
+  form_id: ID,
+  form_name: TEXT,
+  form_fields: ['array'],
+  field_id: ID,
+  field_label: TEXT,
+  field_type: TEXT,
+  field_value: ['string', 'timestamp', 'date', 'number', 'epoch-ms', 'epoch-s', 'boolean', 'array', 'object'],
 };
 
 // Paths that identify the issue: never offered as a look-alike of another column.
@@ -29,7 +56,9 @@ const THRESHOLD = 0.7;
 
 /** "a.0.b" → "a[].b": the statistics' notation for a field-map path. */
 function statPath(path: string): string {
-  return path.split('.').reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[]` : out === '' ? seg : `${out}.${seg}`), '');
+  return path
+    .split('.')
+    .reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[]` : out === '' ? seg : `${out}.${seg}`), '');
 }
 
 /** Where a column sits in the statistics: form and field paths are relative to their form / field. */
@@ -70,15 +99,25 @@ function likeness(column: FieldMapColumn, candidate: string): number {
 }
 
 function dominantType(stat: PathStat): string {
-  return Object.entries(stat.types).filter(([t]) => t !== 'null').sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'null';
+  return (
+    Object.entries(stat.types)
+      .filter(([t]) => t !== 'null')
+      .sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'null'
+  );
 }
 
 function typesText(stat: PathStat): string {
-  return Object.entries(stat.types).map(([t, n]) => `${t} ${n}`).join(', ');
+  return Object.entries(stat.types)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ');
 }
 
 /** The checks, the findings and a starting field map (current overrides plus what the sample suggests). */
-export function checkColumns(map: FieldMap, stats: PathStat[], sampled: number): { columns: ColumnCheck[]; findings: Finding[]; fieldMap: FieldMapOverrides } {
+export function checkColumns(
+  map: FieldMap,
+  stats: PathStat[],
+  sampled: number,
+): { columns: ColumnCheck[]; findings: Finding[]; fieldMap: FieldMapOverrides } {
   const byPath = new Map(stats.map((s) => [s.path, s]));
   const columns: ColumnCheck[] = FIELD_MAP_COLUMNS.map((column) => {
     const path = columnPath(map, column);
@@ -137,27 +176,50 @@ function setIfDefault(fieldMap: FieldMapOverrides, column: 'forms' | 'form_field
   if (path !== DEFAULT_PATHS[column]) fieldMap[column] ??= path;
 }
 
-function columnFinding(c: ColumnCheck, map: FieldMap, stat: PathStat | undefined, sampled: number, fieldMap: FieldMapOverrides): Finding {
+function columnFinding(
+  c: ColumnCheck,
+  map: FieldMap,
+  stat: PathStat | undefined,
+  sampled: number,
+  fieldMap: FieldMapOverrides,
+): Finding {
   const col = c.column as FieldMapColumn;
   const check = `column ${c.column}`;
   const mapSetting = (): string => `SPEAKUP_FIELD_MAP: ${JSON.stringify({ [col]: fieldMap[col] })}`;
   if (c.found === 0 && c.suggestion !== undefined && stat) {
     return {
-      check, verdict: 'problem', setting: mapSetting(),
+      check,
+      verdict: 'problem',
+      setting: mapSetting(),
       detail: `"${c.path}" is in none of ${sampled} details; "${c.suggestion}" looks like it (${typesText(stat)}; in ${stat.withValue}/${sampled})`,
     };
   }
   if (c.found === 0) {
-    return { check, verdict: 'warning', setting: 'SPEAKUP_FIELD_MAP, if the value is under another path', detail: `"${c.path}" is in none of ${sampled} details and nothing looks like it: the column stays empty` };
+    return {
+      check,
+      verdict: 'warning',
+      setting: 'SPEAKUP_FIELD_MAP, if the value is under another path',
+      detail: `"${c.path}" is in none of ${sampled} details and nothing looks like it: the column stays empty`,
+    };
   }
   const seen = `"${c.path}": in ${c.found}/${sampled} details (${stat ? typesText(stat) : '?'})`;
   const type = stat ? dominantType(stat) : '';
   if (!EXPECTED[col].includes(type)) {
-    return { check, verdict: 'warning', detail: `${seen}; expected ${EXPECTED[col].join(' or ')}: the column stays empty for other types`, setting: 'SPEAKUP_FIELD_MAP' };
+    return {
+      check,
+      verdict: 'warning',
+      detail: `${seen}; expected ${EXPECTED[col].join(' or ')}: the column stays empty for other types`,
+      setting: 'SPEAKUP_FIELD_MAP',
+    };
   }
   const as = map.specs[col].as ?? 'iso';
   if ((type === 'epoch-ms' || type === 'epoch-s') && as !== type) {
-    return { check, verdict: 'problem', detail: `${seen}: numbers since 1970 are read as ISO-8601 text, so the column stays empty`, setting: mapSetting() };
+    return {
+      check,
+      verdict: 'problem',
+      detail: `${seen}: numbers since 1970 are read as ISO-8601 text, so the column stays empty`,
+      setting: mapSetting(),
+    };
   }
   return { check, verdict: 'ok', detail: seen };
 }

@@ -12,8 +12,13 @@ export function jwtClaims(token: string): { tokenUse?: string; lifetimeS?: numbe
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown; token_use?: unknown };
-    const lifetimeS = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
+    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+      iat?: unknown;
+      token_use?: unknown;
+    };
+    const lifetimeS =
+      typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
     return {
       ...(typeof claims.token_use === 'string' ? { tokenUse: claims.token_use } : {}),
       ...(lifetimeS !== undefined ? { lifetimeS } : {}),
@@ -29,23 +34,39 @@ function flowOf(auth: AuthConfig): string {
 }
 
 /** Logs in; the finding, and whether a token was obtained. */
-export async function probeLogin(tokens: TokenProvider, auth: AuthConfig, signal?: AbortSignal): Promise<{ finding: Finding; ok: boolean }> {
+export async function probeLogin(
+  tokens: TokenProvider,
+  auth: AuthConfig,
+  signal?: AbortSignal,
+): Promise<{ finding: Finding; ok: boolean }> {
   const check = 'login';
   let token: string;
   try {
     token = await tokens.getToken(signal);
   } catch (err) {
     // Provider errors are one line and carry no secret (they end up in logs as they are).
-    return { ok: false, finding: { check, verdict: 'problem', detail: `${flowOf(auth)}: ${describeError(err)}`, setting: 'SPEAKUP_AUTH and its credentials' } };
+    return {
+      ok: false,
+      finding: {
+        check,
+        verdict: 'problem',
+        detail: `${flowOf(auth)}: ${describeError(err)}`,
+        setting: 'SPEAKUP_AUTH and its credentials',
+      },
+    };
   }
   const claims = jwtClaims(token);
-  const lifetime = claims?.lifetimeS === undefined ? 'lifetime not readable (opaque token)' : `lifetime ${formatSeconds(claims.lifetimeS)}`;
+  const lifetime =
+    claims?.lifetimeS === undefined
+      ? 'lifetime not readable (opaque token)'
+      : `lifetime ${formatSeconds(claims.lifetimeS)}`;
   const use = claims?.tokenUse ? `${claims.tokenUse} token` : 'token';
   const short = claims?.lifetimeS !== undefined && claims.lifetimeS < 120;
   return {
     ok: true,
     finding: {
-      check, verdict: short ? 'warning' : 'ok',
+      check,
+      verdict: short ? 'warning' : 'ok',
       detail: `${flowOf(auth)}: ${use} obtained, ${lifetime}${short ? ': renewed often, every run logs in more than once' : ''}`,
     },
   };

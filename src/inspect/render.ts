@@ -12,17 +12,27 @@ function plural(n: number, word: string): string {
 }
 
 function pathLine(p: PathStat, sampled: number, width: number): string {
-  const types = Object.entries(p.types).map(([t, n]) => `${t} ${n}`).join(', ');
-  const len = p.maxLength === undefined ? '' : `  length ${p.minLength === p.maxLength ? p.minLength : `${p.minLength}-${p.maxLength}`}`;
+  const types = Object.entries(p.types)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ');
+  const len =
+    p.maxLength === undefined
+      ? ''
+      : `  length ${p.minLength === p.maxLength ? p.minLength : `${p.minLength}-${p.maxLength}`}`;
   return `  ${p.path.padEnd(width)}  ${`${p.present}/${sampled}`.padStart(7)}  ${types}${len}`;
 }
 
 /** The whole text report (ends with a newline). */
 export function renderInspect(r: InspectReport): string {
   const verdict = r.ok ? 'OK' : 'PROBLEMS';
-  const lines = [`${verdict}: ${r.target}: ${plural(count(r, 'problem'), 'problem')}, ${plural(count(r, 'warning'), 'warning')}`, ''];
+  const lines = [
+    `${verdict}: ${r.target}: ${plural(count(r, 'problem'), 'problem')}, ${plural(count(r, 'warning'), 'warning')}`,
+    '',
+  ];
   const width = Math.max(...r.findings.map((f) => f.check.length));
-  const findings = r.findings.map((f, i) => ({ f, i })).sort((a, b) => ORDER[a.f.verdict] - ORDER[b.f.verdict] || a.i - b.i);
+  const findings = r.findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => ORDER[a.f.verdict] - ORDER[b.f.verdict] || a.i - b.i);
   for (const { f } of findings) {
     lines.push(`${f.verdict.padEnd(7)}  ${f.check.padEnd(width)}  ${f.detail}${f.setting ? `  → ${f.setting}` : ''}`);
   }
@@ -33,7 +43,8 @@ export function renderInspect(r: InspectReport): string {
   }
   if (r.columns.length > 0) {
     lines.push('');
-    if (Object.keys(r.fieldMap).length === 0) lines.push('Field map: the built-in paths fit this sample; SPEAKUP_FIELD_MAP is not needed.');
+    if (Object.keys(r.fieldMap).length === 0)
+      lines.push('Field map: the built-in paths fit this sample; SPEAKUP_FIELD_MAP is not needed.');
     else {
       lines.push('Starting field map (save it as a file and set SPEAKUP_FIELD_MAP to its path):');
       // One column per line: easy to read, to diff and to edit, and still JSON.

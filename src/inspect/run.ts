@@ -25,7 +25,14 @@ const RATE_HEADER = /^(x-)?ratelimit|^retry-after$/;
 export async function runInspect(config: Config, tokens: TokenProvider, opts: InspectOptions): Promise<InspectReport> {
   const findings: Finding[] = [];
   const report = (sampled: number, extra: Partial<InspectReport> = {}): InspectReport => ({
-    ok: findings.every((f) => f.verdict !== 'problem'), target: config.api.baseUrl, findings, sampled, paths: [], columns: [], fieldMap: {}, ...extra,
+    ok: findings.every((f) => f.verdict !== 'problem'),
+    target: config.api.baseUrl,
+    findings,
+    sampled,
+    paths: [],
+    columns: [],
+    fieldMap: {},
+    ...extra,
   });
   const login = await probeLogin(tokens, config.auth, opts.signal);
   findings.push(login.finding);
@@ -48,7 +55,13 @@ export function pickSample(ids: readonly number[], n: number): number[] {
   return Array.from({ length: n }, (_, i) => valid[Math.floor((i * valid.length) / n)]!);
 }
 
-async function readSample(http: ProbeHttp, config: Config, ids: readonly number[], n: number, findings: Finding[]): Promise<unknown[]> {
+async function readSample(
+  http: ProbeHttp,
+  config: Config,
+  ids: readonly number[],
+  n: number,
+  findings: Finding[],
+): Promise<unknown[]> {
   const chosen = pickSample(ids, n);
   const details: unknown[] = [];
   let failed: Finding | undefined;
@@ -56,24 +69,39 @@ async function readSample(http: ProbeHttp, config: Config, ids: readonly number[
     const a = await http.get(`v1/public/issues/${id}`);
     const refused = refusal('detail sample', a, config.api);
     if (refused) failed ??= refused;
-    else if (typeof a.json !== 'object' || a.json === null || Array.isArray(a.json)) failed ??= { check: 'detail sample', verdict: 'problem', detail: 'a detail is not a JSON object' };
+    else if (typeof a.json !== 'object' || a.json === null || Array.isArray(a.json))
+      failed ??= { check: 'detail sample', verdict: 'problem', detail: 'a detail is not a JSON object' };
     else details.push(a.json);
   }
-  if (chosen.length === 0) findings.push({ check: 'detail sample', verdict: 'warning', detail: 'no issue listed: the detail object was not checked' });
-  else if (failed) findings.push({ ...failed, detail: `${details.length} of ${chosen.length} details read; ${failed.detail}` });
-  else findings.push({ check: 'detail sample', verdict: 'ok', detail: `${details.length} details read${chosen.length < n ? ` (all the list had; ${n} asked)` : ''}` });
+  if (chosen.length === 0)
+    findings.push({
+      check: 'detail sample',
+      verdict: 'warning',
+      detail: 'no issue listed: the detail object was not checked',
+    });
+  else if (failed)
+    findings.push({ ...failed, detail: `${details.length} of ${chosen.length} details read; ${failed.detail}` });
+  else
+    findings.push({
+      check: 'detail sample',
+      verdict: 'ok',
+      detail: `${details.length} details read${chosen.length < n ? ` (all the list had; ${n} asked)` : ''}`,
+    });
   return details;
 }
 
 function withRateLimit(findings: Finding[], http: ProbeHttp, report: InspectReport): InspectReport {
   const seen = [...http.headerNames].filter((h) => RATE_HEADER.test(h)).sort();
   const limits = [...http.advertised.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
-  const throttled = http.throttled > 0 ? `; ${http.throttled} of ${http.requests} answers were 429 (waited as told)` : '';
+  const throttled =
+    http.throttled > 0 ? `; ${http.throttled} of ${http.requests} answers were 429 (waited as told)` : '';
   findings.push({
-    check: 'rate limiting', verdict: 'ok',
-    detail: seen.length > 0
-      ? `headers seen: ${seen.join(', ')}${limits ? ` (${limits})` : ''}${throttled}`
-      : `no rate-limit headers in ${http.requests} answers (the sync slows down on 429 by itself)${throttled}`,
+    check: 'rate limiting',
+    verdict: 'ok',
+    detail:
+      seen.length > 0
+        ? `headers seen: ${seen.join(', ')}${limits ? ` (${limits})` : ''}${throttled}`
+        : `no rate-limit headers in ${http.requests} answers (the sync slows down on 429 by itself)${throttled}`,
   });
   return { ...report, ok: findings.every((f) => f.verdict !== 'problem') };
 }

@@ -27,7 +27,7 @@ export async function confirmDeletions(o: ConfirmOptions): Promise<Confirmation>
   const gone: number[] = [];
   let unconfirmed = 0;
   let next = 0;
-  let authError: unknown;
+  let authError: AuthError | undefined;
   const worker = async (): Promise<void> => {
     while (next < o.ids.length && !o.signal.aborted && authError === undefined) {
       const id = o.ids[next++]!;
@@ -41,7 +41,10 @@ export async function confirmDeletions(o: ConfirmOptions): Promise<Confirmation>
         if (err instanceof AuthError) authError = err;
         unconfirmed++;
         if (!o.signal.aborted)
-          o.log.warn({ issueId: id, err: describeError(err) }, `issue ${id} is missing from the listing and its deletion could not be confirmed: kept`);
+          o.log.warn(
+            { issueId: id, err: describeError(err) },
+            `issue ${id} is missing from the listing and its deletion could not be confirmed: kept`,
+          );
       }
     }
   };

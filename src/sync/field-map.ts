@@ -132,7 +132,9 @@ export function toIsoAs(value: unknown, format: DateFormat): string | null {
 /** Validates overrides (anything parsed from JSON); every problem, one line each, prefixed with `source`. */
 export function fieldMapProblems(overrides: unknown, source = 'SPEAKUP_FIELD_MAP'): string[] {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-    return [`${source}: expected a JSON object from column name to dotted path, e.g. {"status": "state"} (got ${describe(overrides)})`];
+    return [
+      `${source}: expected a JSON object from column name to dotted path, e.g. {"status": "state"} (got ${describe(overrides)})`,
+    ];
   }
   const problems: string[] = [];
   for (const [column, spec] of Object.entries(overrides)) {
@@ -147,11 +149,14 @@ export function fieldMapProblems(overrides: unknown, source = 'SPEAKUP_FIELD_MAP
     if (pathWrong) problems.push(`${source}: ${column}: ${pathWrong}`);
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) continue;
     const extra = Object.keys(spec).filter((k) => k !== 'path' && k !== 'as');
-    if (extra.length > 0) problems.push(`${source}: ${column}: unknown key "${extra[0]}"; expected "path" and, for a date column, "as"`);
+    if (extra.length > 0)
+      problems.push(`${source}: ${column}: unknown key "${extra[0]}"; expected "path" and, for a date column, "as"`);
     const as = (spec as Json).as;
     if (as === undefined) continue;
-    if (!isDate) problems.push(`${source}: ${column}: "as" applies only to the date columns ${DATE_COLUMNS.join(', ')}`);
-    else if (!(DATE_FORMATS as readonly unknown[]).includes(as)) problems.push(`${source}: ${column}: "as" must be ${DATE_FORMATS.join(', ')} (got ${describe(as)})`);
+    if (!isDate)
+      problems.push(`${source}: ${column}: "as" applies only to the date columns ${DATE_COLUMNS.join(', ')}`);
+    else if (!(DATE_FORMATS as readonly unknown[]).includes(as))
+      problems.push(`${source}: ${column}: "as" must be ${DATE_FORMATS.join(', ')} (got ${describe(as)})`);
   }
   return problems;
 }
@@ -166,7 +171,8 @@ export function createFieldMap(overrides: unknown = {}, source?: string): FieldM
   let isDefault = true;
   for (const column of FIELD_MAP_COLUMNS) {
     const o = given[column];
-    const spec: FieldSpec = o === undefined ? { path: DEFAULT_PATHS[column] } : typeof o === 'string' ? { path: o } : { ...o };
+    const spec: FieldSpec =
+      o === undefined ? { path: DEFAULT_PATHS[column] } : typeof o === 'string' ? { path: o } : { ...o };
     if (spec.path !== DEFAULT_PATHS[column] || (spec.as !== undefined && spec.as !== 'iso')) isDefault = false;
     specs[column] = Object.freeze(spec);
     read[column] = compilePath(spec.path);
@@ -177,7 +183,12 @@ export function createFieldMap(overrides: unknown = {}, source?: string): FieldM
     const as = specs[column].as ?? 'iso';
     date[column] = as === 'iso' ? (from) => toIsoUtc(get(from)) : (from) => toIsoAs(get(from), as);
   }
-  return Object.freeze({ specs: Object.freeze(specs), read: Object.freeze(read), date: Object.freeze(date), isDefault });
+  return Object.freeze({
+    specs: Object.freeze(specs),
+    read: Object.freeze(read),
+    date: Object.freeze(date),
+    isDefault,
+  });
 }
 
 /** The built-in map: today's paths. */
@@ -195,13 +206,18 @@ export function fieldMapOverrides(map: FieldMap): FieldMapOverrides {
 }
 
 /** Reads and compiles the JSON file named by SPEAKUP_FIELD_MAP; a missing or unreadable file is a ConfigError. */
-export function readFieldMapFile(path: string, readText: (p: string) => string = (p) => readFileSync(p, 'utf8')): FieldMap {
+export function readFieldMapFile(
+  path: string,
+  readText: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+): FieldMap {
   let text: string;
   try {
     text = readText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError([`SPEAKUP_FIELD_MAP: cannot read ${JSON.stringify(path)} (${code}); name a JSON file such as ./field-map.json`]);
+    throw new ConfigError([
+      `SPEAKUP_FIELD_MAP: cannot read ${JSON.stringify(path)} (${code}); name a JSON file such as ./field-map.json`,
+    ]);
   }
   let json: unknown;
   try {

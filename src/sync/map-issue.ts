@@ -24,20 +24,30 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * parsed from, is stored as `data` when given (saves serialising it again on the per-issue path).
  * `map` says which path each typed column is read from (field-map.ts); the default is the built-in one.
  */
-export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: number, rawJson?: string, map: FieldMap = DEFAULT_FIELD_MAP): MappedIssue {
+export function toIssueRecord(
+  detail: unknown,
+  syncedAt: string,
+  expectedId?: number,
+  rawJson?: string,
+  map: FieldMap = DEFAULT_FIELD_MAP,
+): MappedIssue {
   if (!isRecord(detail)) {
     throw new BadResponseError(`issue detail${about(expectedId)}: expected a JSON object, got ${kindOf(detail)}`);
   }
   const id = detail.id;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-    throw new BadResponseError(`issue detail${about(expectedId)}: id must be a positive integer, got ${show(id)} (${kindOf(id)})`);
+    throw new BadResponseError(
+      `issue detail${about(expectedId)}: id must be a positive integer, got ${show(id)} (${kindOf(id)})`,
+    );
   }
   if (expectedId !== undefined && id !== expectedId) {
     throw new BadResponseError(`issue ${expectedId}: the detail returned has id ${id}`);
   }
   const updatedAt = toIsoUtc(detail.updatedAt);
   if (updatedAt === null) {
-    throw new BadResponseError(`issue ${id}: updatedAt must be a full ISO-8601 timestamp, got ${show(detail.updatedAt)}`);
+    throw new BadResponseError(
+      `issue ${id}: updatedAt must be a full ISO-8601 timestamp, got ${show(detail.updatedAt)}`,
+    );
   }
   const synced = toIsoUtc(syncedAt);
   if (synced === null) throw new TypeError(`toIssueRecord: syncedAt is not a full timestamp: ${syncedAt}`);
@@ -70,7 +80,11 @@ export function toIssueRecord(detail: unknown, syncedAt: string, expectedId?: nu
   return {
     issue,
     fields: rows,
-    fts: { summary: issue.summary, description: issue.description, fieldText: text.length > 0 ? text.join('\n') : null },
+    fts: {
+      summary: issue.summary,
+      description: issue.description,
+      fieldText: text.length > 0 ? text.join('\n') : null,
+    },
   };
 }
 
@@ -92,8 +106,16 @@ function mapForms(issueId: number, forms: unknown, map: FieldMap): { rows: Field
       const value = r.field_value(field);
       const v = mapValue(type, value);
       rows.push({
-        issueId, position: rows.length, formId, formName, fieldId: idText(r.field_id(field)), label: str(r.field_label(field)), type,
-        valueText: v.text, valueNumber: v.number, valueJson: v.json,
+        issueId,
+        position: rows.length,
+        formId,
+        formName,
+        fieldId: idText(r.field_id(field)),
+        label: str(r.field_label(field)),
+        type,
+        valueText: v.text,
+        valueNumber: v.number,
+        valueJson: v.json,
       });
       if (!NOT_SEARCHABLE.has(type ?? '')) text.push(...searchable(value));
     }
@@ -101,7 +123,11 @@ function mapForms(issueId: number, forms: unknown, map: FieldMap): { rows: Field
   return { rows, text };
 }
 
-interface Value { text: string | null; number: number | null; json: string | null }
+interface Value {
+  text: string | null;
+  number: number | null;
+  json: string | null;
+}
 
 /** One field value as text / number / JSON. Booleans fill all three so every BI tool can read them. */
 function mapValue(type: string | null, value: unknown): Value {

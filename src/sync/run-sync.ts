@@ -97,7 +97,15 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
   const started = Date.now();
   const { runId, log } = await beginRun(deps, opts, now().toISOString());
   const outer = stopSignal(opts);
-  const run: Run = { runId, log, tally: createTally(log), stop: createRunStop(outer), now, started, paths: createPathTally() };
+  const run: Run = {
+    runId,
+    log,
+    tally: createTally(log),
+    stop: createRunStop(outer),
+    now,
+    started,
+    paths: createPathTally(),
+  };
   const map = deps.fieldMap ?? DEFAULT_FIELD_MAP;
   await mapAtRunStart(deps.store, map, opts.remap === true, { ...run, counts: run.tally.counts });
   const verdict = await transfer(deps, opts, run);
@@ -253,11 +261,18 @@ async function applyDeletions(
   if (decision.kind !== 'delete') return undefined;
   const ids = await store.missingIds(run.runId);
   const signal = stopSignal(opts) ?? new AbortController().signal;
-  const { gone, unconfirmed } = await confirmDeletions({ source, ids, concurrency: opts.concurrency, signal, log: run.log });
+  const { gone, unconfirmed } = await confirmDeletions({
+    source,
+    ids,
+    concurrency: opts.concurrency,
+    signal,
+    log: run.log,
+  });
   run.tally.counts.unconfirmed = unconfirmed;
   // The lease is checked again: the confirmations took time, and another run may hold the lock now.
   if (signal.aborted || (opts.lease && !(await opts.lease.heartbeat()))) return undefined;
-  if (gone.length > 0) run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString(), gone);
+  if (gone.length > 0)
+    run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString(), gone);
   return undefined;
 }
 
@@ -271,7 +286,11 @@ function stopSignal(opts: SyncOptions): AbortSignal | undefined {
 async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<void> {
   try {
     const at = run.now().toISOString();
-    const drift = await recordDrift(store, run.paths.seen, run.paths.details, map, { runId: run.runId, at, log: run.log });
+    const drift = await recordDrift(store, run.paths.seen, run.paths.details, map, {
+      runId: run.runId,
+      at,
+      log: run.log,
+    });
     if (drift) Object.assign(run.tally.counts, drift);
   } catch (err) {
     run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);

@@ -16,17 +16,28 @@ export function cleanEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env };
 }
 
-export function startCli(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; result: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const result = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, result };
 }
 
-export function runCli(args: string[], env: Record<string, string>, cwd: string, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   const { child, result } = startCli(args, env, cwd);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return result.finally(() => clearTimeout(timer));

@@ -6,12 +6,26 @@ import type { FieldMapOverrides } from '../../src/sync/field-map.js';
 
 /** The map that turns the emulator's renamed dialect back into the default mirror (what inspect should suggest). */
 export const RENAMED_MAP: FieldMapOverrides = {
-  status: 'state', channel: 'source.channel', domain_id: 'category.id', domain_name: 'category.title',
-  assignee_id: 'assignedTo.id', assignee_name: 'assignedTo.name', assignee_email: 'assignedTo.contact.email', labels: 'tags',
-  received_at: { path: 'dates.received', as: 'epoch-ms' }, acknowledged_at: { path: 'dates.acknowledged', as: 'epoch-ms' },
-  due_at: { path: 'dates.due', as: 'epoch-ms' }, closed_at: { path: 'dates.closed', as: 'epoch-ms' },
-  forms: 'questionnaires', form_id: 'key', form_name: 'title', form_fields: 'answers',
-  field_id: 'key', field_label: 'question', field_type: 'kind', field_value: 'answer',
+  status: 'state',
+  channel: 'source.channel',
+  domain_id: 'category.id',
+  domain_name: 'category.title',
+  assignee_id: 'assignedTo.id',
+  assignee_name: 'assignedTo.name',
+  assignee_email: 'assignedTo.contact.email',
+  labels: 'tags',
+  received_at: { path: 'dates.received', as: 'epoch-ms' },
+  acknowledged_at: { path: 'dates.acknowledged', as: 'epoch-ms' },
+  due_at: { path: 'dates.due', as: 'epoch-ms' },
+  closed_at: { path: 'dates.closed', as: 'epoch-ms' },
+  forms: 'questionnaires',
+  form_id: 'key',
+  form_name: 'title',
+  form_fields: 'answers',
+  field_id: 'key',
+  field_label: 'question',
+  field_type: 'kind',
+  field_value: 'answer',
 };
 
 /** Every string (4+ characters) and every telling number of the emulator's issues, as served in `dialect`. */

@@ -32,7 +32,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Record<string, string> = {}): Promise<Harness> {
+export async function harness(
+  emuOpts: StartEmulatorOptions = {},
+  extraEnv: Record<string, string> = {},
+): Promise<Harness> {
   const emu = await startEmulator(emuOpts);
   const dir = mkdtempSync(join(tmpdir(), 'speakup-sync-'));
   const dbPath = join(dir, 'data', 'mirror.db');
@@ -51,16 +54,21 @@ export async function harness(emuOpts: StartEmulatorOptions = {}, extraEnv: Reco
       const tokens = createTokenProvider(cfg, log);
       const api = createApi(cfg, tokens, log);
       try {
-        return await withRunLock(db.lock, { wait: false, log }, () => db.withRunThreads((writer) =>
-          runSync({ api, store: db.store, writer, log, ...(cfg.fieldMap ? { fieldMap: cfg.fieldMap } : {}) }, {
-            full: false,
-            concurrency: cfg.api.concurrency,
-            trigger: 'manual',
-            maxDeleteShare: cfg.maxDeleteShare,
-            allowMassDelete: false,
-            ...opts,
-          }),
-        ));
+        return await withRunLock(db.lock, { wait: false, log }, () =>
+          db.withRunThreads((writer) =>
+            runSync(
+              { api, store: db.store, writer, log, ...(cfg.fieldMap ? { fieldMap: cfg.fieldMap } : {}) },
+              {
+                full: false,
+                concurrency: cfg.api.concurrency,
+                trigger: 'manual',
+                maxDeleteShare: cfg.maxDeleteShare,
+                allowMassDelete: false,
+                ...opts,
+              },
+            ),
+          ),
+        );
       } finally {
         api.close();
         await tokens.close?.();
@@ -87,10 +95,14 @@ export function mirrorDiff(h: Harness): { missing: number[]; extra: number[]; di
   try {
     const stored = storedDetails(db);
     const live = new Set(h.emu.data.ids());
-    const deleted = new Set((db.prepare('SELECT id FROM issues WHERE deleted_at IS NOT NULL').all() as { id: number }[]).map((r) => r.id));
+    const deleted = new Set(
+      (db.prepare('SELECT id FROM issues WHERE deleted_at IS NOT NULL').all() as { id: number }[]).map((r) => r.id),
+    );
     const missing = [...live].filter((id) => !stored.has(id) || deleted.has(id));
     const extra = [...stored.keys()].filter((id) => !live.has(id) && !deleted.has(id));
-    const different = [...live].filter((id) => stored.has(id) && JSON.stringify(stored.get(id)) !== JSON.stringify(h.emu.data.get(id)));
+    const different = [...live].filter(
+      (id) => stored.has(id) && JSON.stringify(stored.get(id)) !== JSON.stringify(h.emu.data.get(id)),
+    );
     return { missing, extra, different };
   } finally {
     db.close();

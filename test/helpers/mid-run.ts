@@ -38,7 +38,12 @@ export interface MidRun {
  * Changes every issue, starts `speakup-sync <args>` and returns when exactly `after` changed issues are
  * stored and every other detail request waits at the gate. Release with `hold.release()`.
  */
-export async function syncHeldMidRun(h: Harness, after: number, args: string[] = ['sync'], env: Record<string, string> = {}): Promise<MidRun> {
+export async function syncHeldMidRun(
+  h: Harness,
+  after: number,
+  args: string[] = ['sync'],
+  env: Record<string, string> = {},
+): Promise<MidRun> {
   for (const id of h.emu.data.ids()) h.emu.data.update(id);
   const hold = createHold(['detail'], { after });
   h.emu.knobs.hold = hold;
@@ -47,7 +52,12 @@ export async function syncHeldMidRun(h: Harness, after: number, args: string[] =
   let exited: CliResult | undefined;
   void result.then((r) => (exited = r));
   const pending = () => (exited ? `the sync exited first (${exited.code}): ${exited.stderr.slice(-800)}` : '');
-  await waitFor(() => exited !== undefined || (hold.waiting > 0 && currentVersionsStored(h.dbPath, h.emu) >= after), `${after} issues stored and a detail request held`, 30_000, 20);
+  await waitFor(
+    () => exited !== undefined || (hold.waiting > 0 && currentVersionsStored(h.dbPath, h.emu) >= after),
+    `${after} issues stored and a detail request held`,
+    30_000,
+    20,
+  );
   if (exited) throw new Error(pending());
   return { hold, pid: child.pid!, result };
 }
@@ -73,4 +83,5 @@ export function detailSteps(emu: Emulator, step: number): { advance(): void; don
 }
 
 /** Issues stored (or restored) by the newest run: synced at or after its start. */
-export const SYNCED_BY_LAST_RUN_SQL = 'SELECT count(*) AS n FROM issues WHERE synced_at >= (SELECT started_at FROM sync_runs ORDER BY id DESC LIMIT 1)';
+export const SYNCED_BY_LAST_RUN_SQL =
+  'SELECT count(*) AS n FROM issues WHERE synced_at >= (SELECT started_at FROM sync_runs ORDER BY id DESC LIMIT 1)';

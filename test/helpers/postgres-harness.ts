@@ -47,19 +47,26 @@ export async function pgHarness(emuOpts: StartEmulatorOptions = {}): Promise<PgH
     pg: schema,
     async sync(opts = {}, identity) {
       const log = silentLogger();
-      const mirror = await openPgMirror({ connectionString: schema.url, schema: schema.schema, ...(identity ? { identity } : {}) });
+      const mirror = await openPgMirror({
+        connectionString: schema.url,
+        schema: schema.schema,
+        ...(identity ? { identity } : {}),
+      });
       const tokens = createTokenProvider(config, log);
       const api = createApi(config, tokens, log);
       try {
         return await withRunLock(mirror.lock, { wait: false, log }, () =>
-          runSync({ api, store: mirror.store, writer: createPgDetailWriter(mirror, toRecord), log }, {
-            full: false,
-            concurrency: config.api.concurrency,
-            trigger: 'manual',
-            maxDeleteShare: config.maxDeleteShare,
-            allowMassDelete: false,
-            ...opts,
-          }),
+          runSync(
+            { api, store: mirror.store, writer: createPgDetailWriter(mirror, toRecord), log },
+            {
+              full: false,
+              concurrency: config.api.concurrency,
+              trigger: 'manual',
+              maxDeleteShare: config.maxDeleteShare,
+              allowMassDelete: false,
+              ...opts,
+            },
+          ),
         );
       } finally {
         api.close();

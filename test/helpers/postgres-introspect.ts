@@ -39,19 +39,29 @@ export function sqliteSchema(db: Database.Database): SchemaInfo {
   const foreignKeys = new Set<string>();
   for (const o of objects) {
     if (SKIP.test(o.name) || [...fts].some((f) => o.name.startsWith(`${f}_`))) continue;
-    const cols = db.prepare(`SELECT name, type, "notnull" AS nn, hidden FROM pragma_table_xinfo(?) ORDER BY cid`).all(o.name) as
-      { name: string; type: string; nn: number; hidden: number }[];
+    const cols = db
+      .prepare(`SELECT name, type, "notnull" AS nn, hidden FROM pragma_table_xinfo(?) ORDER BY cid`)
+      .all(o.name) as { name: string; type: string; nn: number; hidden: number }[];
     relations.set(o.name, {
       kind: o.type,
-      columns: cols.filter((c) => c.hidden === 0).map((c) => ({ name: c.name, type: c.type.toLowerCase(), notNull: c.nn === 1 })),
+      columns: cols
+        .filter((c) => c.hidden === 0)
+        .map((c) => ({ name: c.name, type: c.type.toLowerCase(), notNull: c.nn === 1 })),
     });
-    const fks = db.prepare('SELECT "from", "table", "to", on_delete FROM pragma_foreign_key_list(?)').all(o.name) as
-      { from: string; table: string; to: string; on_delete: string }[];
-    for (const fk of fks) foreignKeys.add(`${o.name}.${fk.from} -> ${fk.table}.${fk.to} on delete ${fk.on_delete.toLowerCase()}`);
+    const fks = db.prepare('SELECT "from", "table", "to", on_delete FROM pragma_foreign_key_list(?)').all(o.name) as {
+      from: string;
+      table: string;
+      to: string;
+      on_delete: string;
+    }[];
+    for (const fk of fks)
+      foreignKeys.add(`${o.name}.${fk.from} -> ${fk.table}.${fk.to} on delete ${fk.on_delete.toLowerCase()}`);
   }
   const indexes = new Map<string, IndexInfo>();
-  const idx = db.prepare(`SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as
-    { name: string; tbl_name: string }[];
+  const idx = db.prepare(`SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as {
+    name: string;
+    tbl_name: string;
+  }[];
   for (const i of idx) {
     const cols = db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(i.name) as { name: string }[];
     indexes.set(i.name, { table: i.tbl_name, columns: cols.map((c) => c.name), method: 'btree' });
@@ -61,12 +71,20 @@ export function sqliteSchema(db: Database.Database): SchemaInfo {
 
 /** The schema `schema` of a PostgreSQL database, from information_schema and pg_catalog. */
 export async function postgresSchema(client: pg.ClientBase, schema: string): Promise<SchemaInfo> {
-  const { rows: cols } = await client.query<{ table_name: string; table_type: string; column_name: string; data_type: string; nullable: boolean }>(
+  const { rows: cols } = await client.query<{
+    table_name: string;
+    table_type: string;
+    column_name: string;
+    data_type: string;
+    nullable: boolean;
+  }>(
     `SELECT c.table_name, t.table_type, c.column_name, c.data_type, c.is_nullable = 'YES' AS nullable
        FROM information_schema.columns c
        JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
       WHERE c.table_schema = $1 AND c.table_name NOT LIKE '\\_\\_drizzle%'
-      ORDER BY c.table_name, c.ordinal_position`, [schema]);
+      ORDER BY c.table_name, c.ordinal_position`,
+    [schema],
+  );
   const relations = new Map<string, RelationInfo>();
   for (const c of cols) {
     const rel = relations.get(c.table_name) ?? { kind: c.table_type === 'VIEW' ? 'view' : 'table', columns: [] };
@@ -79,7 +97,9 @@ export async function postgresSchema(client: pg.ClientBase, schema: string): Pro
                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
        JOIN pg_am am ON am.oid = ic.relam
-      WHERE tc.relnamespace = $1::regnamespace AND NOT i.indisprimary AND tc.relname NOT LIKE '\\_\\_drizzle%'`, [schema]);
+      WHERE tc.relnamespace = $1::regnamespace AND NOT i.indisprimary AND tc.relname NOT LIKE '\\_\\_drizzle%'`,
+    [schema],
+  );
   const indexes = new Map(idx.map((i) => [i.name, { table: i.table, columns: i.columns, method: i.method }]));
   const { rows: fks } = await client.query<{ fk: string }>(
     `SELECT format('%s.%s -> %s.%s on delete %s', t.relname, a.attname, f.relname, fa.attname,
@@ -88,6 +108,8 @@ export async function postgresSchema(client: pg.ClientBase, schema: string): Pro
        FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class f ON f.oid = k.confrelid
        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
        JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
-      WHERE k.contype = 'f' AND t.relnamespace = $1::regnamespace`, [schema]);
+      WHERE k.contype = 'f' AND t.relnamespace = $1::regnamespace`,
+    [schema],
+  );
   return { relations, indexes, foreignKeys: new Set(fks.map((r) => r.fk)) };
 }

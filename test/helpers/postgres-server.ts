@@ -40,7 +40,10 @@ function argv(cmd: string, args: string[]): string[] {
 function run(cmd: string, args: string[], cwd: string): void {
   const [file, ...rest] = argv(cmd, args);
   const res = spawnSync(file!, rest, { encoding: 'utf8', cwd });
-  if (res.status !== 0) throw new Error(`${cmd.split('/').pop()} failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error)).trim().slice(-600)}`);
+  if (res.status !== 0)
+    throw new Error(
+      `${cmd.split('/').pop()} failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error)).trim().slice(-600)}`,
+    );
 }
 
 /** Blocks this worker for `ms` (it has nothing else to do while the server starts). */
@@ -91,13 +94,48 @@ function startServer(lazy: LazyServer): ServerUrls {
   writeFileSync(pwFile, `${adminPassword}\n`, { mode: 0o644 });
   chmodSync(lazy.dir, 0o755);
   // -N: no fsync; a throwaway server need not survive a power cut.
-  run(join(lazy.bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256',
-    `--pwfile=${pwFile}`, '-N', '-E', 'UTF8', '--locale=C'], home);
+  run(
+    join(lazy.bin, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      `--pwfile=${pwFile}`,
+      '-N',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ],
+    home,
+  );
   rmSync(pwFile);
   const port = startOnSomePort(lazy, home, data);
   startWatchdog(lazy, argv(join(lazy.bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']));
-  run(join(lazy.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', home, '-p', String(port), '-U', 'postgres', '-d', 'postgres',
-    '-c', `CREATE ROLE ${ROLE} LOGIN CREATEROLE PASSWORD '${password}'`, '-c', `CREATE DATABASE ${DATABASE} OWNER ${ROLE}`], home);
+  run(
+    join(lazy.bin, 'psql'),
+    [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      home,
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-c',
+      `CREATE ROLE ${ROLE} LOGIN CREATEROLE PASSWORD '${password}'`,
+      '-c',
+      `CREATE DATABASE ${DATABASE} OWNER ${ROLE}`,
+    ],
+    home,
+  );
   return {
     url: `postgres://${ROLE}:${password}@127.0.0.1:${port}/${DATABASE}`,
     adminUrl: `postgres://postgres:${adminPassword}@127.0.0.1:${port}/${DATABASE}`,
@@ -110,11 +148,16 @@ function startOnSomePort(lazy: LazyServer, home: string, data: string): number {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
     const opts = `-p ${port} -k ${home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
     try {
-      run(join(lazy.bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', join(home, 'server.log'), '-o', opts, 'start'], home);
+      run(
+        join(lazy.bin, 'pg_ctl'),
+        ['-D', data, '-w', '-t', '60', '-l', join(home, 'server.log'), '-o', opts, 'start'],
+        home,
+      );
       return port;
     } catch (err) {
       const log = existsSync(join(home, 'server.log')) ? readFileSync(join(home, 'server.log'), 'utf8') : '';
-      if (attempt >= 5 || !/already in use/.test(log)) throw new Error(`${(err as Error).message} ${log.slice(-600)}`);
+      if (attempt >= 5 || !/already in use/.test(log))
+        throw new Error(`${(err as Error).message} ${log.slice(-600)}`, { cause: err });
     }
   }
 }
@@ -124,8 +167,12 @@ function startOnSomePort(lazy: LazyServer, home: string, data: string): number {
  * a run killed by a timeout or a signal skips its teardown and would leave the server running.
  */
 function startWatchdog(lazy: LazyServer, stopArgv: string[]): void {
-  const script = 'p=$1; d=$2; shift 2; while kill -0 "$p" 2>/dev/null; do sleep 1; done; "$@" >/dev/null 2>&1; rm -rf "$d"';
-  spawn('sh', ['-c', script, 'speakup-pg-watchdog', String(lazy.watchPid), lazy.dir, ...stopArgv], { detached: true, stdio: 'ignore' }).unref();
+  const script =
+    'p=$1; d=$2; shift 2; while kill -0 "$p" 2>/dev/null; do sleep 1; done; "$@" >/dev/null 2>&1; rm -rf "$d"';
+  spawn('sh', ['-c', script, 'speakup-pg-watchdog', String(lazy.watchPid), lazy.dir, ...stopArgv], {
+    detached: true,
+    stdio: 'ignore',
+  }).unref();
 }
 
 /** Stops the run's server if a worker started it, and removes the run's directory. */

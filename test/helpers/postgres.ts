@@ -24,7 +24,7 @@ function server(): ServerUrls {
   try {
     started ??= ensureServer(JSON.parse(lazy) as LazyServer);
   } catch (err) {
-    throw new Error(`${HOW_TO} (${(err as Error).message})`);
+    throw new Error(`${HOW_TO} (${(err as Error).message})`, { cause: err });
   }
   return started;
 }

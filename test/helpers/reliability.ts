@@ -53,7 +53,8 @@ export function openAfterCrash(dbPath: string): { db: Database.Database; recover
   }
 }
 
-const FIELD_COLUMNS = 'issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json';
+const FIELD_COLUMNS =
+  'issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json';
 
 /**
  * Everything that must hold whatever instant a writer died at. Returns the problems found (empty = sound):
@@ -67,24 +68,44 @@ export function mirrorProblems(db: Database.Database, versions: Versions): strin
   const problems: string[] = [];
   const integrity = db.pragma('integrity_check', { simple: true });
   if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
-  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table')").all() as { name: string }[]).map((r) => r.name));
+  const tables = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table')").all() as { name: string }[]).map(
+      (r) => r.name,
+    ),
+  );
   // Died before (or while) migrating: the migration is one transaction, so either no table or all of them.
   if (!tables.has('issues')) {
-    if (tables.has('issue_field_values') || tables.has('sync_runs')) problems.push(`half-migrated schema: ${[...tables].join(', ')}`);
+    if (tables.has('issue_field_values') || tables.has('sync_runs'))
+      problems.push(`half-migrated schema: ${[...tables].join(', ')}`);
     return problems;
   }
   const fkProblems = db.pragma('foreign_key_check') as unknown[];
   if (fkProblems.length > 0) problems.push(`foreign_key_check: ${JSON.stringify(fkProblems.slice(0, 5))}`);
 
   const orphans = (table: string, col: string) =>
-    (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${col} NOT IN (SELECT id FROM issues)`).get() as { n: number }).n;
-  for (const [table, col] of [['issue_field_values', 'issue_id'], ['issues_fts', 'rowid'], ['issue_sightings', 'issue_id'], ['issue_changes', 'issue_id']] as const) {
+    (
+      db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${col} NOT IN (SELECT id FROM issues)`).get() as {
+        n: number;
+      }
+    ).n;
+  for (const [table, col] of [
+    ['issue_field_values', 'issue_id'],
+    ['issues_fts', 'rowid'],
+    ['issue_sightings', 'issue_id'],
+    ['issue_changes', 'issue_id'],
+  ] as const) {
     const n = orphans(table, col);
     if (n > 0) problems.push(`${n} ${table} rows without their issue`);
   }
-  const withoutFts = (db.prepare('SELECT count(*) AS n FROM issues WHERE id NOT IN (SELECT rowid FROM issues_fts)').get() as { n: number }).n;
+  const withoutFts = (
+    db.prepare('SELECT count(*) AS n FROM issues WHERE id NOT IN (SELECT rowid FROM issues_fts)').get() as { n: number }
+  ).n;
   if (withoutFts > 0) problems.push(`${withoutFts} issues without their full-text row`);
-  const withoutSighting = (db.prepare('SELECT count(*) AS n FROM issues WHERE id NOT IN (SELECT issue_id FROM issue_sightings)').get() as { n: number }).n;
+  const withoutSighting = (
+    db.prepare('SELECT count(*) AS n FROM issues WHERE id NOT IN (SELECT issue_id FROM issue_sightings)').get() as {
+      n: number;
+    }
+  ).n;
   if (withoutSighting > 0) problems.push(`${withoutSighting} issues without their sighting row`);
 
   const rows = db.prepare('SELECT * FROM issues ORDER BY id').all() as Record<string, unknown>[];
@@ -99,15 +120,28 @@ export function mirrorProblems(db: Database.Database, versions: Versions): strin
     const expected = toIssueRecord(JSON.parse(data), row.synced_at as string);
     for (const [key, value] of Object.entries(expected.issue)) {
       const column = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      if (row[column] !== value) problems.push(`issue ${id}: column ${column} is ${JSON.stringify(row[column])}, its data says ${JSON.stringify(value)}`);
+      if (row[column] !== value)
+        problems.push(
+          `issue ${id}: column ${column} is ${JSON.stringify(row[column])}, its data says ${JSON.stringify(value)}`,
+        );
     }
     const stored = fieldsOf.all(id) as Record<string, unknown>[];
     const want = expected.fields.map((f) => ({
-      issue_id: f.issueId, position: f.position, form_id: f.formId, form_name: f.formName, field_id: f.fieldId,
-      label: f.label, type: f.type, value_text: f.valueText, value_number: f.valueNumber, value_json: f.valueJson,
+      issue_id: f.issueId,
+      position: f.position,
+      form_id: f.formId,
+      form_name: f.formName,
+      field_id: f.fieldId,
+      label: f.label,
+      type: f.type,
+      value_text: f.valueText,
+      value_number: f.valueNumber,
+      value_json: f.valueJson,
     }));
     if (JSON.stringify(stored) !== JSON.stringify(want)) {
-      problems.push(`issue ${id}: ${stored.length} field-value rows stored, its detail has ${want.length} (or they differ)`);
+      problems.push(
+        `issue ${id}: ${stored.length} field-value rows stored, its detail has ${want.length} (or they differ)`,
+      );
     }
     if (problems.length > 20) break;
   }
@@ -115,13 +149,21 @@ export function mirrorProblems(db: Database.Database, versions: Versions): strin
 }
 
 /** The sync_runs rows (id, status, pid, error), oldest first. */
-export function runRows(db: Database.Database): { id: number; status: string; pid: number | null; error: string | null }[] {
-  return db.prepare('SELECT id, status, pid, error FROM sync_runs ORDER BY id').all() as { id: number; status: string; pid: number | null; error: string | null }[];
+export function runRows(
+  db: Database.Database,
+): { id: number; status: string; pid: number | null; error: string | null }[] {
+  return db.prepare('SELECT id, status, pid, error FROM sync_runs ORDER BY id').all() as {
+    id: number;
+    status: string;
+    pid: number | null;
+    error: string | null;
+  }[];
 }
 
 /** The lease row, if any. */
 export function lockRow(db: Database.Database): { pid: number; host: string; acquired_at: string } | undefined {
-  return db.prepare('SELECT pid, host, acquired_at FROM sync_lock').get() as { pid: number; host: string; acquired_at: string } | undefined;
+  return db.prepare('SELECT pid, host, acquired_at FROM sync_lock').get() as
+    { pid: number; host: string; acquired_at: string } | undefined;
 }
 
 /** What the WAL file holds: valid frames, and whether the last of them ends a transaction. */
@@ -180,7 +222,10 @@ export function allText(db: Database.Database): string[] {
   for (const { name } of tables) {
     const cols = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[];
     for (const { name: col } of cols) {
-      for (const v of db.prepare(`SELECT "${col}" AS v FROM "${name}" WHERE typeof("${col}") IN ('text', 'blob')`).pluck().all() as (string | Buffer)[]) {
+      for (const v of db
+        .prepare(`SELECT "${col}" AS v FROM "${name}" WHERE typeof("${col}") IN ('text', 'blob')`)
+        .pluck()
+        .all() as (string | Buffer)[]) {
         out.push(typeof v === 'string' ? v : v.toString('latin1'));
       }
     }
@@ -264,11 +309,19 @@ export function killTrigger(plan: KillPlan, emu: Emulator, dbPath: string): () =
     if (seenAt === undefined) {
       let seen = false;
       switch (plan.phase) {
-        case 'startup': seen = existsSync(dbPath); break;
-        case 'login': seen = idpCalls() - start.idp >= plan.after; break;
-        case 'listing': seen = emu.counters.requests.list - start.list >= plan.after; break;
+        case 'startup':
+          seen = existsSync(dbPath);
+          break;
+        case 'login':
+          seen = idpCalls() - start.idp >= plan.after;
+          break;
+        case 'listing':
+          seen = emu.counters.requests.list - start.list >= plan.after;
+          break;
         case 'fetching':
-        case 'write': seen = emu.counters.requests.detail - start.detail >= plan.after; break;
+        case 'write':
+          seen = emu.counters.requests.detail - start.detail >= plan.after;
+          break;
       }
       if (!seen) return false;
       seenAt = now;
@@ -297,7 +350,10 @@ function walHasFrame(dbPath: string): boolean {
 }
 
 /** Runs the CLI child and SIGKILLs it when `trigger` fires; resolves with how it ended. */
-export async function killWhen(start: () => { child: ChildProcess; result: Promise<CliResult> }, trigger: () => boolean): Promise<CliResult & { killedAfterMs: number | undefined }> {
+export async function killWhen(
+  start: () => { child: ChildProcess; result: Promise<CliResult> },
+  trigger: () => boolean,
+): Promise<CliResult & { killedAfterMs: number | undefined }> {
   const spawnedAt = Date.now();
   const { child, result } = start();
   let killedAfterMs: number | undefined;
@@ -337,7 +393,11 @@ export function detailsToFetch(dbPath: string, emu: Emulator): number {
   const stored = new Map<number, string>();
   try {
     if (db?.prepare("SELECT 1 FROM sqlite_master WHERE name = 'issues'").get()) {
-      for (const r of db.prepare('SELECT id, updated_at FROM issues WHERE deleted_at IS NULL').all() as { id: number; updated_at: string }[]) stored.set(r.id, r.updated_at);
+      for (const r of db.prepare('SELECT id, updated_at FROM issues WHERE deleted_at IS NULL').all() as {
+        id: number;
+        updated_at: string;
+      }[])
+        stored.set(r.id, r.updated_at);
     }
   } finally {
     db?.close();
@@ -358,11 +418,17 @@ const MAX_EXTRA_WRITE_KILLS = 5;
 export async function crashScenario(seed: number, rounds: number): Promise<CrashOutcome[]> {
   const rng = mulberry32(seed);
   // USER_PASSWORD_AUTH: one IdP call instead of SRP's two, and less CPU per child (login is not under test here).
-  const h = await harness({ issues: 160, seed }, { SPEAKUP_PAGE_SIZE: '20', SPEAKUP_CONCURRENCY: '4', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' });
+  const h = await harness(
+    { issues: 160, seed },
+    { SPEAKUP_PAGE_SIZE: '20', SPEAKUP_CONCURRENCY: '4', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' },
+  );
   const outcomes: CrashOutcome[] = [];
   const versions: Versions = new Map();
   // Round 0 on the fresh file; then every phase of the cycle at least once, starting where the seed says.
-  const queue: KillPhase[] = ['startup', ...Array.from({ length: rounds - 1 }, (_, i) => KILL_CYCLE[(seed + i) % KILL_CYCLE.length]!)];
+  const queue: KillPhase[] = [
+    'startup',
+    ...Array.from({ length: rounds - 1 }, (_, i) => KILL_CYCLE[(seed + i) % KILL_CYCLE.length]!),
+  ];
   let extraWriteKills = 0;
   try {
     for (let round = 0; round < queue.length; round++) {
@@ -377,17 +443,25 @@ export async function crashScenario(seed: number, rounds: number): Promise<Crash
       }
       if (phase === 'write') {
         // Large details (20-60 KB): a batch outgrows the page cache and spills, so the WAL grows mid-transaction.
-        for (const id of h.emu.data.ids()) h.emu.data.update(id, { description: `${'x'.repeat(20_000 + Math.floor(rng() * 40_000))} ${id}` });
+        for (const id of h.emu.data.ids())
+          h.emu.data.update(id, { description: `${'x'.repeat(20_000 + Math.floor(rng() * 40_000))} ${id}` });
       }
       recordVersions(h.emu, versions);
       // Slow down the phase aimed at, so the kill lands inside a call in flight.
       h.emu.cognito.knobs.latencyMs = phase === 'login' ? 80 : 0;
       h.emu.knobs.latencyMs = phase === 'listing' ? 15 : phase === 'fetching' ? 3 : 0;
       const full = round % 2 === 1;
-      const plan = planKill(rng, phase, full ? h.emu.data.size() : detailsToFetch(h.dbPath, h.emu), Math.ceil(h.emu.data.size() / 20));
+      const plan = planKill(
+        rng,
+        phase,
+        full ? h.emu.data.size() : detailsToFetch(h.dbPath, h.emu),
+        Math.ceil(h.emu.data.size() / 20),
+      );
       const trigger = killTrigger(plan, h.emu, h.dbPath);
       const r = await killWhen(() => startCli(full ? ['sync', '--full'] : ['sync'], h.env, h.dir), trigger);
-      expect(r.signal, `${at}: the child must die by SIGKILL, not finish first (${r.stderr.slice(-3000)})`).toBe('SIGKILL');
+      expect(r.signal, `${at}: the child must die by SIGKILL, not finish first (${r.stderr.slice(-3000)})`).toBe(
+        'SIGKILL',
+      );
       h.emu.cognito.knobs.latencyMs = 0;
       h.emu.knobs.latencyMs = 0;
 
@@ -402,13 +476,26 @@ export async function crashScenario(seed: number, rounds: number): Promise<Crash
       try {
         expect(mirrorProblems(db, versions), `${at}: the database after the kill`).toEqual([]);
         migrated = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sync_runs'").get() !== undefined;
-        if (migrated) runningLeft = runRows(db).filter((x) => x.status === 'running').map((x) => x.id);
+        if (migrated)
+          runningLeft = runRows(db)
+            .filter((x) => x.status === 'running')
+            .map((x) => x.id);
       } finally {
         db.close();
       }
       // The run row is written before login: a kill aimed at login or later lands inside that run.
       if (phase !== 'startup') expect(runningLeft, `${at}: runs the dead child left running`).toHaveLength(1);
-      outcomes.push({ seed, round, phase, full, killedAfterMs: r.killedAfterMs, uncommittedFrames: wal.uncommittedFrames, migrated, runningLeft: runningLeft.length, recovery: opened?.recovery });
+      outcomes.push({
+        seed,
+        round,
+        phase,
+        full,
+        killedAfterMs: r.killedAfterMs,
+        uncommittedFrames: wal.uncommittedFrames,
+        migrated,
+        runningLeft: runningLeft.length,
+        recovery: opened?.recovery,
+      });
       // A write-phase kill that fell between transactions proves less: aim again (bounded).
       const caughtWrite = outcomes.some((o) => o.phase === 'write' && o.uncommittedFrames > 0);
       if (phase === 'write' && !caughtWrite && extraWriteKills < MAX_EXTRA_WRITE_KILLS) {
@@ -424,7 +511,10 @@ export async function crashScenario(seed: number, rounds: number): Promise<Crash
       try {
         expect(mirrorProblems(after, versions), `${at}: the database after the next run`).toEqual([]);
         const runs = runRows(after);
-        expect(runs.filter((x) => x.status === 'running'), `${at}: runs left running`).toEqual([]);
+        expect(
+          runs.filter((x) => x.status === 'running'),
+          `${at}: runs left running`,
+        ).toEqual([]);
         for (const id of runningLeft) {
           const run = runs.find((x) => x.id === id)!;
           expect(run.status).toBe('interrupted');
@@ -444,6 +534,9 @@ export async function crashScenario(seed: number, rounds: number): Promise<Crash
 /** One line per kill, for the test log. */
 export function describeOutcomes(outcomes: readonly CrashOutcome[]): string {
   return outcomes
-    .map((o) => `seed ${o.seed} #${o.round} ${o.phase.padEnd(8)} ${o.full ? '--full' : '      '} killed at ${o.killedAfterMs} ms; schema ${o.migrated ? 'yes' : 'no '}; uncommitted WAL frames ${o.uncommittedFrames}; runs left running ${o.runningLeft}${o.recovery ? `; read-only open refused (${o.recovery})` : ''}`)
+    .map(
+      (o) =>
+        `seed ${o.seed} #${o.round} ${o.phase.padEnd(8)} ${o.full ? '--full' : '      '} killed at ${o.killedAfterMs} ms; schema ${o.migrated ? 'yes' : 'no '}; uncommitted WAL frames ${o.uncommittedFrames}; runs left running ${o.runningLeft}${o.recovery ? `; read-only open refused (${o.recovery})` : ''}`,
+    )
     .join('\n');
 }

@@ -55,7 +55,14 @@ afterEach(async () => {
 });
 
 function configFor(kind: Kind, r: Rig, extra: Record<string, string> = {}): Config {
-  const env = { ...r.emu.env(), SPEAKUP_AUTH: kind, SPEAKUP_DB: r.dbPath, SPEAKUP_RETRY_BASE_MS: '10', SPEAKUP_TIMEOUT_MS: '5000', ...extra };
+  const env = {
+    ...r.emu.env(),
+    SPEAKUP_AUTH: kind,
+    SPEAKUP_DB: r.dbPath,
+    SPEAKUP_RETRY_BASE_MS: '10',
+    SPEAKUP_TIMEOUT_MS: '5000',
+    ...extra,
+  };
   return loadConfig(env, { dotenv: false, cwd: r.dir });
 }
 
@@ -76,7 +83,16 @@ async function syncOnce(kind: Kind, r: Rig, extra: Record<string, string> = {}):
     // With the writer and checkpoint threads, as the CLI runs it.
     return await withRunLock(db.lock, { wait: false, log }, () =>
       db.withRunThreads((writer) =>
-        runSync({ api, store: db.store, writer, log }, { full: false, concurrency: config.api.concurrency, trigger: 'manual', maxDeleteShare: config.maxDeleteShare, allowMassDelete: false }),
+        runSync(
+          { api, store: db.store, writer, log },
+          {
+            full: false,
+            concurrency: config.api.concurrency,
+            trigger: 'manual',
+            maxDeleteShare: config.maxDeleteShare,
+            allowMassDelete: false,
+          },
+        ),
       ),
     );
   } finally {
@@ -87,12 +103,20 @@ async function syncOnce(kind: Kind, r: Rig, extra: Record<string, string> = {}):
   }
 }
 
-function mirror(r: Rig): { live: number[]; deleted: number; lastRun: { status: string; error: string | null } | undefined } {
+function mirror(r: Rig): {
+  live: number[];
+  deleted: number;
+  lastRun: { status: string; error: string | null } | undefined;
+} {
   const db = new Database(r.dbPath, { readonly: true });
   try {
-    const live = (db.prepare('SELECT id FROM issues WHERE deleted_at IS NULL ORDER BY id').all() as { id: number }[]).map((x) => x.id);
-    const deleted = (db.prepare('SELECT count(*) AS n FROM issues WHERE deleted_at IS NOT NULL').get() as { n: number }).n;
-    const lastRun = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as { status: string; error: string | null } | undefined;
+    const live = (
+      db.prepare('SELECT id FROM issues WHERE deleted_at IS NULL ORDER BY id').all() as { id: number }[]
+    ).map((x) => x.id);
+    const deleted = (db.prepare('SELECT count(*) AS n FROM issues WHERE deleted_at IS NOT NULL').get() as { n: number })
+      .n;
+    const lastRun = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as
+      { status: string; error: string | null } | undefined;
     return { live, deleted, lastRun };
   } finally {
     db.close();
@@ -106,7 +130,10 @@ function expectNoSecrets(r: Rig, extra: string[] = []): void {
   const files = readdirSync(r.dir).map((f) => readFileSync(join(r.dir, f)).toString('latin1'));
   for (const s of secrets) {
     expect(logs.includes(s), 'a secret in the logs').toBe(false);
-    expect(files.some((f) => f.includes(s)), 'a secret in the database files').toBe(false);
+    expect(
+      files.some((f) => f.includes(s)),
+      'a secret in the database files',
+    ).toBe(false);
   }
 }
 
@@ -134,7 +161,11 @@ describe.each(AUTH_KINDS)('SPEAKUP_AUTH=%s', (kind) => {
 
   it('renews expiring tokens in mid-run (refresh, then a new login) and completes the mirror', async () => {
     // 2 s tokens and refresh tokens, and latency so that the run outlasts both.
-    const r = await rig({ issues: 30, cognito: { idTokenTtlSec: 2, accessTokenTtlSec: 2, refreshTokenTtlSec: 2, oauthTokenTtlSec: 2 }, knobs: { latencyMs: 200 } });
+    const r = await rig({
+      issues: 30,
+      cognito: { idTokenTtlSec: 2, accessTokenTtlSec: 2, refreshTokenTtlSec: 2, oauthTokenTtlSec: 2 },
+      knobs: { latencyMs: 200 },
+    });
     const started = Date.now();
     const result = await syncOnce(kind, r, { SPEAKUP_CONCURRENCY: '2' });
     expect(Date.now() - started).toBeGreaterThan(3000);
@@ -149,19 +180,27 @@ describe.each(AUTH_KINDS)('SPEAKUP_AUTH=%s', (kind) => {
     const r = await rig({ issues: 25 });
     expect((await syncOnce(kind, r)).status).toBe('succeeded');
     const wrong = 'Wr0ng-Secret-Value!';
-    const result = await syncOnce(kind, r, kind === 'client-credentials' ? { SPEAKUP_CLIENT_SECRET: wrong } : { SPEAKUP_PASSWORD: wrong });
+    const result = await syncOnce(
+      kind,
+      r,
+      kind === 'client-credentials' ? { SPEAKUP_CLIENT_SECRET: wrong } : { SPEAKUP_PASSWORD: wrong },
+    );
 
     expect(result.status).toBe('failed');
     expect(result.fatal).toBeInstanceOf(AuthError);
     const fatal = result.fatal as AuthError;
     if (kind === 'client-credentials') {
       expect(fatal.code).toBe('AUTH_INVALID_CLIENT');
-      expect(fatal.message).toBe(`the token endpoint at ${new URL(r.emu.tokenUrl).host} refused client "${r.emu.appClientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`);
+      expect(fatal.message).toBe(
+        `the token endpoint at ${new URL(r.emu.tokenUrl).host} refused client "${r.emu.appClientId}" (invalid_client): wrong client id or secret, or the App Integration was deleted; check SPEAKUP_APP_CLIENT_ID and SPEAKUP_CLIENT_SECRET`,
+      );
       // Basic, then the body form once; no backoff loop on a wrong secret.
       expect(r.emu.cognito.counters.errors['invalid_client']).toBe(2);
     } else {
       expect(fatal.code).toBe('AUTH_NOT_AUTHORIZED');
-      expect(fatal.message).toBe('login refused for "sync-bot" (NotAuthorizedException): wrong username or password, or the account is disabled; check SPEAKUP_USERNAME and SPEAKUP_PASSWORD');
+      expect(fatal.message).toBe(
+        'login refused for "sync-bot" (NotAuthorizedException): wrong username or password, or the account is disabled; check SPEAKUP_USERNAME and SPEAKUP_PASSWORD',
+      );
       expect(r.emu.cognito.counters.errors['NotAuthorizedException']).toBe(1);
     }
     const after = mirror(r);
@@ -199,7 +238,11 @@ describe('client credentials against a strict token endpoint', () => {
     if (req.headers.authorization) seen.basic++;
     else seen.body++;
     if (bodyOnly && req.headers.authorization) {
-      return { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_client' }) };
+      return {
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'invalid_client' }),
+      };
     }
     return emulator.handle(req);
   };
@@ -209,7 +252,7 @@ describe('client credentials against a strict token endpoint', () => {
   beforeAll(async () => {
     const served = await serveHandler(handler);
     tokenUrl = `${served.url}oauth2/token`;
-    close = served.close;
+    close = () => served.close();
   });
   afterAll(() => close());
   afterEach(() => {
@@ -256,7 +299,8 @@ describe('client credentials against a strict token endpoint', () => {
     });
     await expect(provider({ clientId: 'no-cc' }).getToken()).rejects.toMatchObject({
       code: 'AUTH_UNAUTHORIZED_CLIENT',
-      message: 'App Integration "no-cc" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID',
+      message:
+        'App Integration "no-cc" may not use the client-credentials grant (unauthorized_client); enable machine-to-machine access for it in SpeakUp, or check SPEAKUP_APP_CLIENT_ID',
     });
     expect(seen).toEqual({ basic: 2, body: 0 });
   });
@@ -281,7 +325,9 @@ describe('Amplify in one process', () => {
     const r = await rig({ issues: 1 });
     const config = configFor('amplify', r);
     const first = createTokenProvider(config, silentLogger()) as AmplifyTokenProvider;
-    expect(() => createTokenProvider(config, silentLogger())).toThrow(expect.objectContaining({ code: 'AUTH_PROVIDER_IN_USE' }));
+    expect(() => createTokenProvider(config, silentLogger())).toThrow(
+      expect.objectContaining({ code: 'AUTH_PROVIDER_IN_USE' }),
+    );
     await first.close();
     const second = createTokenProvider(config, silentLogger()) as AmplifyTokenProvider;
     await second.close();
@@ -289,7 +335,12 @@ describe('Amplify in one process', () => {
 
   it("keeps Amplify's console quiet (custom endpoint warning included) and restores its log level on close", async () => {
     const { ConsoleLogger } = await import('aws-amplify/utils');
-    const writes = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'log'), vi.spyOn(console, 'error'), vi.spyOn(console, 'info')];
+    const writes = [
+      vi.spyOn(console, 'warn'),
+      vi.spyOn(console, 'log'),
+      vi.spyOn(console, 'error'),
+      vi.spyOn(console, 'info'),
+    ];
     const r = await rig({ issues: 1 });
     const p = createTokenProvider(configFor('amplify', r), silentLogger()) as AmplifyTokenProvider;
     expect(r.emu.cognito.verifyToken(await p.getToken()).ok).toBe(true);
@@ -300,7 +351,10 @@ describe('Amplify in one process', () => {
 
   it('an unconfirmed user (a next step in Amplify, not an exception) gets the same error as with the default provider', async () => {
     const r = await rig({ issues: 1 });
-    const config = configFor('amplify', r, { SPEAKUP_USERNAME: r.emu.unconfirmedUser.username, SPEAKUP_PASSWORD: r.emu.unconfirmedUser.password });
+    const config = configFor('amplify', r, {
+      SPEAKUP_USERNAME: r.emu.unconfirmedUser.username,
+      SPEAKUP_PASSWORD: r.emu.unconfirmedUser.password,
+    });
     const p = createTokenProvider(config, silentLogger()) as AmplifyTokenProvider;
     try {
       await expect(p.getToken()).rejects.toMatchObject({ code: 'AUTH_USER_NOT_CONFIRMED' });

@@ -29,7 +29,8 @@ function deletedCount(x: Harness): number {
 describe('the mass-delete guard', () => {
   it('deletes up to the share, refuses one more (exit 2, nothing deleted), and --allow-mass-delete overrides it', async () => {
     h = await harness({ issues: 20 });
-    const sync = async (env: Record<string, string> = {}, args: string[] = []) => runCli(['sync', ...args], { ...h!.env, ...env }, h!.dir);
+    const sync = async (env: Record<string, string> = {}, args: string[] = []) =>
+      runCli(['sync', ...args], { ...h!.env, ...env }, h!.dir);
     expect((await sync()).code).toBe(0);
     const gone = (n: number): number[] => {
       const ids = h!.emu.data.ids().slice(0, n);
@@ -48,7 +49,9 @@ describe('the mass-delete guard', () => {
     gone(4);
     const over = await sync({ SPEAKUP_MAX_DELETE_SHARE: '0.2' });
     expect(over.code).toBe(2);
-    expect(over.stderr).toContain('refused to soft-delete 4 of 16 issues (more than 20%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete');
+    expect(over.stderr).toContain(
+      'refused to soft-delete 4 of 16 issues (more than 20%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete',
+    );
     expect(deletedCount(h)).toBe(4);
 
     // The default share is a half: the same 4 of 16 go.
@@ -103,7 +106,9 @@ describe('speakup-sync status', () => {
     try {
       const r = await runCli(['status'], { SPEAKUP_DB: join(dir, 'none.db'), SPEAKUP_STALE_AFTER: 'soon' }, dir);
       expect(r.code).toBe(78);
-      expect(lastLine(r.stderr)).toContain('SPEAKUP_STALE_AFTER: expected a duration such as 90m, 2h or 1d (got "soon")');
+      expect(lastLine(r.stderr)).toContain(
+        'SPEAKUP_STALE_AFTER: expected a duration such as 90m, 2h or 1d (got "soon")',
+      );
       expect(r.stdout).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });

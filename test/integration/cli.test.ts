@@ -21,7 +21,9 @@ describe('speakup-sync sync', () => {
     h = await harness({ issues: 40 });
     const r = await runCli(['sync'], h.env, h.dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^sync succeeded \(run 1\): 40 listed, 40 fetched, 0 unchanged, 0 deleted, 0 failed; \d+ requests, 0 throttled, in [\d.]+ s\n$/);
+    expect(r.stdout).toMatch(
+      /^sync succeeded \(run 1\): 40 listed, 40 fetched, 0 unchanged, 0 deleted, 0 failed; \d+ requests, 0 throttled, in [\d.]+ s\n$/,
+    );
     // Not a TTY: logs are JSON lines.
     for (const line of r.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     expect(mirrorDiff(h)).toEqual({ missing: [], extra: [], different: [] });
@@ -30,29 +32,50 @@ describe('speakup-sync sync', () => {
   });
 
   const authCases = [
-    ['wrong password', (x: Harness) => ({ SPEAKUP_PASSWORD: `${x.emu.password}-wrong` }), /login refused for "sync-bot" \(NotAuthorizedException\): wrong username or password.*check SPEAKUP_USERNAME and SPEAKUP_PASSWORD$/],
-    ['unknown user', () => ({ SPEAKUP_USERNAME: 'nobody' }), /user "nobody" does not exist in user pool eu-west-1_SpeakUpEmu \(UserNotFoundException\); check SPEAKUP_USERNAME and SPEAKUP_USER_POOL_ID$/],
-    ['unconfirmed user', (x: Harness) => ({ SPEAKUP_USERNAME: x.emu.unconfirmedUser.username, SPEAKUP_PASSWORD: x.emu.unconfirmedUser.password }), /user "pending-bot" is not confirmed \(UserNotConfirmedException\); confirm the service account/],
+    [
+      'wrong password',
+      (x: Harness) => ({ SPEAKUP_PASSWORD: `${x.emu.password}-wrong` }),
+      /login refused for "sync-bot" \(NotAuthorizedException\): wrong username or password.*check SPEAKUP_USERNAME and SPEAKUP_PASSWORD$/,
+    ],
+    [
+      'unknown user',
+      () => ({ SPEAKUP_USERNAME: 'nobody' }),
+      /user "nobody" does not exist in user pool eu-west-1_SpeakUpEmu \(UserNotFoundException\); check SPEAKUP_USERNAME and SPEAKUP_USER_POOL_ID$/,
+    ],
+    [
+      'unconfirmed user',
+      (x: Harness) => ({
+        SPEAKUP_USERNAME: x.emu.unconfirmedUser.username,
+        SPEAKUP_PASSWORD: x.emu.unconfirmedUser.password,
+      }),
+      /user "pending-bot" is not confirmed \(UserNotConfirmedException\); confirm the service account/,
+    ],
   ] as const;
 
-  it.each(authCases)('%s: clear last line on stderr, exit 1, mirror untouched, failed run recorded', async (_name, override, message) => {
-    h = await harness({ issues: 20 });
-    expect((await runCli(['sync'], h.env, h.dir)).code).toBe(0);
-    const before = new Database(h.dbPath, { readonly: true });
-    const snapshot = before.prepare('SELECT * FROM issues ORDER BY id').all();
-    before.close();
+  it.each(authCases)(
+    '%s: clear last line on stderr, exit 1, mirror untouched, failed run recorded',
+    async (_name, override, message) => {
+      h = await harness({ issues: 20 });
+      expect((await runCli(['sync'], h.env, h.dir)).code).toBe(0);
+      const before = new Database(h.dbPath, { readonly: true });
+      const snapshot = before.prepare('SELECT * FROM issues ORDER BY id').all();
+      before.close();
 
-    const r = await runCli(['sync'], { ...h.env, ...override(h) }, h.dir);
-    expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(new RegExp(`^speakup-sync: ${message.source}`));
+      const r = await runCli(['sync'], { ...h.env, ...override(h) }, h.dir);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(new RegExp(`^speakup-sync: ${message.source}`));
 
-    const db = new Database(h.dbPath, { readonly: true });
-    expect(db.prepare('SELECT * FROM issues ORDER BY id').all()).toEqual(snapshot);
-    const run = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as { status: string; error: string };
-    db.close();
-    expect(run.status).toBe('failed');
-    expect(run.error).toMatch(message);
-  });
+      const db = new Database(h.dbPath, { readonly: true });
+      expect(db.prepare('SELECT * FROM issues ORDER BY id').all()).toEqual(snapshot);
+      const run = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as {
+        status: string;
+        error: string;
+      };
+      db.close();
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(message);
+    },
+  );
 
   it('exits 2 when a detail is persistently broken, with everything else stored', async () => {
     h = await harness({ issues: 25 });
@@ -96,7 +119,8 @@ describe('speakup-sync daemon', () => {
       try {
         const db = new Database(h!.dbPath, { readonly: true, fileMustExist: true });
         try {
-          return (db.prepare("SELECT count(*) AS n FROM sync_runs WHERE status = 'succeeded'").get() as { n: number }).n;
+          return (db.prepare("SELECT count(*) AS n FROM sync_runs WHERE status = 'succeeded'").get() as { n: number })
+            .n;
         } finally {
           db.close();
         }
@@ -111,7 +135,10 @@ describe('speakup-sync daemon', () => {
     const r = await result;
     expect(r.code).toBe(0);
     const db = new Database(h.dbPath);
-    const runs = db.prepare('SELECT trigger, status FROM sync_runs ORDER BY id').all() as { trigger: string; status: string }[];
+    const runs = db.prepare('SELECT trigger, status FROM sync_runs ORDER BY id').all() as {
+      trigger: string;
+      status: string;
+    }[];
     // The file is not left locked: a writer gets in at once.
     db.pragma('busy_timeout = 0');
     db.exec('BEGIN IMMEDIATE; ROLLBACK');

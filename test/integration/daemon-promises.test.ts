@@ -38,7 +38,11 @@ function startDaemon(x: Harness, env: Record<string, string>): Daemon {
   return {
     pid: child.pid!,
     stderr: () => err,
-    logs: () => err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () =>
+      err
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     signal: (sig) => child.kill(sig),
     result,
   };
@@ -62,9 +66,16 @@ describe('the daemon schedule', () => {
   it('runs SPEAKUP_SCHEDULE in SPEAKUP_TIMEZONE', async () => {
     h = await harness({ issues: 3 });
     // 03:30 in Tokyo (UTC+9, no daylight saving) is 18:30 UTC; in UTC it is 03:30 UTC.
-    for (const [timezone, hh] of [['Asia/Tokyo', 18], ['UTC', 3]] as const) {
+    for (const [timezone, hh] of [
+      ['Asia/Tokyo', 18],
+      ['UTC', 3],
+    ] as const) {
       const before = Date.now();
-      const d = startDaemon(h, { SPEAKUP_SCHEDULE: '30 3 * * *', SPEAKUP_TIMEZONE: timezone, SPEAKUP_RUN_AT_START: '0' });
+      const d = startDaemon(h, {
+        SPEAKUP_SCHEDULE: '30 3 * * *',
+        SPEAKUP_TIMEZONE: timezone,
+        SPEAKUP_RUN_AT_START: '0',
+      });
       const waiting = await logged(d, 'waiting for the first scheduled run');
       expect(await logged(d, 'daemon started')).toMatchObject({ schedule: '30 3 * * *', timezone });
       d.signal('SIGTERM');
@@ -87,9 +98,13 @@ describe('the daemon schedule', () => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
       const skipped = Number(/^speakup_sync_runs_skipped_total (\d+)$/m.exec(metrics)?.[1]);
       expect(skipped).toBeGreaterThanOrEqual(1);
-      expect(skipped).toBe(d.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('another sync is running')).length);
+      expect(skipped).toBe(
+        d.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('another sync is running')).length,
+      );
       expect(metrics).toContain('speakup_sync_runs_total{status="succeeded"} 0\n');
-      expect(d.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('another sync is running'))?.level).toBe(40);
+      expect(
+        d.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('another sync is running'))?.level,
+      ).toBe(40);
     } finally {
       d.signal('SIGTERM');
       manual.hold.release();
@@ -99,7 +114,10 @@ describe('the daemon schedule', () => {
     // The daemon started no run of its own: only the first sync and the manual one are recorded.
     const db = h.read();
     try {
-      expect(runRows(db).map((r) => [r.pid, r.status])).toEqual([[process.pid, 'succeeded'], [manual.pid, 'succeeded']]);
+      expect(runRows(db).map((r) => [r.pid, r.status])).toEqual([
+        [process.pid, 'succeeded'],
+        [manual.pid, 'succeeded'],
+      ]);
     } finally {
       db.close();
     }
@@ -109,7 +127,12 @@ describe('the daemon schedule', () => {
 describe('the daemon /healthz', () => {
   it('turns 503 while the daemon runs, once the last success is older than SPEAKUP_STALE_AFTER', async () => {
     h = await harness({ issues: 10 });
-    const d = startDaemon(h, { SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1', SPEAKUP_METRICS_PORT: '0', SPEAKUP_STALE_AFTER: '6s' });
+    const d = startDaemon(h, {
+      SPEAKUP_SCHEDULE: '0 0 1 1 *',
+      SPEAKUP_RUN_AT_START: '1',
+      SPEAKUP_METRICS_PORT: '0',
+      SPEAKUP_STALE_AFTER: '6s',
+    });
     try {
       await logged(d, 'next run scheduled');
       const url = /"url":"(http:\/\/[^"]+)\/metrics"/.exec(d.stderr())![1]!;
@@ -130,7 +153,12 @@ describe('the daemon /healthz', () => {
       }
       expect(seen[0]).toBe(200);
       expect(last.status).toBe(503);
-      expect(last.body).toMatchObject({ status: 'stale', staleAfterSeconds: 6, running: false, lastRun: { runId: 1, status: 'succeeded' } });
+      expect(last.body).toMatchObject({
+        status: 'stale',
+        staleAfterSeconds: 6,
+        running: false,
+        lastRun: { runId: 1, status: 'succeeded' },
+      });
       expect(String(last.body.reason)).toMatch(/^last successful run ended \d+ s ago, older than the 6 s threshold$/);
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('speakup_sync_healthy 0\n');
     } finally {

@@ -13,7 +13,13 @@ let dir: string;
 let h: DatabaseHandle;
 
 const T0 = '2025-06-01T10:00:00.000Z';
-const detail = (id: number) => ({ id, updatedAt: T0, summary: `Issue ${id}`, description: 'x'.repeat(2000), forms: [] });
+const detail = (id: number) => ({
+  id,
+  updatedAt: T0,
+  summary: `Issue ${id}`,
+  description: 'x'.repeat(2000),
+  forms: [],
+});
 const autocheckpoint = (): number => h.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
 const dbBytes = (): number => statSync(h.path).size;
 
@@ -22,7 +28,10 @@ function write(n: number, firstId = 1): void {
   const store = createIssueStore(h);
   const run = store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
   for (let i = 0; i < n; i += 50) {
-    store.saveIssues(Array.from({ length: Math.min(50, n - i) }, (_, k) => toIssueRecord(detail(firstId + i + k), T0)), run);
+    store.saveIssues(
+      Array.from({ length: Math.min(50, n - i) }, (_, k) => toIssueRecord(detail(firstId + i + k), T0)),
+      run,
+    );
   }
 }
 

@@ -24,20 +24,41 @@ afterEach(() => {
 });
 
 const names = (h: DatabaseHandle, type: string): string[] =>
-  (h.sqlite.prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name`).all(type) as { name: string }[]).map((r) => r.name);
+  (
+    h.sqlite
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+      .all(type) as { name: string }[]
+  ).map((r) => r.name);
 
 describe('openDatabase', () => {
   it('creates the schema on a fresh file: tables, FTS, views, indexes', () => {
     const h = openDb(join(dir, 'a.db'));
-    expect(names(h, 'table')).toEqual(expect.arrayContaining([
-      '__drizzle_migrations', 'issue_changes', 'issue_field_values', 'issue_sightings', 'issues', 'issues_fts', 'sync_lock', 'sync_runs',
-    ]));
+    expect(names(h, 'table')).toEqual(
+      expect.arrayContaining([
+        '__drizzle_migrations',
+        'issue_changes',
+        'issue_field_values',
+        'issue_sightings',
+        'issues',
+        'issues_fts',
+        'sync_lock',
+        'sync_runs',
+      ]),
+    );
     expect(names(h, 'view')).toEqual(['current_issues', 'issue_fields', 'latest_runs']);
-    expect(names(h, 'index')).toEqual(expect.arrayContaining([
-      'issues_updated_at_idx', 'issues_status_idx', 'issues_domain_id_idx', 'issues_deleted_at_idx', 'issues_received_at_idx',
-      'issue_sightings_last_listed_run_idx', 'issue_changes_issue_field_idx',
-    ]));
-    const sql = (h.sqlite.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'issues_fts'`).get() as { sql: string }).sql;
+    expect(names(h, 'index')).toEqual(
+      expect.arrayContaining([
+        'issues_updated_at_idx',
+        'issues_status_idx',
+        'issues_domain_id_idx',
+        'issues_deleted_at_idx',
+        'issues_received_at_idx',
+        'issue_sightings_last_listed_run_idx',
+        'issue_changes_issue_field_idx',
+      ]),
+    );
+    const sql = (h.sqlite.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'issues_fts'`).get() as { sql: string })
+      .sql;
     expect(sql).toMatch(/USING fts5/);
     expect(h.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(h.warnings).toEqual([]);
@@ -45,8 +66,20 @@ describe('openDatabase', () => {
 
   it('declares timestamp columns DATETIME, so BI tools see dates', () => {
     const h = openDb(join(dir, 'a.db'));
-    const types = new Map((h.sqlite.pragma('table_info(issues)') as { name: string; type: string }[]).map((c) => [c.name, c.type]));
-    for (const c of ['created_at', 'updated_at', 'received_at', 'acknowledged_at', 'due_at', 'closed_at', 'synced_at', 'first_seen_at', 'deleted_at']) {
+    const types = new Map(
+      (h.sqlite.pragma('table_info(issues)') as { name: string; type: string }[]).map((c) => [c.name, c.type]),
+    );
+    for (const c of [
+      'created_at',
+      'updated_at',
+      'received_at',
+      'acknowledged_at',
+      'due_at',
+      'closed_at',
+      'synced_at',
+      'first_seen_at',
+      'deleted_at',
+    ]) {
       expect(types.get(c), c).toBe('DATETIME');
     }
     expect(types.get('id')).toBe('INTEGER');
@@ -55,11 +88,17 @@ describe('openDatabase', () => {
   it('applies migrations once: reopening keeps data and the journal table unchanged', () => {
     const path = join(dir, 'a.db');
     const first = openDb(path);
-    first.sqlite.prepare(`INSERT INTO sync_runs (started_at, status, "trigger") VALUES ('2025-01-01T00:00:00.000Z', 'running', 'manual')`).run();
+    first.sqlite
+      .prepare(
+        `INSERT INTO sync_runs (started_at, status, "trigger") VALUES ('2025-01-01T00:00:00.000Z', 'running', 'manual')`,
+      )
+      .run();
     const applied = first.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all();
     first.close();
     const again = openDb(path);
-    expect(again.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all()).toEqual(applied);
+    expect(again.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all()).toEqual(
+      applied,
+    );
     expect(applied).toHaveLength(journalEntries().length);
     expect(again.sqlite.prepare('SELECT count(*) AS n FROM sync_runs').get()).toEqual({ n: 1 });
   });
@@ -98,7 +137,9 @@ describe('openDatabase', () => {
     for (const p of files) chmodSync(p, 0o644);
     const logged: string[] = [];
     const h = openDb(path, { warn: (m) => logged.push(m) });
-    expect(h.warnings).toEqual([`database file "${path}" was accessible by group/others (mode 0644); made it private (mode 0600)`]);
+    expect(h.warnings).toEqual([
+      `database file "${path}" was accessible by group/others (mode 0644); made it private (mode 0600)`,
+    ]);
     expect(logged).toEqual(h.warnings);
     expect(files.map((p) => statSync(p).mode & 0o777)).toEqual([0o600, 0o600, 0o600]);
     expect(openDb(path).warnings).toEqual([]);
@@ -125,7 +166,9 @@ describe('openDatabase', () => {
     })();
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.exitCode).toBe(78);
-    expect(err.message).toContain(`database file "${path}" is accessible by group/others (mode 0${before.toString(8)}) and owned by another user; have its owner run: chmod 600 "${path}"`);
+    expect(err.message).toContain(
+      `database file "${path}" is accessible by group/others (mode 0${before.toString(8)}) and owned by another user; have its owner run: chmod 600 "${path}"`,
+    );
     expect(statSync(path).mode & 0o777).toBe(before);
   });
 
@@ -163,23 +206,33 @@ describe('openDatabase', () => {
     const path = join(dir, 'race.db');
     const openUrl = new URL('../../src/db/open.ts', import.meta.url).href;
     const code = `import { openDatabase } from ${JSON.stringify(openUrl)}; openDatabase(${JSON.stringify(path)}).close();`;
-    const runs = Array.from({ length: 4 }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (c) => resolve({ code: c, stderr }));
-    }));
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('close', (c) => resolve({ code: c, stderr }));
+        }),
+    );
     const results = await Promise.all(runs);
     expect(results.map((r) => r.stderr)).toEqual(['', '', '', '']);
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     const h = openDb(path);
-    expect(h.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: journalEntries().length });
+    expect(h.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({
+      n: journalEntries().length,
+    });
     expect(h.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
   }, 60_000);
 });
 
 function journalEntries(): { when: number; tag: string }[] {
-  const journal = JSON.parse(readFileSync(new URL('../../migrations/meta/_journal.json', import.meta.url), 'utf8')) as { entries: { when: number; tag: string }[] };
+  const journal = JSON.parse(readFileSync(new URL('../../migrations/meta/_journal.json', import.meta.url), 'utf8')) as {
+    entries: { when: number; tag: string }[];
+  };
   return journal.entries;
 }
 

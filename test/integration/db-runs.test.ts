@@ -41,15 +41,38 @@ describe('run log', () => {
   it('records a run from start to finish with counts, heartbeat and a one-line error', () => {
     const { store } = connect();
     const id = store.startRun({ trigger: 'scheduled', full: true, startedAt: T0 });
-    expect(store.getRun(id)).toMatchObject({ status: 'running', trigger: 'scheduled', full: true, pid: process.pid, host: HOST, heartbeatAt: T0, listed: 0 });
+    expect(store.getRun(id)).toMatchObject({
+      status: 'running',
+      trigger: 'scheduled',
+      full: true,
+      pid: process.pid,
+      host: HOST,
+      heartbeatAt: T0,
+      listed: 0,
+    });
     store.updateRunProgress(id, { listed: 10, fetched: 4, requests: 15 }, at(1000));
-    expect(store.getRun(id)).toMatchObject({ listed: 10, fetched: 4, requests: 15, heartbeatAt: at(1000), status: 'running' });
+    expect(store.getRun(id)).toMatchObject({
+      listed: 10,
+      fetched: 4,
+      requests: 15,
+      heartbeatAt: at(1000),
+      status: 'running',
+    });
     store.finishRun(id, {
-      status: 'partial', finishedAt: at(2000), counts: { listed: 10, fetched: 9, failed: 1, retries: 2, throttled: 1 },
+      status: 'partial',
+      finishedAt: at(2000),
+      counts: { listed: 10, fetched: 9, failed: 1, retries: 2, throttled: 1 },
       error: 'issue 7: [GET] "/v1/public/issues/7": 404\n    at stack frames',
     });
     expect(store.getRun(id)).toMatchObject({
-      status: 'partial', finishedAt: at(2000), listed: 10, fetched: 9, failed: 1, retries: 2, throttled: 1, requests: 15,
+      status: 'partial',
+      finishedAt: at(2000),
+      listed: 10,
+      fetched: 9,
+      failed: 1,
+      retries: 2,
+      throttled: 1,
+      requests: 15,
       error: 'issue 7: [GET] "/v1/public/issues/7": 404',
     });
     expect(store.listRuns(5).map((r) => r.id)).toEqual([id]);
@@ -62,7 +85,9 @@ describe('run log', () => {
     const { store } = connect();
     expect(store.interruptStaleRuns(at(60_000))).toBe(1);
     expect(store.getRun(dead)).toMatchObject({
-      status: 'interrupted', finishedAt: at(5000), listed: 3,
+      status: 'interrupted',
+      finishedAt: at(5000),
+      listed: 3,
       error: `interrupted: process ${deadPid} on ${HOST} is gone (noticed ${at(60_000)})`,
     });
     expect(store.interruptStaleRuns(at(70_000))).toBe(0);
@@ -76,7 +101,9 @@ describe('run log', () => {
     expect(store.interruptStaleRuns(at(60_000), { staleAfterMs: 600_000 })).toBe(0);
     expect(store.getRun(live)?.status).toBe('running');
     expect(store.interruptStaleRuns(at(600_001), { staleAfterMs: 600_000 })).toBe(1);
-    expect(store.getRun(live)?.error).toBe(`interrupted: process ${process.ppid} on other-host sent no heartbeat since ${T0} (noticed ${at(600_001)})`);
+    expect(store.getRun(live)?.error).toBe(
+      `interrupted: process ${process.ppid} on other-host sent no heartbeat since ${T0} (noticed ${at(600_001)})`,
+    );
   });
 
   it('interrupts a run of another process that does not hold the lock the caller now holds', () => {
@@ -104,7 +131,8 @@ describe('sync lock', () => {
     const { store: b } = connect({ pid: process.ppid, host: HOST });
     expect(a.acquireLock({ now: T0, runId: 3 })).toEqual({ ok: true });
     expect(b.acquireLock({ now: at(1000), staleAfterMs: 600_000 })).toEqual({
-      ok: false, holder: { pid: process.pid, host: HOST, runId: 3, acquiredAt: T0, heartbeatAt: T0 },
+      ok: false,
+      holder: { pid: process.pid, host: HOST, runId: 3, acquiredAt: T0, heartbeatAt: T0 },
     });
     // Heartbeat and release by someone who does not hold it change nothing.
     expect(b.heartbeatLock(at(2000))).toBe(false);
@@ -119,7 +147,10 @@ describe('sync lock', () => {
     expect(dead.acquireLock({ now: T0 })).toEqual({ ok: true });
     const { store } = connect();
     const got = store.acquireLock({ now: at(1000), staleAfterMs: 600_000 });
-    expect(got).toEqual({ ok: true, takenOver: { pid: deadPid, host: HOST, runId: null, acquiredAt: T0, heartbeatAt: T0 } });
+    expect(got).toEqual({
+      ok: true,
+      takenOver: { pid: deadPid, host: HOST, runId: null, acquiredAt: T0, heartbeatAt: T0 },
+    });
     // The dead holder's heartbeat now fails: the lease is not its own any more.
     expect(dead.heartbeatLock(at(2000))).toBe(false);
   });
@@ -130,8 +161,14 @@ describe('sync lock', () => {
     const { store } = connect();
     expect(store.acquireLock({ now: at(60_000), staleAfterMs: 600_000 })).toMatchObject({ ok: false });
     expect(remote.heartbeatLock(at(500_000), 9)).toBe(true);
-    expect(store.acquireLock({ now: at(1_000_000), staleAfterMs: 600_000 })).toMatchObject({ ok: false, holder: { heartbeatAt: at(500_000), runId: 9 } });
-    expect(store.acquireLock({ now: at(1_100_001), staleAfterMs: 600_000 })).toMatchObject({ ok: true, takenOver: { host: 'other-host' } });
+    expect(store.acquireLock({ now: at(1_000_000), staleAfterMs: 600_000 })).toMatchObject({
+      ok: false,
+      holder: { heartbeatAt: at(500_000), runId: 9 },
+    });
+    expect(store.acquireLock({ now: at(1_100_001), staleAfterMs: 600_000 })).toMatchObject({
+      ok: true,
+      takenOver: { host: 'other-host' },
+    });
   });
 
   it('lets the same process re-acquire (e.g. a restarted container that reuses the pid)', () => {

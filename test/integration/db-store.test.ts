@@ -20,12 +20,27 @@ const fixture = (name: string): Record<string, unknown> =>
 /** A detail like the emulator's; `over` replaces top-level fields. */
 function detail(id: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id, customId: `SUP-${id}`, createdAt: T0, updatedAt: T0, summary: `Issue ${id}`, description: 'plain words',
-    status: 'NEW', domain: { id: 1, name: 'Finance' }, assignee: { id: 5, name: 'Ann' }, labels: ['a'], dueAt: T2,
-    forms: [{ id: 1, name: 'Intake', fields: [
-      { id: 11, label: 'Where', type: 'text', value: `place ${id}` },
-      { id: 12, label: 'Count', type: 'number', value: id },
-    ] }],
+    id,
+    customId: `SUP-${id}`,
+    createdAt: T0,
+    updatedAt: T0,
+    summary: `Issue ${id}`,
+    description: 'plain words',
+    status: 'NEW',
+    domain: { id: 1, name: 'Finance' },
+    assignee: { id: 5, name: 'Ann' },
+    labels: ['a'],
+    dueAt: T2,
+    forms: [
+      {
+        id: 1,
+        name: 'Intake',
+        fields: [
+          { id: 11, label: 'Where', type: 'text', value: `place ${id}` },
+          { id: 12, label: 'Count', type: 'number', value: id },
+        ],
+      },
+    ],
     ...over,
   };
 }
@@ -33,7 +48,8 @@ const rec = (d: Record<string, unknown>, at = T0): MappedIssue => toIssueRecord(
 const all = <T>(q: string, ...p: unknown[]): T[] => h.sqlite.prepare(q).all(...p) as T[];
 const one = <T>(q: string, ...p: unknown[]): T => h.sqlite.prepare(q).get(...p) as T;
 const newRun = (at = T0): number => store.startRun({ trigger: 'manual', full: false, startedAt: at });
-const search = (q: string): number[] => all<{ rowid: number }>('SELECT rowid FROM issues_fts WHERE issues_fts MATCH ? ORDER BY rowid', q).map((r) => r.rowid);
+const search = (q: string): number[] =>
+  all<{ rowid: number }>('SELECT rowid FROM issues_fts WHERE issues_fts MATCH ? ORDER BY rowid', q).map((r) => r.rowid);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'speakup-db-store-'));
@@ -51,16 +67,40 @@ describe('saveIssues', () => {
   it('inserts, then updates in place keeping first_seen_at and replacing field values', () => {
     const r1 = newRun(T0);
     store.saveIssues([rec(detail(1)), rec(detail(2))], r1);
-    expect(one('SELECT first_seen_at, synced_at, summary FROM issues WHERE id = 1')).toEqual({ first_seen_at: T0, synced_at: T0, summary: 'Issue 1' });
-    expect(one('SELECT last_listed_run, last_seen_at FROM issue_sightings WHERE issue_id = 1')).toEqual({ last_listed_run: r1, last_seen_at: T0 });
+    expect(one('SELECT first_seen_at, synced_at, summary FROM issues WHERE id = 1')).toEqual({
+      first_seen_at: T0,
+      synced_at: T0,
+      summary: 'Issue 1',
+    });
+    expect(one('SELECT last_listed_run, last_seen_at FROM issue_sightings WHERE issue_id = 1')).toEqual({
+      last_listed_run: r1,
+      last_seen_at: T0,
+    });
 
     const r2 = newRun(T1);
-    const changed = detail(1, { updatedAt: T1, summary: 'Renamed', forms: [{ id: 1, fields: [{ id: 13, type: 'text', value: 'only one now' }] }] });
+    const changed = detail(1, {
+      updatedAt: T1,
+      summary: 'Renamed',
+      forms: [{ id: 1, fields: [{ id: 13, type: 'text', value: 'only one now' }] }],
+    });
     store.saveIssues([rec(changed, T1)], r2);
-    expect(one('SELECT first_seen_at, synced_at, updated_at, summary FROM issues WHERE id = 1')).toEqual({ first_seen_at: T0, synced_at: T1, updated_at: T1, summary: 'Renamed' });
-    expect(one('SELECT last_listed_run, last_seen_at FROM issue_sightings WHERE issue_id = 1')).toEqual({ last_listed_run: r2, last_seen_at: T1 });
-    expect(all('SELECT field_id, value_text FROM issue_field_values WHERE issue_id = 1')).toEqual([{ field_id: '13', value_text: 'only one now' }]);
-    expect(all('SELECT field_id FROM issue_field_values WHERE issue_id = 2 ORDER BY position')).toEqual([{ field_id: '11' }, { field_id: '12' }]);
+    expect(one('SELECT first_seen_at, synced_at, updated_at, summary FROM issues WHERE id = 1')).toEqual({
+      first_seen_at: T0,
+      synced_at: T1,
+      updated_at: T1,
+      summary: 'Renamed',
+    });
+    expect(one('SELECT last_listed_run, last_seen_at FROM issue_sightings WHERE issue_id = 1')).toEqual({
+      last_listed_run: r2,
+      last_seen_at: T1,
+    });
+    expect(all('SELECT field_id, value_text FROM issue_field_values WHERE issue_id = 1')).toEqual([
+      { field_id: '13', value_text: 'only one now' },
+    ]);
+    expect(all('SELECT field_id FROM issue_field_values WHERE issue_id = 2 ORDER BY position')).toEqual([
+      { field_id: '11' },
+      { field_id: '12' },
+    ]);
     expect(store.countActive()).toBe(2);
   });
 
@@ -68,11 +108,30 @@ describe('saveIssues', () => {
     const r = newRun();
     store.saveIssues([rec(fixture('detail-full')), rec(fixture('detail-unicode'))], r);
     const row = one<Record<string, unknown>>('SELECT *, typeof(created_at) AS t FROM issues WHERE id = 42');
-    expect(row).toMatchObject({ custom_id: 'SUP-2025-00042', status: 'IN_PROGRESS', domain_id: 3, assignee_id: '17', labels: '["urgent","legal"]', created_at: '2025-05-26T07:15:48.663Z', t: 'text' });
+    expect(row).toMatchObject({
+      custom_id: 'SUP-2025-00042',
+      status: 'IN_PROGRESS',
+      domain_id: 3,
+      assignee_id: '17',
+      labels: '["urgent","legal"]',
+      created_at: '2025-05-26T07:15:48.663Z',
+      t: 'text',
+    });
     expect(JSON.parse(row.data as string)).toEqual(fixture('detail-full'));
-    expect(one("SELECT value_number, typeof(value_number) AS t, value_text, value_json FROM issue_field_values WHERE issue_id = 42 AND field_id = '1006'")).toEqual({ value_number: 0, t: 'real', value_text: 'false', value_json: 'false' });
-    expect(one("SELECT value_text, typeof(value_text) AS t FROM issue_field_values WHERE issue_id = 42 AND field_id = '1003'")).toEqual({ value_text: '2025-05-20', t: 'text' });
-    expect(one('SELECT summary, assignee_name FROM issues WHERE id = 13')).toEqual({ summary: 'Belästigung im Büro – Müller 👀', assignee_name: 'Zoë Ångström' });
+    expect(
+      one(
+        "SELECT value_number, typeof(value_number) AS t, value_text, value_json FROM issue_field_values WHERE issue_id = 42 AND field_id = '1006'",
+      ),
+    ).toEqual({ value_number: 0, t: 'real', value_text: 'false', value_json: 'false' });
+    expect(
+      one(
+        "SELECT value_text, typeof(value_text) AS t FROM issue_field_values WHERE issue_id = 42 AND field_id = '1003'",
+      ),
+    ).toEqual({ value_text: '2025-05-20', t: 'text' });
+    expect(one('SELECT summary, assignee_name FROM issues WHERE id = 13')).toEqual({
+      summary: 'Belästigung im Büro – Müller 👀',
+      assignee_name: 'Zoë Ångström',
+    });
   });
 
   it('leaves the previous state intact when a batch fails part-way (one transaction)', () => {
@@ -84,7 +143,9 @@ describe('saveIssues', () => {
     const broken = rec(detail(2, { updatedAt: T1 }), T1);
     // Two field values at the same position violate the (issue_id, position) primary key.
     broken.fields = [...broken.fields, { ...(broken.fields[0] as MappedIssue['fields'][number]) }];
-    expect(() => store.saveIssues([good, fresh, broken], newRun(T1))).toThrow(/UNIQUE constraint failed: issue_field_values/);
+    expect(() => store.saveIssues([good, fresh, broken], newRun(T1))).toThrow(
+      /UNIQUE constraint failed: issue_field_values/,
+    );
     expect(snapshot()).toEqual(before);
   });
 
@@ -106,8 +167,11 @@ describe('saveIssues', () => {
     store.saveIssues([rec(detail(1)), rec(detail(1, { updatedAt: T1, status: 'CLOSED' }), T1)], newRun());
     expect(one('SELECT status, updated_at FROM issues WHERE id = 1')).toEqual({ status: 'CLOSED', updated_at: T1 });
     expect(one('SELECT count(*) AS n FROM issue_field_values WHERE issue_id = 1')).toEqual({ n: 2 });
-    expect(all("SELECT old_value, new_value FROM issue_changes WHERE issue_id = 1 AND field = 'status' ORDER BY id")).toEqual([
-      { old_value: null, new_value: 'NEW' }, { old_value: 'NEW', new_value: 'CLOSED' },
+    expect(
+      all("SELECT old_value, new_value FROM issue_changes WHERE issue_id = 1 AND field = 'status' ORDER BY id"),
+    ).toEqual([
+      { old_value: null, new_value: 'NEW' },
+      { old_value: 'NEW', new_value: 'CLOSED' },
     ]);
   });
 
@@ -133,13 +197,24 @@ describe('issue_changes', () => {
     ]);
     const r2 = newRun(T1);
     // Summary and field values change too, but they are not tracked.
-    store.saveIssues([rec(detail(1, { updatedAt: T1, summary: 'x', status: 'IN_PROGRESS', assignee: null, labels: ['a', 'b'] }), T1)], r2);
-    expect(all('SELECT field, old_value, new_value, run_id, observed_at FROM issue_changes WHERE run_id = ? ORDER BY id', r2)).toEqual([
+    store.saveIssues(
+      [rec(detail(1, { updatedAt: T1, summary: 'x', status: 'IN_PROGRESS', assignee: null, labels: ['a', 'b'] }), T1)],
+      r2,
+    );
+    expect(
+      all(
+        'SELECT field, old_value, new_value, run_id, observed_at FROM issue_changes WHERE run_id = ? ORDER BY id',
+        r2,
+      ),
+    ).toEqual([
       { field: 'status', old_value: 'NEW', new_value: 'IN_PROGRESS', run_id: r2, observed_at: T1 },
       { field: 'assignee', old_value: '5', new_value: null, run_id: r2, observed_at: T1 },
       { field: 'labels', old_value: '["a"]', new_value: '["a","b"]', run_id: r2, observed_at: T1 },
     ]);
-    store.saveIssues([rec(detail(1, { updatedAt: T2, summary: 'y', status: 'IN_PROGRESS', assignee: null, labels: ['a', 'b'] }), T2)], newRun(T2));
+    store.saveIssues(
+      [rec(detail(1, { updatedAt: T2, summary: 'y', status: 'IN_PROGRESS', assignee: null, labels: ['a', 'b'] }), T2)],
+      newRun(T2),
+    );
     expect(one('SELECT count(*) AS n FROM issue_changes')).toEqual({ n: 8 });
   });
 
@@ -155,14 +230,32 @@ describe('issue_changes', () => {
     store.saveIssues([rec(detail(100))], r0);
     const r1 = newRun(T1);
     // New issues, an existing one, and a new issue twice (its second version is a change, not a first sight).
-    const batch = [...variants.map((v, i) => rec(detail(i + 1, v), T1)), rec(detail(100, { updatedAt: T1, status: 'OPEN' }), T1), rec(detail(3, { ...variants[2], updatedAt: T2, status: 'REOPENED' }), T2)];
+    const batch = [
+      ...variants.map((v, i) => rec(detail(i + 1, v), T1)),
+      rec(detail(100, { updatedAt: T1, status: 'OPEN' }), T1),
+      rec(detail(3, { ...variants[2], updatedAt: T2, status: 'REOPENED' }), T2),
+    ];
     store.saveIssues(batch, r1);
     const expected = variants.flatMap((v, i) =>
-      diffTracked(undefined, trackedValues(rec(detail(i + 1, v), T1).issue)).map((c) => ({ issue_id: i + 1, field: c.field, old_value: null, new_value: c.newValue, observed_at: T1 })),
+      diffTracked(undefined, trackedValues(rec(detail(i + 1, v), T1).issue)).map((c) => ({
+        issue_id: i + 1,
+        field: c.field,
+        old_value: null,
+        new_value: c.newValue,
+        observed_at: T1,
+      })),
     );
-    const rows = all<Record<string, unknown>>('SELECT issue_id, field, old_value, new_value, observed_at FROM issue_changes WHERE run_id = ? AND old_value IS NULL AND issue_id <> 100 ORDER BY id', r1);
+    const rows = all<Record<string, unknown>>(
+      'SELECT issue_id, field, old_value, new_value, observed_at FROM issue_changes WHERE run_id = ? AND old_value IS NULL AND issue_id <> 100 ORDER BY id',
+      r1,
+    );
     expect(rows).toEqual(expected);
-    expect(all('SELECT issue_id, field, old_value, new_value FROM issue_changes WHERE run_id = ? AND old_value IS NOT NULL ORDER BY id', r1)).toEqual([
+    expect(
+      all(
+        'SELECT issue_id, field, old_value, new_value FROM issue_changes WHERE run_id = ? AND old_value IS NOT NULL ORDER BY id',
+        r1,
+      ),
+    ).toEqual([
       { issue_id: 100, field: 'status', old_value: 'NEW', new_value: 'OPEN' },
       { issue_id: 3, field: 'status', old_value: 'NEW', new_value: 'REOPENED' },
     ]);
@@ -179,14 +272,20 @@ describe('issue_changes', () => {
     const rows = all(`SELECT new_value AS status, observed_at AS since,
         LEAD(observed_at) OVER (PARTITION BY issue_id ORDER BY id) AS until
       FROM issue_changes WHERE field = 'status' AND issue_id = 1 ORDER BY id`);
-    expect(rows).toEqual([{ status: 'NEW', since: T0, until: T1 }, { status: 'CLOSED', since: T1, until: null }]);
+    expect(rows).toEqual([
+      { status: 'NEW', since: T0, until: T1 },
+      { status: 'CLOSED', since: T1, until: null },
+    ]);
   });
 });
 
 describe('listing bookkeeping and soft delete', () => {
   it('getStates returns stored updated_at and deletion for known ids only, over 500-id chunks', () => {
     const ids = Array.from({ length: 1200 }, (_, i) => i + 1);
-    store.saveIssues(ids.map((id) => rec(detail(id, { updatedAt: id % 2 ? T0 : T1 }))), newRun());
+    store.saveIssues(
+      ids.map((id) => rec(detail(id, { updatedAt: id % 2 ? T0 : T1 }))),
+      newRun(),
+    );
     const states = store.getStates([...ids, 5000]);
     expect(states.size).toBe(1200);
     expect(states.get(1)).toEqual({ updatedAt: T0, deleted: false });
@@ -197,13 +296,19 @@ describe('listing bookkeeping and soft delete', () => {
 
   it('soft-deletes issues a complete listing no longer holds, and brings them back when listed again', () => {
     const r1 = newRun(T0);
-    store.saveIssues([1, 2, 3].map((id) => rec(detail(id))), r1);
+    store.saveIssues(
+      [1, 2, 3].map((id) => rec(detail(id))),
+      r1,
+    );
     const r2 = newRun(T1);
     store.markListed([1, 3, 99], r2, T1);
     expect(store.countMissing(r2)).toBe(1);
     expect(store.softDeleteMissing(r2, T1)).toBe(1);
     expect(one('SELECT deleted_at FROM issues WHERE id = 2')).toEqual({ deleted_at: T1 });
-    expect(one('SELECT last_seen_at, last_listed_run FROM issue_sightings WHERE issue_id = 1')).toEqual({ last_seen_at: T1, last_listed_run: r2 });
+    expect(one('SELECT last_seen_at, last_listed_run FROM issue_sightings WHERE issue_id = 1')).toEqual({
+      last_seen_at: T1,
+      last_listed_run: r2,
+    });
     expect(one('SELECT count(*) AS n FROM issues')).toEqual({ n: 3 });
     expect(store.getStates([2]).get(2)).toEqual({ updatedAt: T0, deleted: true });
     expect([store.countActive(), store.countDeleted()]).toEqual([2, 1]);
@@ -239,10 +344,26 @@ describe('listing bookkeeping and soft delete', () => {
 
 describe('full-text search', () => {
   it('finds words from summary, description and text field values, not from numbers', () => {
-    store.saveIssues([
-      rec(detail(1, { summary: 'Invoice fraud', description: 'before the audit' })),
-      rec(detail(2, { summary: 'Safety', forms: [{ id: 1, fields: [{ id: 1, type: 'text', value: 'forklift accident' }, { id: 2, type: 'number', value: 4242 }] }] })),
-    ], newRun());
+    store.saveIssues(
+      [
+        rec(detail(1, { summary: 'Invoice fraud', description: 'before the audit' })),
+        rec(
+          detail(2, {
+            summary: 'Safety',
+            forms: [
+              {
+                id: 1,
+                fields: [
+                  { id: 1, type: 'text', value: 'forklift accident' },
+                  { id: 2, type: 'number', value: 4242 },
+                ],
+              },
+            ],
+          }),
+        ),
+      ],
+      newRun(),
+    );
     expect(search('fraud')).toEqual([1]);
     expect(search('audit')).toEqual([1]);
     expect(search('forklift')).toEqual([2]);
@@ -263,7 +384,9 @@ describe('full-text search', () => {
     store.saveIssues([rec(fixture('detail-unicode'))], newRun());
     expect(search('muller')).toEqual([13]);
     expect(search('francois')).toEqual([13]);
-    const s = one<{ s: string }>("SELECT snippet(issues_fts, 0, '[', ']', '…', 5) AS s FROM issues_fts WHERE issues_fts MATCH 'buro'");
+    const s = one<{ s: string }>(
+      "SELECT snippet(issues_fts, 0, '[', ']', '…', 5) AS s FROM issues_fts WHERE issues_fts MATCH 'buro'",
+    );
     expect(s.s).toContain('[Büro]');
   });
 });
@@ -277,8 +400,16 @@ describe('views', () => {
     expect(store.softDeleteMissing(r2, T1)).toBe(1);
     const rows = all<Record<string, unknown>>('SELECT * FROM current_issues');
     expect(rows.map((r) => r.id)).toEqual([42]);
-    expect(rows[0]).toMatchObject({ custom_id: 'SUP-2025-00042', status: 'IN_PROGRESS', domain_name: 'Finance', first_seen_at: T0, last_seen_at: T1 });
-    const types = new Map((h.sqlite.pragma('table_info(current_issues)') as { name: string; type: string }[]).map((c) => [c.name, c.type]));
+    expect(rows[0]).toMatchObject({
+      custom_id: 'SUP-2025-00042',
+      status: 'IN_PROGRESS',
+      domain_name: 'Finance',
+      first_seen_at: T0,
+      last_seen_at: T1,
+    });
+    const types = new Map(
+      (h.sqlite.pragma('table_info(current_issues)') as { name: string; type: string }[]).map((c) => [c.name, c.type]),
+    );
     expect(types.get('received_at')).toBe('DATETIME');
     expect(types.get('last_seen_at')).toBe('DATETIME');
     expect(types.get('domain_id')).toBe('INTEGER');
@@ -289,9 +420,21 @@ describe('views', () => {
     store.saveIssues([rec(fixture('detail-full'))], newRun());
     const row = one<Record<string, unknown>>("SELECT * FROM issue_fields WHERE field_id = '1004'");
     expect(row).toEqual({
-      issue_id: 42, custom_id: 'SUP-2025-00042', summary: 'Invoices changed before the audit', status: 'IN_PROGRESS', domain_id: 3,
-      domain_name: 'Finance', position: 3, form_id: '101', form_name: 'Intake form', field_id: '1004', label: 'Category', type: 'select',
-      value_text: 'Fraud', value_number: null, value_json: null,
+      issue_id: 42,
+      custom_id: 'SUP-2025-00042',
+      summary: 'Invoices changed before the audit',
+      status: 'IN_PROGRESS',
+      domain_id: 3,
+      domain_name: 'Finance',
+      position: 3,
+      form_id: '101',
+      form_name: 'Intake form',
+      field_id: '1004',
+      label: 'Category',
+      type: 'select',
+      value_text: 'Fraud',
+      value_number: null,
+      value_json: null,
     });
     expect(one('SELECT count(*) AS n FROM issue_fields')).toEqual({ n: 11 });
   });
@@ -300,7 +443,9 @@ describe('views', () => {
     const a = store.startRun({ trigger: 'scheduled', full: true, startedAt: T0 });
     store.finishRun(a, { status: 'succeeded', finishedAt: '2025-06-01T10:01:30.500Z', counts: { listed: 3 } });
     const b = newRun(T1);
-    const rows = all<Record<string, unknown>>('SELECT id, duration_seconds, status, "trigger", "full", listed FROM latest_runs');
+    const rows = all<Record<string, unknown>>(
+      'SELECT id, duration_seconds, status, "trigger", "full", listed FROM latest_runs',
+    );
     expect(rows).toEqual([
       { id: b, duration_seconds: null, status: 'running', trigger: 'manual', full: 0, listed: 0 },
       { id: a, duration_seconds: 90.5, status: 'succeeded', trigger: 'scheduled', full: 1, listed: 3 },

@@ -52,8 +52,14 @@ type Dump = Record<string, unknown[]>;
 function dump(path: string, only?: readonly string[]): Dump {
   const db = new Database(path, { readonly: true });
   try {
-    const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'issues_fts%' AND name <> '__drizzle_migrations' ORDER BY name`).pluck().all() as string[])
-      .filter((t) => !only || only.includes(t));
+    const tables = (
+      db
+        .prepare(
+          `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'issues_fts%' AND name <> '__drizzle_migrations' ORDER BY name`,
+        )
+        .pluck()
+        .all() as string[]
+    ).filter((t) => !only || only.includes(t));
     return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]));
   } finally {
     db.close();
@@ -64,7 +70,7 @@ function dump(path: string, only?: readonly string[]): Dump {
 function sameColumns(after: Dump, before: Dump): Dump {
   return Object.fromEntries(
     Object.entries(after).map(([t, rows]) => {
-      const keys = Object.keys((before[t]?.[0] ?? {}) as object);
+      const keys = Object.keys(before[t]?.[0] ?? {});
       if (keys.length === 0) return [t, rows];
       return [t, rows.map((r) => Object.fromEntries(keys.map((k) => [k, (r as Record<string, unknown>)[k]])))];
     }),
@@ -76,7 +82,9 @@ function migrationsFolder(name: string, count: number, extra: { tag: string; sql
   const folder = join(work, name);
   cpSync(MIGRATIONS, folder, { recursive: true });
   const journalPath = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string; when: number; version: string; breakpoints: boolean }[] };
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as {
+    entries: { idx: number; tag: string; when: number; version: string; breakpoints: boolean }[];
+  };
   journal.entries = journal.entries.slice(0, count);
   let when = journal.entries.at(-1)!.when;
   for (const m of extra) {
@@ -93,9 +101,21 @@ function copyRows(from: string, to: string): string[] {
   try {
     db.pragma('foreign_keys = OFF'); // tables are filled in name order, children before parents
     db.prepare('ATTACH ? AS src').run(from);
-    const tables = db.prepare(`SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'issues_fts%' AND name <> '__drizzle_migrations'`).pluck().all() as string[];
+    const tables = db
+      .prepare(
+        `SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'issues_fts%' AND name <> '__drizzle_migrations'`,
+      )
+      .pluck()
+      .all() as string[];
     for (const t of tables) {
-      const cols = (db.prepare(`SELECT name FROM pragma_table_info(?) WHERE name IN (SELECT name FROM pragma_table_info(?, 'src'))`).pluck().all(t, t) as string[]).map((c) => `"${c}"`).join(', ');
+      const cols = (
+        db
+          .prepare(`SELECT name FROM pragma_table_info(?) WHERE name IN (SELECT name FROM pragma_table_info(?, 'src'))`)
+          .pluck()
+          .all(t, t) as string[]
+      )
+        .map((c) => `"${c}"`)
+        .join(', ');
       db.exec(`INSERT INTO main."${t}" (${cols}) SELECT ${cols} FROM src."${t}"`);
     }
     return tables;
@@ -134,7 +154,9 @@ describe('upgrading a mirror built at every earlier migration', () => {
       const copy = `${file}.before-${all[level]!.tag}`;
       expect(statSync(copy).mode & 0o777).toBe(0o600);
       expect(dump(copy, tables)).toEqual(before);
-      expect(readdirSync(work).filter((n) => n.startsWith(`level-${level}.db.before-`))).toEqual([`level-${level}.db.before-${all[level]!.tag}`]);
+      expect(readdirSync(work).filter((n) => n.startsWith(`level-${level}.db.before-`))).toEqual([
+        `level-${level}.db.before-${all[level]!.tag}`,
+      ]);
 
       const next = await runCli(['sync'], { ...h.env, SPEAKUP_DB: file }, h.dir);
       expect(next.code, next.stderr).toBe(0);
@@ -152,12 +174,24 @@ describe('upgrading a mirror built at every earlier migration', () => {
 
 /** A rebuild as drizzle-kit writes it for a changed column or CHECK: new table, copy, drop, rename. */
 function rebuildOf(db: Database.Database, table: string): string {
-  const createSql = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(table) as string;
-  const indexes = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).pluck().all(table) as string[];
-  const views = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql LIKE ?`).all(`%"${table}"%`) as { name: string; sql: string }[];
-  const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]).map((c) => `"${c}"`).join(', ');
+  const createSql = db
+    .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`)
+    .pluck()
+    .get(table) as string;
+  const indexes = db
+    .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
+    .pluck()
+    .all(table) as string[];
+  const views = db
+    .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql LIKE ?`)
+    .all(`%"${table}"%`) as { name: string; sql: string }[];
+  const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[])
+    .map((c) => `"${c}"`)
+    .join(', ');
   // drizzle-kit qualifies CHECK columns with the table's name; in `__new_x` they must name no table.
-  const newTable = createSql.replace(/^CREATE TABLE [`"]?\w+[`"]?/, `CREATE TABLE \`__new_${table}\``).replaceAll(`"${table}".`, '');
+  const newTable = createSql
+    .replace(/^CREATE TABLE [`"]?\w+[`"]?/, `CREATE TABLE \`__new_${table}\``)
+    .replaceAll(`"${table}".`, '');
   return [
     'PRAGMA foreign_keys=OFF;',
     // A developer adds these when the rename fails on a view; with them, Drizzle's own migrator cascades.
@@ -182,7 +216,9 @@ describe('a migration that rebuilds a parent table', () => {
       cpSync(source, ours);
       cpSync(source, theirs);
       const probe = new Database(source, { readonly: true });
-      const folder = migrationsFolder(`rebuild-${parent}`, latest, [{ tag: `9000_rebuild_${parent}`, sql: rebuildOf(probe, parent) }]);
+      const folder = migrationsFolder(`rebuild-${parent}`, latest, [
+        { tag: `9000_rebuild_${parent}`, sql: rebuildOf(probe, parent) },
+      ]);
       probe.close();
       const before = dump(source);
 
@@ -212,7 +248,10 @@ describe('a migration that rebuilds a parent table', () => {
     const file = join(work, 'rebuild-plain.db');
     cpSync(source, file);
     const probe = new Database(source, { readonly: true });
-    const sql = rebuildOf(probe, 'issues').split('--> statement-breakpoint\n').filter((s) => !/VIEW/.test(s)).join('--> statement-breakpoint\n');
+    const sql = rebuildOf(probe, 'issues')
+      .split('--> statement-breakpoint\n')
+      .filter((s) => !/VIEW/.test(s))
+      .join('--> statement-breakpoint\n');
     probe.close();
     const folder = migrationsFolder('rebuild-plain', latest, [{ tag: '9001_rebuild_plain', sql }]);
     const db = new Database(file);
@@ -228,7 +267,9 @@ describe('a migration that rebuilds a parent table', () => {
     cpSync(source, file);
     const before = dump(file);
     const victim = (before.issue_changes as { issue_id: number }[])[0]!.issue_id;
-    const folder = migrationsFolder('dangling', latest, [{ tag: '9002_dangling', sql: `DELETE FROM issues WHERE id = ${victim};` }]);
+    const folder = migrationsFolder('dangling', latest, [
+      { tag: '9002_dangling', sql: `DELETE FROM issues WHERE id = ${victim};` },
+    ]);
     const db = new Database(file);
     let error: unknown;
     try {
@@ -239,7 +280,9 @@ describe('a migration that rebuilds a parent table', () => {
     const journal = db.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get();
     db.close();
     expect(error).toBeInstanceOf(SyncError);
-    expect((error as SyncError).message).toMatch(/^migration 9002_dangling of ".*dangling\.db" would leave rows of "issue_\w+" pointing at missing rows of "issues": not applied, the database is unchanged; a copy from before is at ".*dangling\.db\.before-9002_dangling"; report this as a bug of the migration$/);
+    expect((error as SyncError).message).toMatch(
+      /^migration 9002_dangling of ".*dangling\.db" would leave rows of "issue_\w+" pointing at missing rows of "issues": not applied, the database is unchanged; a copy from before is at ".*dangling\.db\.before-9002_dangling"; report this as a bug of the migration$/,
+    );
     expect(journal).toBe(latest);
     expect(dump(file)).toEqual(before);
     expect(existsSync(`${file}.before-9002_dangling`)).toBe(true);

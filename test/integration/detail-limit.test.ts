@@ -21,7 +21,9 @@ describe('bounds on what the server sends', () => {
     expect(r.counts).toMatchObject({ fetched: 3, failed: 1 });
     expect(r.failures).toHaveLength(1);
     expect(r.failures[0]).toMatchObject({ issueId: big, code: 'BAD_RESPONSE' });
-    expect(r.failures[0]!.message).toMatch(/body of \d{7} bytes \(content-length\) is larger than the 1048576 bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES/);
+    expect(r.failures[0]!.message).toMatch(
+      /body of \d{7} bytes \(content-length\) is larger than the 1048576 bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES/,
+    );
     // Not retried: one request for it.
     expect(h.emu.counters.detailById.get(big)).toBe(1);
   });

@@ -53,11 +53,15 @@ describe('schema drift', () => {
     expect(path('riskScore.level')).toMatchObject({ first_seen_run: run.id });
 
     const status = await runCli(['status', '--json'], h.env, h.dir);
-    const report = JSON.parse(status.stdout) as { drift: { newPaths: { path: string }[]; lastRun: { newPaths: number } } };
+    const report = JSON.parse(status.stdout) as {
+      drift: { newPaths: { path: string }[]; lastRun: { newPaths: number } };
+    };
     expect(report.drift.newPaths.map((p) => p.path)).toEqual(['riskScore', 'riskScore.level']);
     expect(report.drift.lastRun.newPaths).toBe(2);
     const text = await runCli(['status'], h.env, h.dir);
-    expect(text.stdout).toMatch(/schema drift\s+\d+ detail paths known; new since the first run: riskScore, riskScore\.level/);
+    expect(text.stdout).toMatch(
+      /schema drift\s+\d+ detail paths known; new since the first run: riskScore, riskScore\.level/,
+    );
 
     // The same field on more issues, next run: known by now, not reported again.
     for (const id of ids.slice(3, 6)) h.emu.data.update(id, { riskScore: { level: 1 } });
@@ -94,7 +98,10 @@ describe('schema drift', () => {
     expect(lastRun()).toMatchObject({ new_paths: 0, lost_paths: 0 });
     const reader = h.read();
     try {
-      const row = reader.prepare("SELECT details_seen, details_total FROM detail_paths WHERE path = 'id'").get() as { details_seen: number; details_total: number };
+      const row = reader.prepare("SELECT details_seen, details_total FROM detail_paths WHERE path = 'id'").get() as {
+        details_seen: number;
+        details_total: number;
+      };
       // The one detail fetched, and every stored one (it among them).
       expect(row.details_total).toBe(1 + h.emu.data.ids().length);
     } finally {

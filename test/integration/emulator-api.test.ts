@@ -28,7 +28,10 @@ afterEach(() => {
   emu.counters.reset();
 });
 
-function get(path: string, init: { token?: string | null; headers?: Record<string, string>; base?: string; signal?: AbortSignal } = {}): Promise<Response> {
+function get(
+  path: string,
+  init: { token?: string | null; headers?: Record<string, string>; base?: string; signal?: AbortSignal } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { client: 'showroom', ...init.headers };
   const t = init.token === undefined ? token : init.token;
   if (t !== null) headers['authorization'] = `Bearer ${t}`;
@@ -45,7 +48,9 @@ describe('authentication and the client header', () => {
     const res = await get(`${ISSUES}?page=1&pageSize=2`);
     expect(res.status).toBe(200);
     expect(res.headers.get('keep-alive')).toBe('timeout=60');
-    expect((await get(`${ISSUES}/${emu.data.ids()[0]}`, { token: emu.cognito.mintTokens(emu.username).accessToken })).status).toBe(200);
+    expect(
+      (await get(`${ISSUES}/${emu.data.ids()[0]}`, { token: emu.cognito.mintTokens(emu.username).accessToken })).status,
+    ).toBe(200);
   });
 
   it('refuses a missing, malformed, forged, expired or revoked token with 401 {"message":"Unauthorized"}', async () => {
@@ -68,7 +73,13 @@ describe('authentication and the client header', () => {
     expect((await get(ISSUES)).status).toBe(200);
     emu.cognito.revokeAccessTokens();
     await probe('revoked', token);
-    expect(reasons).toEqual({ missing: 'missing', 'not bearer': 'malformed', forged: 'bad-signature', expired: 'expired', revoked: 'revoked' });
+    expect(reasons).toEqual({
+      missing: 'missing',
+      'not bearer': 'malformed',
+      forged: 'bad-signature',
+      expired: 'expired',
+      revoked: 'revoked',
+    });
   });
 
   it('refuses a missing or wrong client header with 403', async () => {
@@ -132,7 +143,12 @@ describe('paging', () => {
 
 describe('path prefix, header name, sizes', () => {
   it('serves under a prefix, tolerates trailing slashes, and checks a custom client header', async () => {
-    const other = await startEmulator({ prefix: '/api/', clientHeader: 'X-Client-System', clientSystem: 'acme', issues: 0 });
+    const other = await startEmulator({
+      prefix: '/api/',
+      clientHeader: 'X-Client-System',
+      clientSystem: 'acme',
+      issues: 0,
+    });
     try {
       expect(other.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
       const t = other.cognito.mintTokens(other.username).idToken;
@@ -141,8 +157,14 @@ describe('path prefix, header name, sizes', () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual([]);
       expect((await fetch(`${other.apiUrl.replace(/\/api$/, '')}${ISSUES}`, { headers })).status).toBe(404);
-      expect((await fetch(`${other.apiUrl}${ISSUES}`, { headers: { authorization: `Bearer ${t}`, client: 'acme' } })).status).toBe(403);
-      expect(other.env()).toMatchObject({ SPEAKUP_API_URL: other.apiUrl, SPEAKUP_CLIENT_HEADER: 'X-Client-System', SPEAKUP_CLIENT_SYSTEM: 'acme' });
+      expect(
+        (await fetch(`${other.apiUrl}${ISSUES}`, { headers: { authorization: `Bearer ${t}`, client: 'acme' } })).status,
+      ).toBe(403);
+      expect(other.env()).toMatchObject({
+        SPEAKUP_API_URL: other.apiUrl,
+        SPEAKUP_CLIENT_HEADER: 'X-Client-System',
+        SPEAKUP_CLIENT_SYSTEM: 'acme',
+      });
     } finally {
       await other.close();
     }
@@ -152,7 +174,9 @@ describe('path prefix, header name, sizes', () => {
     const big = await startEmulator({ issues: 100_000, knobs: { paging: 'envelope' } });
     try {
       const t = big.cognito.mintTokens(big.username).idToken;
-      const res = await fetch(`${big.apiUrl}${ISSUES}?page=1&pageSize=500`, { headers: { authorization: `Bearer ${t}`, client: 'showroom' } });
+      const res = await fetch(`${big.apiUrl}${ISSUES}?page=1&pageSize=500`, {
+        headers: { authorization: `Bearer ${t}`, client: 'showroom' },
+      });
       expect(await res.json()).toMatchObject({ total: 100_000, hasMore: true, pageSize: 500 });
     } finally {
       await big.close();
@@ -161,7 +185,18 @@ describe('path prefix, header name, sizes', () => {
 
   it('exposes the SPEAKUP_* environment a sync needs', () => {
     expect(Object.keys(emu.env()).sort()).toEqual(
-      ['API_URL', 'APP_CLIENT_ID', 'CLIENT_HEADER', 'CLIENT_SECRET', 'CLIENT_SYSTEM', 'COGNITO_ENDPOINT', 'PASSWORD', 'TOKEN_URL', 'USERNAME', 'USER_POOL_ID'].map((k) => `SPEAKUP_${k}`),
+      [
+        'API_URL',
+        'APP_CLIENT_ID',
+        'CLIENT_HEADER',
+        'CLIENT_SECRET',
+        'CLIENT_SYSTEM',
+        'COGNITO_ENDPOINT',
+        'PASSWORD',
+        'TOKEN_URL',
+        'USERNAME',
+        'USER_POOL_ID',
+      ].map((k) => `SPEAKUP_${k}`),
     );
     expect(emu.env()['SPEAKUP_USER_POOL_ID']).toBe('eu-west-1_SpeakUpEmu');
   });
@@ -205,41 +240,63 @@ describe('knobs', () => {
 
   it('jitterMs adds a random delay in [latency, latency + jitter) (read from the handler, no timing)', async () => {
     const knobs = createApiKnobs({ latencyMs: 20, jitterMs: 100 });
-    const handler = createApiHandler({ data: emu.data, verifyToken: (t) => emu.cognito.verifyToken(t), knobs, counters: createApiCounters() });
-    const req = { method: 'GET', path: ISSUES, query: new URLSearchParams(), headers: { authorization: `Bearer ${token}`, client: 'showroom' }, body: Buffer.alloc(0) };
+    const handler = createApiHandler({
+      data: emu.data,
+      verifyToken: (t) => emu.cognito.verifyToken(t),
+      knobs,
+      counters: createApiCounters(),
+    });
+    const req = {
+      method: 'GET',
+      path: ISSUES,
+      query: new URLSearchParams(),
+      headers: { authorization: `Bearer ${token}`, client: 'showroom' },
+      body: Buffer.alloc(0),
+    };
     const delays = await Promise.all(Array.from({ length: 20 }, async () => (await handler(req)).delayMs ?? -1));
     expect(delays.every((d) => d >= 20 && d < 120)).toBe(true);
     expect(new Set(delays).size).toBeGreaterThan(10);
   });
 
-  it.each(['seconds', 'http-date', 'none'] as const)('rateLimit answers 429 with Retry-After (%s) and X-RateLimit-* headers', async (mode) => {
-    // A frozen clock for the bucket: it never refills between the requests, however slow the machine.
-    const at = Date.parse('2025-06-02T08:00:00.000Z');
-    const knobs = createApiKnobs({ rateLimit: { rps: 1, burst: 2 }, retryAfterMode: mode });
-    const counters = createApiCounters();
-    const served = await serveHandler(createApiHandler({ data: emu.data, verifyToken: (t) => emu.cognito.verifyToken(t), knobs, counters, now: () => at }));
-    const base = served.url.replace(/\/$/, '');
-    try {
-      const first = await get(ISSUES, { base });
-      expect(first.headers.get('x-ratelimit-limit')).toBe('2');
-      expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
-      expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
-      expect((await get(ISSUES, { base })).headers.get('x-ratelimit-remaining')).toBe('0');
-      const refused = await get(ISSUES, { base });
-      expect(refused.status).toBe(429);
-      const retryAfter = refused.headers.get('retry-after');
-      if (mode === 'seconds') expect(retryAfter).toBe('1');
-      if (mode === 'none') expect(retryAfter).toBeNull();
-      if (mode === 'http-date') {
-        expect(retryAfter).toMatch(/GMT$/);
-        // One token a second: the date is the next whole second after the frozen instant.
-        expect(Date.parse(retryAfter ?? '') - at).toBe(1000);
+  it.each(['seconds', 'http-date', 'none'] as const)(
+    'rateLimit answers 429 with Retry-After (%s) and X-RateLimit-* headers',
+    async (mode) => {
+      // A frozen clock for the bucket: it never refills between the requests, however slow the machine.
+      const at = Date.parse('2025-06-02T08:00:00.000Z');
+      const knobs = createApiKnobs({ rateLimit: { rps: 1, burst: 2 }, retryAfterMode: mode });
+      const counters = createApiCounters();
+      const served = await serveHandler(
+        createApiHandler({
+          data: emu.data,
+          verifyToken: (t) => emu.cognito.verifyToken(t),
+          knobs,
+          counters,
+          now: () => at,
+        }),
+      );
+      const base = served.url.replace(/\/$/, '');
+      try {
+        const first = await get(ISSUES, { base });
+        expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+        expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+        expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+        expect((await get(ISSUES, { base })).headers.get('x-ratelimit-remaining')).toBe('0');
+        const refused = await get(ISSUES, { base });
+        expect(refused.status).toBe(429);
+        const retryAfter = refused.headers.get('retry-after');
+        if (mode === 'seconds') expect(retryAfter).toBe('1');
+        if (mode === 'none') expect(retryAfter).toBeNull();
+        if (mode === 'http-date') {
+          expect(retryAfter).toMatch(/GMT$/);
+          // One token a second: the date is the next whole second after the frozen instant.
+          expect(Date.parse(retryAfter ?? '') - at).toBe(1000);
+        }
+        expect(counters.rateLimited).toBe(1);
+      } finally {
+        await served.close();
       }
-      expect(counters.rateLimited).toBe(1);
-    } finally {
-      await served.close();
-    }
-  });
+    },
+  );
 
   it('p5xx answers 500/502/503 (502 as HTML)', async () => {
     emu.knobs.p5xx = 1;

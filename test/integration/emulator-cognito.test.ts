@@ -5,7 +5,7 @@
  */
 import {
   AuthenticationDetails,
-  CognitoRefreshToken,
+  type CognitoRefreshToken,
   CognitoUser,
   CognitoUserPool,
   type CognitoUserSession,
@@ -88,24 +88,41 @@ function login(user: CognitoUser, password: string, flow?: 'USER_PASSWORD_AUTH')
 }
 
 function refresh(user: CognitoUser, token: CognitoRefreshToken): Promise<CognitoUserSession> {
-  return new Promise((resolve, reject) => user.refreshSession(token, (err: unknown, s: CognitoUserSession) => (err ? reject(err) : resolve(s))));
+  return new Promise((resolve, reject) =>
+    user.refreshSession(token, (err: unknown, s: CognitoUserSession) =>
+      err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(s),
+    ),
+  );
 }
 
 /** What the library's error looks like to a caller. */
 async function failure(p: Promise<unknown>): Promise<{ code: unknown; name: unknown; message: unknown }> {
-  const err: unknown = await p.then(() => new Error('expected a failure, got success'), (e: unknown) => e);
+  const err: unknown = await p.then(
+    () => new Error('expected a failure, got success'),
+    (e: unknown) => e,
+  );
   const { code, name, message } = err as Record<string, unknown>;
   return { code, name, message };
 }
 
 /** A raw AWS JSON 1.1 call, as Amplify v6 or any SDK makes it. */
-async function amz(operation: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; errorType: string | null }> {
+async function amz(
+  operation: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown>; errorType: string | null }> {
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+    },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown>, errorType: res.headers.get('x-amzn-errortype') };
+  return {
+    status: res.status,
+    json: (await res.json()) as Record<string, unknown>,
+    errorType: res.headers.get('x-amzn-errortype'),
+  };
 }
 
 function payload(jwt: string): Record<string, unknown> {
@@ -128,12 +145,20 @@ describe('logins with amazon-cognito-identity-js', () => {
     });
     expect(Number(id['exp']) - Number(id['iat'])).toBe(600);
     const access = payload(session.getAccessToken().getJwtToken());
-    expect(access).toMatchObject({ client_id: CLIENT_ID, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: 'alice', sub: id['sub'] });
+    expect(access).toMatchObject({
+      client_id: CLIENT_ID,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      username: 'alice',
+      sub: id['sub'],
+    });
     const refreshToken = session.getRefreshToken().getToken();
     expect(refreshToken).toMatch(/^[A-Za-z0-9_-]{100,}$/);
     expect(emulator.verifyToken(session.getIdToken().getJwtToken()).ok).toBe(true);
     expect(emulator.verifyToken(session.getAccessToken().getJwtToken()).ok).toBe(true);
-    expect(emulator.issuedSecrets()).toEqual(expect.arrayContaining([refreshToken, session.getIdToken().getJwtToken()]));
+    expect(emulator.issuedSecrets()).toEqual(
+      expect.arrayContaining([refreshToken, session.getIdToken().getJwtToken()]),
+    );
     expect(emulator.counters.operations['RespondToAuthChallenge']).toBe(before + 1);
   });
 
@@ -145,10 +170,20 @@ describe('logins with amazon-cognito-identity-js', () => {
   });
 
   it('refuses USER_PASSWORD_AUTH when the app client does not allow it', async () => {
-    const strict = createCognitoEmulator({ userPoolId: POOL_ID, appClientId: CLIENT_ID, allowUserPasswordAuth: false, users: [ALICE] });
+    const strict = createCognitoEmulator({
+      userPoolId: POOL_ID,
+      appClientId: CLIENT_ID,
+      allowUserPasswordAuth: false,
+      users: [ALICE],
+    });
     const served = await serveHandler(strict.handle);
     try {
-      const pool = new CognitoUserPool({ UserPoolId: POOL_ID, ClientId: CLIENT_ID, endpoint: served.url, Storage: memoryStorage() });
+      const pool = new CognitoUserPool({
+        UserPoolId: POOL_ID,
+        ClientId: CLIENT_ID,
+        endpoint: served.url,
+        Storage: memoryStorage(),
+      });
       const user = new CognitoUser({ Username: 'alice', Pool: pool, Storage: memoryStorage() });
       expect(await failure(login(user, ALICE.password, 'USER_PASSWORD_AUTH'))).toEqual({
         code: 'InvalidParameterException',
@@ -172,13 +207,21 @@ describe('logins with amazon-cognito-identity-js', () => {
   });
 
   it('an unknown user fails with UserNotFoundException', async () => {
-    expect(await failure(login(newUser('mallory'), 'x'))).toMatchObject({ code: 'UserNotFoundException', message: 'User does not exist.' });
+    expect(await failure(login(newUser('mallory'), 'x'))).toMatchObject({
+      code: 'UserNotFoundException',
+      message: 'User does not exist.',
+    });
   });
 
   it('an unconfirmed user fails with UserNotConfirmedException, but only with the right password by SRP', async () => {
-    expect(await failure(login(newUser('bob'), 'B0b-password!'))).toMatchObject({ code: 'UserNotConfirmedException', message: 'User is not confirmed.' });
+    expect(await failure(login(newUser('bob'), 'B0b-password!'))).toMatchObject({
+      code: 'UserNotConfirmedException',
+      message: 'User is not confirmed.',
+    });
     expect(await failure(login(newUser('bob'), 'wrong'))).toMatchObject({ code: 'NotAuthorizedException' });
-    expect(await failure(login(newUser('bob'), 'wrong', 'USER_PASSWORD_AUTH'))).toMatchObject({ code: 'UserNotConfirmedException' });
+    expect(await failure(login(newUser('bob'), 'wrong', 'USER_PASSWORD_AUTH'))).toMatchObject({
+      code: 'UserNotConfirmedException',
+    });
   });
 
   it('an unknown app client fails with ResourceNotFoundException', async () => {
@@ -203,7 +246,9 @@ describe('refresh', () => {
     expect(second.getIdToken().getJwtToken()).not.toBe(first.getIdToken().getJwtToken());
     expect(second.getAccessToken().getJwtToken()).not.toBe(first.getAccessToken().getJwtToken());
     expect(second.getRefreshToken().getToken()).toBe(first.getRefreshToken().getToken());
-    expect(payload(second.getIdToken().getJwtToken())['origin_jti']).toBe(payload(first.getIdToken().getJwtToken())['origin_jti']);
+    expect(payload(second.getIdToken().getJwtToken())['origin_jti']).toBe(
+      payload(first.getIdToken().getJwtToken())['origin_jti'],
+    );
     expect(emulator.verifyToken(second.getIdToken().getJwtToken()).ok).toBe(true);
     expect(emulator.counters.operations['InitiateAuth:REFRESH_TOKEN_AUTH']).toBe(before + 1);
   });
@@ -237,13 +282,24 @@ describe('refresh', () => {
     const result = ok.json['AuthenticationResult'] as Record<string, unknown>;
     expect(result).toMatchObject({ ExpiresIn: 600, TokenType: 'Bearer' });
     expect(result).not.toHaveProperty('RefreshToken');
-    expect(emulator.verifyToken(String(result['IdToken']))).toMatchObject({ ok: true, claims: { 'cognito:username': 'alice' } });
+    expect(emulator.verifyToken(String(result['IdToken']))).toMatchObject({
+      ok: true,
+      claims: { 'cognito:username': 'alice' },
+    });
     expect(payload(String(result['AccessToken']))['token_use']).toBe('access');
 
     emulator.revokeRefreshTokens();
     const revoked = await amz('GetTokensFromRefreshToken', { ClientId: CLIENT_ID, RefreshToken: refreshToken });
-    expect(revoked).toEqual({ status: 400, json: { __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' }, errorType: 'NotAuthorizedException:' });
-    const unknown = await amz('InitiateAuth', { ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN', AuthParameters: { REFRESH_TOKEN: 'nope' } });
+    expect(revoked).toEqual({
+      status: 400,
+      json: { __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' },
+      errorType: 'NotAuthorizedException:',
+    });
+    const unknown = await amz('InitiateAuth', {
+      ClientId: CLIENT_ID,
+      AuthFlow: 'REFRESH_TOKEN',
+      AuthParameters: { REFRESH_TOKEN: 'nope' },
+    });
     expect(unknown.json).toEqual({ __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
   });
 });
@@ -252,20 +308,40 @@ describe('protocol edges and knobs', () => {
   it('answers UnknownOperationException, and refuses SRP_A = 0 mod N', async () => {
     expect((await amz('SignUp', {})).json['__type']).toBe('UnknownOperationException');
     expect((await amz('constructor', {})).json['__type']).toBe('UnknownOperationException');
-    const srp = (A: string) => amz('InitiateAuth', { ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'alice', SRP_A: A } });
+    const srp = (A: string) =>
+      amz('InitiateAuth', {
+        ClientId: CLIENT_ID,
+        AuthFlow: 'USER_SRP_AUTH',
+        AuthParameters: { USERNAME: 'alice', SRP_A: A },
+      });
     expect((await srp('00')).json['__type']).toBe('InvalidParameterException');
     expect((await srp(N.toString(16))).json['__type']).toBe('InvalidParameterException');
-    expect((await srp('02')).json).toMatchObject({ ChallengeName: 'PASSWORD_VERIFIER', ChallengeParameters: { USER_ID_FOR_SRP: 'alice', USERNAME: 'alice' } });
+    expect((await srp('02')).json).toMatchObject({
+      ChallengeName: 'PASSWORD_VERIFIER',
+      ChallengeParameters: { USER_ID_FOR_SRP: 'alice', USERNAME: 'alice' },
+    });
   });
 
   it('refuses a tampered SECRET_BLOCK as a wrong password', async () => {
-    const start = await amz('InitiateAuth', { ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'alice', SRP_A: '02' } });
-    const block = Buffer.from(String((start.json['ChallengeParameters'] as Record<string, unknown>)['SECRET_BLOCK']), 'base64');
+    const start = await amz('InitiateAuth', {
+      ClientId: CLIENT_ID,
+      AuthFlow: 'USER_SRP_AUTH',
+      AuthParameters: { USERNAME: 'alice', SRP_A: '02' },
+    });
+    const block = Buffer.from(
+      String((start.json['ChallengeParameters'] as Record<string, unknown>)['SECRET_BLOCK']),
+      'base64',
+    );
     block[block.length - 1] = (block[block.length - 1] ?? 0) ^ 1;
     const answer = await amz('RespondToAuthChallenge', {
       ClientId: CLIENT_ID,
       ChallengeName: 'PASSWORD_VERIFIER',
-      ChallengeResponses: { USERNAME: 'alice', PASSWORD_CLAIM_SECRET_BLOCK: block.toString('base64'), PASSWORD_CLAIM_SIGNATURE: 'AAAA', TIMESTAMP: 'Mon Jan 1 00:00:00 UTC 2024' },
+      ChallengeResponses: {
+        USERNAME: 'alice',
+        PASSWORD_CLAIM_SECRET_BLOCK: block.toString('base64'),
+        PASSWORD_CLAIM_SIGNATURE: 'AAAA',
+        TIMESTAMP: 'Mon Jan 1 00:00:00 UTC 2024',
+      },
     });
     expect(answer.json).toEqual({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
@@ -273,14 +349,21 @@ describe('protocol edges and knobs', () => {
   it('throttleNext answers TooManyRequestsException, then lets requests through', async () => {
     const before = emulator.counters.errors['TooManyRequestsException'] ?? 0;
     emulator.knobs.throttleNext = 1;
-    expect(await failure(login(newUser('alice'), ALICE.password))).toMatchObject({ code: 'TooManyRequestsException', message: 'Rate exceeded' });
+    expect(await failure(login(newUser('alice'), ALICE.password))).toMatchObject({
+      code: 'TooManyRequestsException',
+      message: 'Rate exceeded',
+    });
     expect(emulator.counters.errors['TooManyRequestsException']).toBe(before + 1);
     expect((await login(newUser('alice'), ALICE.password)).isValid()).toBe(true);
   });
 
   it('unavailable resets connections: the library reports NetworkError', async () => {
     emulator.knobs.unavailable = true;
-    expect(await failure(login(newUser('alice'), ALICE.password))).toEqual({ code: 'NetworkError', name: 'Error', message: 'Network error' });
+    expect(await failure(login(newUser('alice'), ALICE.password))).toEqual({
+      code: 'NetworkError',
+      name: 'Error',
+      message: 'Network error',
+    });
   });
 
   it('latencyMs delays answers', async () => {
@@ -300,7 +383,11 @@ describe('POST /oauth2/token (client credentials)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
       body: new URLSearchParams(form),
     });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown>, wwwAuthenticate: res.headers.get('www-authenticate') };
+    return {
+      status: res.status,
+      json: (await res.json()) as Record<string, unknown>,
+      wwwAuthenticate: res.headers.get('www-authenticate'),
+    };
   }
 
   it('issues a bearer token to a client authenticated by HTTP Basic, with all its scopes', async () => {
@@ -309,12 +396,22 @@ describe('POST /oauth2/token (client credentials)', () => {
     expect(res.json).toMatchObject({ expires_in: 3600, token_type: 'Bearer' });
     expect(emulator.verifyToken(String(res.json['access_token']))).toMatchObject({
       ok: true,
-      claims: { token_use: 'access', client_id: 'integ', sub: 'integ', scope: 'speakup/issues.read speakup/issues.write' },
+      claims: {
+        token_use: 'access',
+        client_id: 'integ',
+        sub: 'integ',
+        scope: 'speakup/issues.read speakup/issues.write',
+      },
     });
   });
 
   it('issues a token to a client authenticated in the body, with the scope it asked for', async () => {
-    const res = await token({ grant_type: 'client_credentials', client_id: 'integ', client_secret: 's3cret/+=:x', scope: 'speakup/issues.read' });
+    const res = await token({
+      grant_type: 'client_credentials',
+      client_id: 'integ',
+      client_secret: 's3cret/+=:x',
+      scope: 'speakup/issues.read',
+    });
     expect(res.status).toBe(200);
     expect(payload(String(res.json['access_token']))['scope']).toBe('speakup/issues.read');
   });
@@ -325,16 +422,27 @@ describe('POST /oauth2/token (client credentials)', () => {
       json: { error: 'invalid_client', error_description: 'client authentication failed' },
       wwwAuthenticate: expect.stringMatching(/^Basic /) as unknown,
     });
-    expect(await token({ grant_type: 'client_credentials', client_id: 'integ', client_secret: 'wrong' })).toMatchObject({
-      status: 401,
-      json: { error: 'invalid_client' },
-      wwwAuthenticate: null,
-    });
+    expect(await token({ grant_type: 'client_credentials', client_id: 'integ', client_secret: 'wrong' })).toMatchObject(
+      {
+        status: 401,
+        json: { error: 'invalid_client' },
+        wwwAuthenticate: null,
+      },
+    );
     const auth = basic('integ', 's3cret/+=:x');
-    expect(await token({ grant_type: 'client_credentials', scope: 'speakup/admin' }, auth)).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
-    expect(await token({ grant_type: 'password' }, auth)).toMatchObject({ status: 400, json: { error: 'unsupported_grant_type' } });
+    expect(await token({ grant_type: 'client_credentials', scope: 'speakup/admin' }, auth)).toMatchObject({
+      status: 400,
+      json: { error: 'invalid_scope' },
+    });
+    expect(await token({ grant_type: 'password' }, auth)).toMatchObject({
+      status: 400,
+      json: { error: 'unsupported_grant_type' },
+    });
     expect(await token({}, auth)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
-    expect(await token({ grant_type: 'client_credentials' }, basic('no-cc', 'other'))).toMatchObject({ status: 400, json: { error: 'unauthorized_client' } });
+    expect(await token({ grant_type: 'client_credentials' }, basic('no-cc', 'other'))).toMatchObject({
+      status: 400,
+      json: { error: 'unauthorized_client' },
+    });
     emulator.knobs.throttleNext = 1;
     expect((await token({ grant_type: 'client_credentials' }, auth)).status).toBe(429);
     expect((await token({ grant_type: 'client_credentials' }, auth)).status).toBe(200);

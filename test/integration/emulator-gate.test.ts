@@ -74,5 +74,4 @@ describe('observability knobs', () => {
       await control.close();
     }
   });
-
 });

@@ -22,12 +22,17 @@ function inFileBytes(dbPath: string, text: string): boolean {
 function plantMarker(h: Harness, id: number, marker: string, keepUpdatedAt = false): void {
   const d = h.emu.data.get(id)!;
   const forms = (d.forms ?? []).map((f, i) =>
-    i === 0 ? { ...f, fields: [...f.fields, { id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] } : f,
+    i === 0
+      ? { ...f, fields: [...f.fields, { id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] }
+      : f,
   );
   h.emu.data.update(id, {
     summary: `about ${marker}`,
     description: `the report of ${marker} in full`,
-    forms: forms.length > 0 ? forms : [{ id: 'f', name: 'Form', fields: [{ id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] }],
+    forms:
+      forms.length > 0
+        ? forms
+        : [{ id: 'f', name: 'Form', fields: [{ id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] }],
     ...(keepUpdatedAt ? { updatedAt: d.updatedAt } : {}),
   });
 }
@@ -36,7 +41,11 @@ function row(h: Harness, id: number) {
   const db = h.read();
   try {
     return {
-      issue: db.prepare('SELECT summary, description, data, custom_id, created_at, erased_at, purged_at FROM issues WHERE id = ?').get(id) as Record<string, string | null>,
+      issue: db
+        .prepare(
+          'SELECT summary, description, data, custom_id, created_at, erased_at, purged_at FROM issues WHERE id = ?',
+        )
+        .get(id) as Record<string, string | null>,
       fields: db.prepare('SELECT count(*) FROM issue_field_values WHERE issue_id = ?').pluck().get(id) as number,
       fts: db.prepare('SELECT count(*) FROM issues_fts WHERE rowid = ?').pluck().get(id) as number,
       changes: db.prepare('SELECT count(*) FROM issue_changes WHERE issue_id = ?').pluck().get(id) as number,
@@ -68,7 +77,13 @@ describe('speakup-sync erase', () => {
     expect(res.stdout).toMatch(new RegExp(`^erased issue ${id} at \\S+Z: content removed`));
     expect(inFileBytes(h.dbPath, marker)).toBe(false);
     const after = row(h, id);
-    expect(after.issue).toMatchObject({ summary: null, description: null, data: '{}', custom_id: before.issue.custom_id, created_at: before.issue.created_at });
+    expect(after.issue).toMatchObject({
+      summary: null,
+      description: null,
+      data: '{}',
+      custom_id: before.issue.custom_id,
+      created_at: before.issue.created_at,
+    });
     expect(after.issue.erased_at).not.toBeNull();
     expect(after.issue.purged_at).toBe(after.issue.erased_at);
     expect([after.fields, after.fts]).toEqual([0, 0]);
@@ -76,7 +91,9 @@ describe('speakup-sync erase', () => {
     const db = h.read();
     const audit = db.prepare('SELECT action, issue_ids, os_user, host FROM erase_log').all();
     db.close();
-    expect(audit).toEqual([{ action: 'erase', issue_ids: JSON.stringify([id]), os_user: expect.any(String), host: expect.any(String) }]);
+    expect(audit).toEqual([
+      { action: 'erase', issue_ids: JSON.stringify([id]), os_user: expect.any(String), host: expect.any(String) },
+    ]);
   });
 
   it('snapshot names the last erase, so older snapshots can be replaced', async () => {
@@ -85,7 +102,9 @@ describe('speakup-sync erase', () => {
     db.close();
     const res = await runCli(['snapshot', `${h.dir}/copy.db`], h.env, h.dir);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain(`last erase: ${last}; this snapshot contains it, snapshots written before it still hold the erased content`);
+    expect(res.stdout).toContain(
+      `last erase: ${last}; this snapshot contains it, snapshots written before it still hold the erased content`,
+    );
     expect(inFileBytes(`${h.dir}/copy.db`, marker)).toBe(false);
   });
 
@@ -98,7 +117,12 @@ describe('speakup-sync erase', () => {
     expect([kept.fields, kept.fts]).toEqual([0, 0]);
     expect(inFileBytes(h.dbPath, later)).toBe(false);
     const db = h.read();
-    expect(db.prepare("SELECT new_value FROM issue_changes WHERE issue_id = ? AND field = 'status' ORDER BY id DESC").pluck().get(id)).toBe('closed');
+    expect(
+      db
+        .prepare("SELECT new_value FROM issue_changes WHERE issue_id = ? AND field = 'status' ORDER BY id DESC")
+        .pluck()
+        .get(id),
+    ).toBe('closed');
     db.close();
 
     const undo = await runCli(['erase', '--undo', '--issue', String(id)], h.env, h.dir);
@@ -115,7 +139,10 @@ describe('speakup-sync erase', () => {
     const read = () => {
       const db = h.read();
       try {
-        return db.prepare('SELECT id, data, erased_at FROM issues ORDER BY id').all().concat(db.prepare('SELECT * FROM erase_log').all());
+        return db
+          .prepare('SELECT id, data, erased_at FROM issues ORDER BY id')
+          .all()
+          .concat(db.prepare('SELECT * FROM erase_log').all());
       } finally {
         db.close();
       }

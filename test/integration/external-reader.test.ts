@@ -47,7 +47,13 @@ describe('an external reader (sqlite3 CLI) during a daemon sync', () => {
     for (const id of h.emu.data.ids()) h.emu.data.update(id);
     const steps = detailSteps(h.emu, 100);
 
-    const env = { ...h.env, ...HELD_ENV, SPEAKUP_CONCURRENCY: '4', SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' };
+    const env = {
+      ...h.env,
+      ...HELD_ENV,
+      SPEAKUP_CONCURRENCY: '4',
+      SPEAKUP_SCHEDULE: '0 0 1 1 *',
+      SPEAKUP_RUN_AT_START: '1',
+    };
     const daemon = startCli(['daemon'], env, h.dir);
     const reads: Read[] = [];
     const failures: string[] = [];
@@ -57,9 +63,14 @@ describe('an external reader (sqlite3 CLI) during a daemon sync', () => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         if (failures.length > 0) throw new Error(`sqlite3 failed: ${failures.join(' | ')}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(reads.at(-1))}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(reads.at(-1))}`);
         try {
-          const { stdout, stderr } = await run('sqlite3', ['-readonly', '-bail', '-separator', ' ', x.dbPath, READ_SQL], { timeout: 30_000 });
+          const { stdout, stderr } = await run(
+            'sqlite3',
+            ['-readonly', '-bail', '-separator', ' ', x.dbPath, READ_SQL],
+            { timeout: 30_000 },
+          );
           if (stderr) failures.push(stderr.trim());
           const [runId, status, stored, issues] = stdout.trim().split(' ');
           const r = { runId: Number(runId), status: status!, stored: Number(stored), issues: Number(issues) };
@@ -72,7 +83,10 @@ describe('an external reader (sqlite3 CLI) during a daemon sync', () => {
     };
     try {
       for (const stage of [100, 200, 300]) {
-        await readUntil((r) => r.runId === 2 && r.status === 'running' && r.stored >= stage, `run 2 to store ${stage} issues`);
+        await readUntil(
+          (r) => r.runId === 2 && r.status === 'running' && r.stored >= stage,
+          `run 2 to store ${stage} issues`,
+        );
         steps.advance();
       }
       steps.done();

@@ -38,14 +38,19 @@ function normalise(h: Harness): Database.Database {
   const reader = h.read();
   const db = new (reader.constructor as typeof Database)(h.dbPath);
   reader.close();
-  const at = (run: string, offset = '+0 hours') => `strftime('%Y-%m-%dT%H:%M:%fZ', '2025-07-01', '+' || ${run} || ' days', '${offset}')`;
+  const at = (run: string, offset = '+0 hours') =>
+    `strftime('%Y-%m-%dT%H:%M:%fZ', '2025-07-01', '+' || ${run} || ' days', '${offset}')`;
   db.exec(`UPDATE issue_changes SET observed_at = ${at('run_id')}`);
-  db.exec(`UPDATE sync_runs SET started_at = ${at('id')}, heartbeat_at = ${at('id')}, finished_at = ${at('id', '+1 hours')}`);
+  db.exec(
+    `UPDATE sync_runs SET started_at = ${at('id')}, heartbeat_at = ${at('id')}, finished_at = ${at('id', '+1 hours')}`,
+  );
   return db;
 }
 
 function rows(db: Database.Database, sql: string, drop: readonly string[] = []): Record<string, unknown>[] {
-  return (db.prepare(sql).all() as Record<string, unknown>[]).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k) && !SYNC_TIMES.has(k))));
+  return (db.prepare(sql).all() as Record<string, unknown>[]).map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k) && !SYNC_TIMES.has(k))),
+  );
 }
 
 let a: Database.Database;
@@ -80,7 +85,12 @@ describe('a field map over the renamed dialect', () => {
     expect(rows(b, q, ['issue_type'])).toEqual(left);
     expect(rows(b, 'SELECT DISTINCT issue_type FROM current_issues')).toEqual([{ issue_type: null }]);
     // The mapped columns are really filled, not equal because both are empty.
-    expect(rows(b, 'SELECT count(*) AS n FROM current_issues WHERE status IS NOT NULL AND domain_id IS NOT NULL AND received_at IS NOT NULL')).toEqual([{ n: 149 }]);
+    expect(
+      rows(
+        b,
+        'SELECT count(*) AS n FROM current_issues WHERE status IS NOT NULL AND domain_id IS NOT NULL AND received_at IS NOT NULL',
+      ),
+    ).toEqual([{ n: 149 }]);
   });
 
   it('gives the same custom field rows, change history and deletions', () => {
@@ -103,7 +113,13 @@ describe('a field map over the renamed dialect', () => {
     expect((await unmapped.sync()).status).toBe('succeeded');
     const db = unmapped.read();
     try {
-      expect(db.prepare('SELECT count(*) AS n, count(status) AS s, count(received_at) AS r, count(domain_id) AS d FROM issues').get()).toEqual({ n: 40, s: 0, r: 0, d: 0 });
+      expect(
+        db
+          .prepare(
+            'SELECT count(*) AS n, count(status) AS s, count(received_at) AS r, count(domain_id) AS d FROM issues',
+          )
+          .get(),
+      ).toEqual({ n: 40, s: 0, r: 0, d: 0 });
       expect(db.prepare('SELECT count(*) AS n FROM issue_field_values').get()).toEqual({ n: 0 });
     } finally {
       db.close();

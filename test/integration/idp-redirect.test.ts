@@ -45,7 +45,16 @@ afterAll(async () => {
 });
 
 const config = (extra: Record<string, string>) =>
-  loadConfig({ ...emu.env(), SPEAKUP_DB: join(dir, 'mirror.db'), SPEAKUP_RETRY_BASE_MS: '5', SPEAKUP_TIMEOUT_MS: '5000', ...extra }, { dotenv: false, cwd: dir });
+  loadConfig(
+    {
+      ...emu.env(),
+      SPEAKUP_DB: join(dir, 'mirror.db'),
+      SPEAKUP_RETRY_BASE_MS: '5',
+      SPEAKUP_TIMEOUT_MS: '5000',
+      ...extra,
+    },
+    { dotenv: false, cwd: dir },
+  );
 
 describe('a 307 from the identity provider to another host', () => {
   it('is followed with the credentials by a plain fetch (the control)', async () => {
@@ -79,7 +88,9 @@ describe('a 307 from the identity provider to another host', () => {
       }
       expect(caught).toEqual([]);
       expect(error).toBeInstanceOf(AuthError);
-      expect((error as AuthError).message).toMatch(/^the identity provider at 127\.0\.0\.1:\d+ answered with a redirect: credentials are never sent on to another address; set SPEAKUP_COGNITO_ENDPOINT/);
+      expect((error as AuthError).message).toMatch(
+        /^the identity provider at 127\.0\.0\.1:\d+ answered with a redirect: credentials are never sent on to another address; set SPEAKUP_COGNITO_ENDPOINT/,
+      );
       expect((error as AuthError).message).not.toContain(emu.password);
       // The guard is gone once the provider is closed: the global fetch is the platform's again.
       expect(globalThis.fetch.name).toBe('fetch');

@@ -20,7 +20,10 @@ let dir: string;
 const mapDirs: string[] = [];
 
 beforeAll(async () => {
-  [plain, renamed] = await Promise.all([startEmulator({ issues: 40, seed: 9 }), startEmulator({ issues: 40, seed: 9, knobs: { detailDialect: 'renamed' } })]);
+  [plain, renamed] = await Promise.all([
+    startEmulator({ issues: 40, seed: 9 }),
+    startEmulator({ issues: 40, seed: 9, knobs: { detailDialect: 'renamed' } }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([plain?.close(), renamed?.close()]);
@@ -81,7 +84,11 @@ describe('speakup-sync inspect', () => {
   });
 
   it('refuses a bad --sample as a usage error', async () => {
-    for (const args of [['inspect', '--sample', '0'], ['inspect', '--sample', 'many'], ['status', '--sample', '3']]) {
+    for (const args of [
+      ['inspect', '--sample', '0'],
+      ['inspect', '--sample', 'many'],
+      ['status', '--sample', '3'],
+    ]) {
       const r = await cli(plain, args);
       expect(r.code, args.join(' ')).toBe(EXIT.USAGE);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -91,8 +98,16 @@ describe('speakup-sync inspect', () => {
 
 describe('SPEAKUP_FIELD_MAP validated at start', () => {
   it.each([
-    ['an unknown column', '{"stat": "state"}', 'SPEAKUP_FIELD_MAP \\(.*field-map\\.json\\): unknown column "stat"; expected one of custom_id, '],
-    ['a malformed path', '{"status": "a..b"}', 'SPEAKUP_FIELD_MAP \\(.*field-map\\.json\\): status: expected a dotted path such as "assignedTo.name"'],
+    [
+      'an unknown column',
+      '{"stat": "state"}',
+      'SPEAKUP_FIELD_MAP \\(.*field-map\\.json\\): unknown column "stat"; expected one of custom_id, ',
+    ],
+    [
+      'a malformed path',
+      '{"status": "a..b"}',
+      'SPEAKUP_FIELD_MAP \\(.*field-map\\.json\\): status: expected a dotted path such as "assignedTo.name"',
+    ],
     ['a file that is not JSON', '{"status": ', 'SPEAKUP_FIELD_MAP: ".*field-map\\.json" is not valid JSON'],
   ])('%s: exit 78 with one line, for inspect and for sync', async (_name, content, pattern) => {
     const file = mapFile(content);
@@ -110,6 +125,8 @@ describe('SPEAKUP_FIELD_MAP validated at start', () => {
   it('a missing file: exit 78 naming the variable', async () => {
     const r = await cli(plain, ['inspect'], { SPEAKUP_FIELD_MAP: './no-such-map.json' });
     expect(r.code).toBe(EXIT.CONFIG);
-    expect(r.stderr).toMatch(/^speakup-sync: invalid configuration: SPEAKUP_FIELD_MAP: cannot read ".*no-such-map\.json" \(ENOENT\); name a JSON file such as \.\/field-map\.json\n$/);
+    expect(r.stderr).toMatch(
+      /^speakup-sync: invalid configuration: SPEAKUP_FIELD_MAP: cannot read ".*no-such-map\.json" \(ENOENT\); name a JSON file such as \.\/field-map\.json\n$/,
+    );
   });
 });

@@ -73,7 +73,7 @@ describe('the run lock token', () => {
 });
 
 describe('last_listed_run', () => {
-  it('never moves backwards: an older run writing late leaves the newer run\'s sighting', () => {
+  it("never moves backwards: an older run writing late leaves the newer run's sighting", () => {
     const store = processAs({ pid: 7, host: 'h' });
     const older = store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
     const newer = store.startRun({ trigger: 'manual', full: false, startedAt: T1 });

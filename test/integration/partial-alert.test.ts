@@ -37,7 +37,9 @@ describe('partial runs that store nothing', () => {
     const alert = await statusNow();
     expect(alert.stderr).toMatch(/the last 3 runs ended partial and stored no issue.*SPEAKUP_PARTIAL_ALERT_AFTER/);
     // The threshold is configurable.
-    expect((await runCli(['status'], { ...h.env, ...STATUS_ENV, SPEAKUP_PARTIAL_ALERT_AFTER: '4' }, h.dir)).code).toBe(0);
+    expect((await runCli(['status'], { ...h.env, ...STATUS_ENV, SPEAKUP_PARTIAL_ALERT_AFTER: '4' }, h.dir)).code).toBe(
+      0,
+    );
     // A run that stores issues again ends the streak.
     h.emu.knobs.failIds.clear();
     expect((await h.sync()).status).toBe('succeeded');
@@ -47,7 +49,17 @@ describe('partial runs that store nothing', () => {
   it('the daemon answers 503 on /healthz with the reason once the streak reaches SPEAKUP_PARTIAL_ALERT_AFTER', async () => {
     h = await harness({ issues: 5 });
     for (const id of h.emu.data.ids()) h.emu.knobs.failIds.add(id);
-    const started = startCli(['daemon'], { ...h.env, SPEAKUP_METRICS_PORT: '0', SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_STALE_AFTER: '1h', SPEAKUP_PARTIAL_ALERT_AFTER: '1' }, h.dir);
+    const started = startCli(
+      ['daemon'],
+      {
+        ...h.env,
+        SPEAKUP_METRICS_PORT: '0',
+        SPEAKUP_SCHEDULE: '0 0 1 1 *',
+        SPEAKUP_STALE_AFTER: '1h',
+        SPEAKUP_PARTIAL_ALERT_AFTER: '1',
+      },
+      h.dir,
+    );
     child = started.child;
     let log = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -65,7 +77,10 @@ describe('partial runs that store nothing', () => {
     }
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ reason: expect.stringMatching(/the last 1 runs ended partial and stored no issue/), lastRun: { status: 'partial' } });
+    expect(await health.json()).toMatchObject({
+      reason: expect.stringMatching(/the last 1 runs ended partial and stored no issue/),
+      lastRun: { status: 'partial' },
+    });
     expect(await (await fetch(`${url}/metrics`)).text()).toContain('speakup_sync_empty_partial_runs 1\n');
     started.child.kill('SIGTERM');
     expect((await started.result).code).toBe(0);

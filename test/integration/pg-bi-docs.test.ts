@@ -71,9 +71,21 @@ afterAll(async () => {
 describe('docs/bi.md on PostgreSQL', () => {
   it('gives a PostgreSQL variant for each example whose SQLite text does not run there', () => {
     expect(QUERIES.length).toBeGreaterThanOrEqual(8);
-    for (const title of ['Intake per month', 'Median days', 'Deadlines per quarter', 'Overdue', 'Time in each status', 'multi-select', 'Labels', 'Full-text search']) {
+    for (const title of [
+      'Intake per month',
+      'Median days',
+      'Deadlines per quarter',
+      'Overdue',
+      'Time in each status',
+      'multi-select',
+      'Labels',
+      'Full-text search',
+    ]) {
       const own = blocks(EXAMPLES).filter((b) => b.title.includes(title));
-      expect(own.map((b) => b.lang), title).toEqual(['sql', 'sql postgres']);
+      expect(
+        own.map((b) => b.lang),
+        title,
+      ).toEqual(['sql', 'sql postgres']);
     }
   });
 

@@ -28,17 +28,32 @@ describe('speakup-sync copy', () => {
     // The password from PGPASSWORD, not the command line (which other users see in the process list).
     const bare = new URL(c.pg.url);
     bare.password = '';
-    const copy = await runCli(['copy', '--to', bare.toString(), '--schema', c.pg.schema], { ...c.h.env, PGPASSWORD: c.password }, c.h.dir);
+    const copy = await runCli(
+      ['copy', '--to', bare.toString(), '--schema', c.pg.schema],
+      { ...c.h.env, PGPASSWORD: c.password },
+      c.h.dir,
+    );
     expect(copy.code).toBe(0);
-    for (const table of ['sync_runs', 'issues', 'issue_sightings', 'issue_field_values', 'issue_changes', 'issues_fts']) {
+    for (const table of [
+      'sync_runs',
+      'issues',
+      'issue_sightings',
+      'issue_field_values',
+      'issue_changes',
+      'issues_fts',
+    ]) {
       expect(copy.stdout).toMatch(new RegExp(`^${table} +\\d+ rows  sha256 [0-9a-f]{64}  verified$`, 'm'));
     }
     expect(lastLine(copy.stdout)).toContain(`into schema "${c.pg.schema}" of postgres://speakup_test@`);
     expect(copy.stdout + copy.stderr).not.toContain(c.password);
 
-    const history = await c.rows<{ issue_id: number }>(`SELECT issue_id FROM $schema.issue_changes WHERE field = 'status' AND new_value = 'ON_HOLD' AND old_value IS NOT NULL`);
+    const history = await c.rows<{ issue_id: number }>(
+      `SELECT issue_id FROM $schema.issue_changes WHERE field = 'status' AND new_value = 'ON_HOLD' AND old_value IS NOT NULL`,
+    );
     expect(history.map((h) => h.issue_id)).toEqual([changed]);
-    const deleted = await c.rows<{ id: number }>('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id');
+    const deleted = await c.rows<{ id: number }>(
+      'SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id',
+    );
     expect(deleted.map((d) => d.id)).toEqual([...gone].sort((a, b) => a - b));
 
     const before = c.h.emu.counters.requests.detail;
@@ -49,7 +64,12 @@ describe('speakup-sync copy', () => {
 
     const again = await runCli(['copy', '--to', c.pg.url, '--schema', c.pg.schema], c.h.env, c.h.dir);
     expect(again.code).toBe(1);
-    expect(again.stderr.trim().split('\n').filter((l) => l.startsWith('speakup-sync:'))).toHaveLength(1);
+    expect(
+      again.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('speakup-sync:')),
+    ).toHaveLength(1);
     expect(lastLine(again.stderr)).toContain(`PostgreSQL schema "${c.pg.schema}" already holds mirror data`);
     expect((await c.rows('SELECT id FROM $schema.sync_runs')).length).toBe(3);
   }, 120_000);

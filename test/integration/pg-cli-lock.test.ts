@@ -33,7 +33,8 @@ function watched(args: string[], env: Record<string, string>, cwd: string) {
 
 async function runRows(x: PgCli) {
   return x.rows<{ id: number; status: string; pid: number; error: string | null; deleted: number }>(
-    'SELECT id, status, pid, error, deleted FROM $schema.sync_runs ORDER BY id');
+    'SELECT id, status, pid, error, deleted FROM $schema.sync_runs ORDER BY id',
+  );
 }
 
 describe('the PostgreSQL run lock through the CLI', () => {
@@ -84,7 +85,9 @@ describe('the PostgreSQL run lock through the CLI', () => {
   it('sync exits 75 while another process holds the lock; --wait waits, and kill -9 of the holder frees it', async () => {
     c = await pgCli({ issues: 10 });
     expect((await runCli(['sync'], c.env, c.h.dir)).code).toBe(0);
-    const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, c.pg.url, c.pg.schema], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, c.pg.url, c.pg.schema], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let said = '';
     holder.stdout.on('data', (d: Buffer) => (said += d.toString()));
     const exited = new Promise((resolve) => holder.on('exit', resolve));
@@ -93,7 +96,11 @@ describe('the PostgreSQL run lock through the CLI', () => {
       expect(JSON.parse(said)).toMatchObject({ ok: true });
       const refused = await runCli(['sync'], c.env, c.h.dir);
       expect(refused.code).toBe(75);
-      expect(lastLine(refused.stderr)).toMatch(new RegExp(`^speakup-sync: another sync is running on this database \\(pid ${holder.pid} on holder-host, since .*--wait$`));
+      expect(lastLine(refused.stderr)).toMatch(
+        new RegExp(
+          `^speakup-sync: another sync is running on this database \\(pid ${holder.pid} on holder-host, since .*--wait$`,
+        ),
+      );
       const waiting = watched(['sync', '--wait'], c.env, c.h.dir);
       await waitFor(() => waiting.stderr().includes('waiting for the sync held by'), 'sync --wait to wait', 60_000);
       holder.kill('SIGKILL');
@@ -116,12 +123,14 @@ describe('the PostgreSQL run lock through the CLI', () => {
     await victim.result;
     hold.release();
     // The server ends the dead process's session, and with it the lock.
-    await until(async () => !(await runLockHeld(c!.pg)), 'the server to free the dead holder\'s lock');
+    await until(async () => !(await runLockHeld(c!.pg)), "the server to free the dead holder's lock");
     const r = await runCli(['sync'], c.env, c.h.dir);
     expect(r.code).toBe(0);
     const runs = await runRows(c);
     expect(runs.map((x) => x.status)).toEqual(['interrupted', 'succeeded']);
-    const stored = await c.rows<{ id: number; data: unknown }>('SELECT id, data FROM $schema.issues WHERE deleted_at IS NULL ORDER BY id');
+    const stored = await c.rows<{ id: number; data: unknown }>(
+      'SELECT id, data FROM $schema.issues WHERE deleted_at IS NULL ORDER BY id',
+    );
     expect(stored.map((s) => s.id)).toEqual([...c.h.emu.data.ids()].sort((x, y) => x - y));
     for (const s of stored) expect(s.data).toEqual(c.h.emu.data.get(s.id));
   }, 120_000);
@@ -143,7 +152,9 @@ describe('the PostgreSQL run lock through the CLI', () => {
     try {
       const cut = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
-           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('speakup-sync:run:' || $1, 0)`, [c.pg.schema]);
+           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('speakup-sync:run:' || $1, 0)`,
+        [c.pg.schema],
+      );
       expect(cut.rowCount).toBe(1);
     } finally {
       await admin.end();
@@ -157,6 +168,10 @@ describe('the PostgreSQL run lock through the CLI', () => {
     expect(deleted).toEqual([]);
     // The next run holds a lock again and does what the cut one could not.
     expect((await runCli(['sync'], c.env, c.h.dir)).code).toBe(0);
-    expect((await c.rows<{ id: number }>('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id')).map((x) => x.id)).toEqual([...gone].sort((x, y) => x - y));
+    expect(
+      (await c.rows<{ id: number }>('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id')).map(
+        (x) => x.id,
+      ),
+    ).toEqual([...gone].sort((x, y) => x - y));
   }, 120_000);
 });

@@ -24,7 +24,9 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     const second = await runCli(['sync'], c.env, c.h.dir);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^sync succeeded \(run 2\): 39 listed, 1 fetched, 38 unchanged, 1 deleted, 0 failed/);
-    const stored = await c.rows<{ id: number; data: unknown }>('SELECT id, data FROM $schema.issues WHERE deleted_at IS NULL ORDER BY id');
+    const stored = await c.rows<{ id: number; data: unknown }>(
+      'SELECT id, data FROM $schema.issues WHERE deleted_at IS NULL ORDER BY id',
+    );
     expect(stored.map((r) => r.id)).toEqual([...c.h.emu.data.ids()].sort((a, b) => a - b));
     for (const r of stored) expect(r.data).toEqual(c.h.emu.data.get(r.id));
 
@@ -35,9 +37,23 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     expect(text.stdout).toContain('39 mirrored, 1 deleted');
     const json = await runCli(['status', '--json'], c.env, c.h.dir);
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as { ok: boolean; issues: unknown; running: unknown; runs: { id: number; status: string }[]; lastSuccess: { runId: number } };
-    expect(report).toMatchObject({ ok: true, issues: { mirrored: 39, deleted: 1 }, running: null, lastSuccess: { runId: 2 } });
-    expect(report.runs.map((r) => [r.id, r.status])).toEqual([[2, 'succeeded'], [1, 'succeeded']]);
+    const report = JSON.parse(json.stdout) as {
+      ok: boolean;
+      issues: unknown;
+      running: unknown;
+      runs: { id: number; status: string }[];
+      lastSuccess: { runId: number };
+    };
+    expect(report).toMatchObject({
+      ok: true,
+      issues: { mirrored: 39, deleted: 1 },
+      running: null,
+      lastSuccess: { runId: 2 },
+    });
+    expect(report.runs.map((r) => [r.id, r.status])).toEqual([
+      [2, 'succeeded'],
+      [1, 'succeeded'],
+    ]);
     for (const out of [first, second, text, json]) expect(out.stdout + out.stderr).not.toContain(c.password);
   }, 120_000);
 
@@ -64,7 +80,9 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     url.password = 'wrong-Pa55word-secret';
     const r = await runCli(['sync'], { ...c.env, SPEAKUP_DB: url.toString() }, c.h.dir);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/^speakup-sync: cannot connect to PostgreSQL "postgres:\/\/speakup_test:\*\*\*@127\.0\.0\.1:\d+\/speakup_test": password authentication failed .*; check SPEAKUP_DB$/);
+    expect(lastLine(r.stderr)).toMatch(
+      /^speakup-sync: cannot connect to PostgreSQL "postgres:\/\/speakup_test:\*\*\*@127\.0\.0\.1:\d+\/speakup_test": password authentication failed .*; check SPEAKUP_DB$/,
+    );
     for (const secret of ['wrong-Pa55word-secret', c.password]) expect(r.stdout + r.stderr).not.toContain(secret);
     // What the database keeps of every run holds no password either.
     const runs = await c.rows('SELECT * FROM $schema.sync_runs');
@@ -79,16 +97,25 @@ describe('speakup-sync with SPEAKUP_DB=postgres://…', () => {
     ['a port nobody listens on', 'postgres://u:Secret-pw1@127.0.0.1:1/db', 1, 'cannot connect to PostgreSQL'],
   ] as const;
 
-  it.each(badUrls)('%s (%s): exit %i, one line, no password', async (_name, dbUrl, code, message) => {
-    c = await pgCli({ issues: 1 });
-    for (const command of ['sync', 'status']) {
-      const r = await runCli([command], { ...c.env, SPEAKUP_DB: dbUrl }, c.h.dir);
-      expect(r.code).toBe(code);
-      expect(lastLine(r.stderr)).toContain(message);
-      expect(r.stdout + r.stderr).not.toContain('Secret-pw1');
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('speakup-sync:'))).toHaveLength(1);
-    }
-  }, 120_000);
+  it.each(badUrls)(
+    '%s (%s): exit %i, one line, no password',
+    async (_name, dbUrl, code, message) => {
+      c = await pgCli({ issues: 1 });
+      for (const command of ['sync', 'status']) {
+        const r = await runCli([command], { ...c.env, SPEAKUP_DB: dbUrl }, c.h.dir);
+        expect(r.code).toBe(code);
+        expect(lastLine(r.stderr)).toContain(message);
+        expect(r.stdout + r.stderr).not.toContain('Secret-pw1');
+        expect(
+          r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('speakup-sync:')),
+        ).toHaveLength(1);
+      }
+    },
+    120_000,
+  );
 
   it('a schema name that is not a plain identifier is a configuration error', async () => {
     c = await pgCli({ issues: 1 });

@@ -16,7 +16,10 @@ async function closedPort(): Promise<number> {
 
 async function openError(url: string, schema: string): Promise<SyncError> {
   const err = await openPgMirror({ connectionString: url, schema }).then(
-    async (m) => { await m.close(); throw new Error('expected the connection to fail'); },
+    async (m) => {
+      await m.close();
+      throw new Error('expected the connection to fail');
+    },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(SyncError);
@@ -43,17 +46,23 @@ describe('connecting to a PostgreSQL mirror', () => {
     const err = await openError(url.toString(), s.schema);
     expect(err.code).toBe('DB_ERROR');
     expect(err.message).toBe(
-      `cannot connect to PostgreSQL "postgres://${url.username}:***@${url.host}${url.pathname}": password authentication failed for user "${url.username}"; check SPEAKUP_DB`);
+      `cannot connect to PostgreSQL "postgres://${url.username}:***@${url.host}${url.pathname}": password authentication failed for user "${url.username}"; check SPEAKUP_DB`,
+    );
   });
 
   it('reports a server that is not there and a database that does not exist', async () => {
     const s = testSchema('conn');
     const down = new URL(s.url);
     down.port = String(await closedPort());
-    expect((await openError(down.toString(), s.schema)).message).toMatch(/^cannot connect to PostgreSQL ".*:\*\*\*@127\.0\.0\.1:\d+\/.*": connect ECONNREFUSED 127\.0\.0\.1:\d+; check SPEAKUP_DB$/);
+    expect((await openError(down.toString(), s.schema)).message).toMatch(
+      /^cannot connect to PostgreSQL ".*:\*\*\*@127\.0\.0\.1:\d+\/.*": connect ECONNREFUSED 127\.0\.0\.1:\d+; check SPEAKUP_DB$/,
+    );
     const nodb = new URL(s.url);
     nodb.pathname = '/no_such_database';
-    expect((await openError(nodb.toString(), s.schema)).message).toMatch(/database "no_such_database" does not exist; check SPEAKUP_DB$/);
-    for (const e of [down, nodb]) expect((await openError(e.toString(), s.schema)).message).not.toContain(decodeURIComponent(e.password));
+    expect((await openError(nodb.toString(), s.schema)).message).toMatch(
+      /database "no_such_database" does not exist; check SPEAKUP_DB$/,
+    );
+    for (const e of [down, nodb])
+      expect((await openError(e.toString(), s.schema)).message).not.toContain(decodeURIComponent(e.password));
   });
 });

@@ -59,10 +59,19 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
         expect({ table: r.table, rows: r.rows }).toEqual({ table: r.table, rows: lite });
         expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
       }
-      const deleted = (await m.pool.query(`SELECT id, deleted_at, first_seen_at FROM "${m.schema}".issues WHERE deleted_at IS NOT NULL ORDER BY id`)).rows;
-      expect(deleted).toEqual(db.prepare('SELECT id, deleted_at, first_seen_at FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').all());
+      const deleted = (
+        await m.pool.query(
+          `SELECT id, deleted_at, first_seen_at FROM "${m.schema}".issues WHERE deleted_at IS NOT NULL ORDER BY id`,
+        )
+      ).rows;
+      expect(deleted).toEqual(
+        db.prepare('SELECT id, deleted_at, first_seen_at FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').all(),
+      );
       expect(deleted).toHaveLength(2);
-      expect((await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".issue_changes WHERE old_value IS NOT NULL`)).rows[0].n).toBeGreaterThanOrEqual(1);
+      expect(
+        (await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".issue_changes WHERE old_value IS NOT NULL`))
+          .rows[0].n,
+      ).toBeGreaterThanOrEqual(1);
       // Runs go on numbering after the copied ones.
       const next = await m.store.startRun({ trigger: 'manual', full: false, startedAt: new Date().toISOString() });
       expect(next).toBe((db.prepare('SELECT max(id) AS m FROM sync_runs').get() as { m: number }).m + 1);
@@ -78,7 +87,9 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
       await m.store.startRun({ trigger: 'manual', full: false, startedAt: new Date().toISOString() });
       const err = await copySqliteToPostgres(db, m.pool, m.schema).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'DB_ERROR' });
-      expect((err as Error).message).toBe(`PostgreSQL schema "${m.schema}" already holds mirror data; copy needs an empty schema: set SPEAKUP_DB_SCHEMA to a new one, or drop this one first`);
+      expect((err as Error).message).toBe(
+        `PostgreSQL schema "${m.schema}" already holds mirror data; copy needs an empty schema: set SPEAKUP_DB_SCHEMA to a new one, or drop this one first`,
+      );
       expect((await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".issues`)).rows[0].n).toBe(0);
     } finally {
       db.close();
@@ -93,13 +104,21 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
     source.close();
     const db = new Database(copyPath);
     // A NUL character: SQLite text keeps it, PostgreSQL text cannot.
-    db.prepare("UPDATE issues SET summary = 'bad ' || char(0) || ' text' WHERE id = (SELECT max(id) FROM issues)").run();
+    db.prepare(
+      "UPDATE issues SET summary = 'bad ' || char(0) || ' text' WHERE id = (SELECT max(id) FROM issues)",
+    ).run();
     const m = await target();
     try {
       const err = await copySqliteToPostgres(db, m.pool, m.schema).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'DB_ERROR' });
-      expect((err as Error).message).toMatch(new RegExp(`^copy into PostgreSQL schema "${m.schema}" failed, nothing was copied: `));
-      for (const t of COPIED) expect({ t, n: (await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".${t}`)).rows[0].n }).toEqual({ t, n: 0 });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^copy into PostgreSQL schema "${m.schema}" failed, nothing was copied: `),
+      );
+      for (const t of COPIED)
+        expect({ t, n: (await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".${t}`)).rows[0].n }).toEqual({
+          t,
+          n: 0,
+        });
     } finally {
       db.close();
     }

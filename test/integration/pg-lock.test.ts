@@ -73,7 +73,7 @@ describe('the PostgreSQL run lock', () => {
     expect([la.ok, lb.ok]).toEqual([true, true]);
   });
 
-  it('is freed when the holder\'s connection is killed; the holder\'s lease reports it lost', async () => {
+  it("is freed when the holder's connection is killed; the holder's lease reports it lost", async () => {
     const s = await schema();
     const first = await lockFor(s, 101).tryAcquire();
     if (!first.ok) throw new Error('first attempt should hold the lock');
@@ -84,10 +84,13 @@ describe('the PostgreSQL run lock', () => {
     await admin.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'speakup-sync run lock' AND pid IN
          (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = (hashtextextended('speakup-sync:run:' || $1, 0) & 4294967295)::oid)`,
-      [s.schema]);
+      [s.schema],
+    );
     await admin.end();
     await lost;
-    expect(String(first.lease.lost.reason)).toMatch(/lost the PostgreSQL run lock of schema ".*": its connection closed/);
+    expect(String(first.lease.lost.reason)).toMatch(
+      /lost the PostgreSQL run lock of schema ".*": its connection closed/,
+    );
     expect(await first.lease.heartbeat()).toBe(false);
     const next = await acquireEventually(lockFor(s, 202));
     leases.push(next.lease);
@@ -96,9 +99,11 @@ describe('the PostgreSQL run lock', () => {
 
   it('kill -9 of a holding process frees the lock for the next run, which names the dead holder', async () => {
     const s = await schema();
-    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, s.url, s.schema], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, s.url, s.schema], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
-    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
     expect(JSON.parse(line)).toMatchObject({ ok: true, pid: child.pid });
     const blocked = await lockFor(s, 303).tryAcquire();
     expect(blocked).toMatchObject({ ok: false, holder: { pid: child.pid, host: 'holder-host' } });

@@ -10,7 +10,18 @@ async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
-const TABLES = ['detail_paths', 'erase_log', 'issue_changes', 'issue_field_values', 'issue_sightings', 'issues', 'issues_fts', 'settings', 'sync_lock', 'sync_runs'];
+const TABLES = [
+  'detail_paths',
+  'erase_log',
+  'issue_changes',
+  'issue_field_values',
+  'issue_sightings',
+  'issues',
+  'issues_fts',
+  'settings',
+  'sync_lock',
+  'sync_runs',
+];
 const VIEWS = ['current_issues', 'issue_fields', 'latest_runs'];
 
 describe('PostgreSQL migrations at start', () => {
@@ -36,24 +47,34 @@ describe('PostgreSQL migrations at start', () => {
     const c = await client(s.url);
     expect(await migratePostgres(c, s.schema)).toEqual({ applied: migrationsFor(s.schema).length });
     const { rows } = await c.query<{ table_name: string; table_type: string }>(
-      `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [s.schema]);
-    expect(rows.filter((r) => r.table_type === 'BASE TABLE').map((r) => r.table_name)).toEqual(['__drizzle_migrations', ...TABLES]);
+      `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [s.schema],
+    );
+    expect(rows.filter((r) => r.table_type === 'BASE TABLE').map((r) => r.table_name)).toEqual([
+      '__drizzle_migrations',
+      ...TABLES,
+    ]);
     expect(rows.filter((r) => r.table_type === 'VIEW').map((r) => r.table_name)).toEqual(VIEWS);
     expect(await migratePostgres(c, s.schema)).toEqual({ applied: 0 });
   });
 
   it('renames every object, reference and sequence to the configured schema', async () => {
     const s = fresh();
-    for (const m of migrationsFor(s.schema)) for (const statement of m.sql) expect(statement).not.toContain('"speakup"');
+    for (const m of migrationsFor(s.schema))
+      for (const statement of m.sql) expect(statement).not.toContain('"speakup"');
     const c = await client(s.url);
     await migratePostgres(c, s.schema);
     const fks = await c.query<{ target: string }>(
       `SELECT DISTINCT f.relnamespace::regnamespace::text AS target FROM pg_constraint k
          JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class f ON f.oid = k.confrelid
-        WHERE k.contype = 'f' AND t.relnamespace = $1::regnamespace`, [s.schema]);
+        WHERE k.contype = 'f' AND t.relnamespace = $1::regnamespace`,
+      [s.schema],
+    );
     expect(fks.rows.map((r) => r.target)).toEqual([s.schema]);
     const seqs = await c.query<{ seq: string }>(
-      `SELECT pg_get_serial_sequence(format('%I.%I', $1::text, t), 'id') AS seq FROM unnest(array['sync_runs','issue_changes']) t`, [s.schema]);
+      `SELECT pg_get_serial_sequence(format('%I.%I', $1::text, t), 'id') AS seq FROM unnest(array['sync_runs','issue_changes']) t`,
+      [s.schema],
+    );
     expect(seqs.rows.map((r) => r.seq)).toEqual([`${s.schema}.sync_runs_id_seq`, `${s.schema}.issue_changes_id_seq`]);
   });
 
@@ -62,7 +83,9 @@ describe('PostgreSQL migrations at start', () => {
     const [a, b] = await Promise.all([client(s.url), client(s.url)]);
     const results = await Promise.all([migratePostgres(a, s.schema), migratePostgres(b, s.schema)]);
     expect(results.map((r) => r.applied).sort()).toEqual([0, migrationsFor(s.schema).length]);
-    const { rows } = await a.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${s.schema}"."__drizzle_migrations"`);
+    const { rows } = await a.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${s.schema}"."__drizzle_migrations"`,
+    );
     expect(rows[0]!.n).toBe(migrationsFor(s.schema).length);
   });
 
@@ -103,10 +126,14 @@ describe('PostgreSQL migrations at start', () => {
     await c.query(`CREATE TABLE "${s.schema}".issues (x int)`);
     const err = await migratePostgres(c, s.schema).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DB_ERROR' });
-    expect((err as Error).message).toMatch(new RegExp(`^cannot migrate PostgreSQL schema "${s.schema}": relation "issues" already exists`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot migrate PostgreSQL schema "${s.schema}": relation "issues" already exists`),
+    );
     expect((err as Error).message).not.toContain('\n');
     const { rows } = await c.query<{ table_name: string }>(
-      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [s.schema]);
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [s.schema],
+    );
     expect(rows.map((r) => r.table_name)).toEqual(['issues']);
   });
 });

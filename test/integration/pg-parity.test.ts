@@ -74,7 +74,10 @@ afterAll(async () => {
 
 function pgColumnsOf(table: string): string[] {
   const extra = PG_ONLY_COLUMNS[table] ?? [];
-  return postgres.relations.get(table)!.columns.map((c) => c.name).filter((n) => !extra.includes(n));
+  return postgres.relations
+    .get(table)!
+    .columns.map((c) => c.name)
+    .filter((n) => !extra.includes(n));
 }
 
 describe('SQLite and PostgreSQL schemas', () => {
@@ -86,7 +89,10 @@ describe('SQLite and PostgreSQL schemas', () => {
 
   it('have the same columns, in the same order, in every table and view', () => {
     for (const [name] of sqlite.relations) {
-      expect({ name, columns: pgColumnsOf(name) }).toEqual({ name, columns: sqlite.relations.get(name)!.columns.map((c) => c.name) });
+      expect({ name, columns: pgColumnsOf(name) }).toEqual({
+        name,
+        columns: sqlite.relations.get(name)!.columns.map((c) => c.name),
+      });
     }
   });
 
@@ -96,8 +102,9 @@ describe('SQLite and PostgreSQL schemas', () => {
       for (const col of rel.columns) {
         const key = `${name}.${col.name}`;
         const pgType = postgres.relations.get(name)?.columns.find((c) => c.name === col.name)?.type;
-        const allowed = DIALECT_TYPES[key] !== undefined ? [DIALECT_TYPES[key]] : TYPE_FAMILIES[col.type] ?? [];
-        if (!pgType || !allowed.includes(pgType)) mismatches.push(`${key}: SQLite ${col.type || '(none)'} vs PostgreSQL ${pgType}`);
+        const allowed = DIALECT_TYPES[key] !== undefined ? [DIALECT_TYPES[key]] : (TYPE_FAMILIES[col.type] ?? []);
+        if (!pgType || !allowed.includes(pgType))
+          mismatches.push(`${key}: SQLite ${col.type || '(none)'} vs PostgreSQL ${pgType}`);
       }
     }
     expect(mismatches).toEqual([]);
@@ -109,18 +116,26 @@ describe('SQLite and PostgreSQL schemas', () => {
       if (rel.kind !== 'table' || PG_ONLY_COLUMNS[name]) continue;
       for (const col of rel.columns) {
         const pgCol = postgres.relations.get(name)!.columns.find((c) => c.name === col.name)!;
-        if (pgCol.notNull !== col.notNull) mismatches.push(`${name}.${col.name}: SQLite notNull=${col.notNull}, PostgreSQL notNull=${pgCol.notNull}`);
+        if (pgCol.notNull !== col.notNull)
+          mismatches.push(`${name}.${col.name}: SQLite notNull=${col.notNull}, PostgreSQL notNull=${pgCol.notNull}`);
       }
     }
     expect(mismatches).toEqual([]);
   });
 
   it('have the same indexes on the same columns', () => {
-    const strip = (s: SchemaInfo) => Object.fromEntries([...s.indexes]
-      .filter(([name]) => !PG_ONLY_INDEXES.includes(name))
-      .map(([name, i]) => [name, { table: i.table, columns: i.columns }]));
+    const strip = (s: SchemaInfo) =>
+      Object.fromEntries(
+        [...s.indexes]
+          .filter(([name]) => !PG_ONLY_INDEXES.includes(name))
+          .map(([name, i]) => [name, { table: i.table, columns: i.columns }]),
+      );
     expect(strip(postgres)).toEqual(strip(sqlite));
-    expect(postgres.indexes.get('issues_fts_document_idx')).toEqual({ table: 'issues_fts', columns: ['document'], method: 'gin' });
+    expect(postgres.indexes.get('issues_fts_document_idx')).toEqual({
+      table: 'issues_fts',
+      columns: ['document'],
+      method: 'gin',
+    });
   });
 
   it('have the same foreign keys and delete rules', () => {
@@ -130,7 +145,10 @@ describe('SQLite and PostgreSQL schemas', () => {
   it('list no deliberate difference that no longer exists', () => {
     for (const key of Object.keys(DIALECT_TYPES)) {
       const [table, column] = key.split('.') as [string, string];
-      expect({ key, inSqlite: sqlite.relations.get(table)?.columns.some((c) => c.name === column) }).toEqual({ key, inSqlite: true });
+      expect({ key, inSqlite: sqlite.relations.get(table)?.columns.some((c) => c.name === column) }).toEqual({
+        key,
+        inSqlite: true,
+      });
     }
     for (const [table, cols] of Object.entries(PG_ONLY_COLUMNS)) {
       for (const c of cols) expect(postgres.relations.get(table)?.columns.some((x) => x.name === c)).toBe(true);

@@ -28,16 +28,27 @@ const toRecord = (d: FetchedDetail) => toIssueRecord(parseJsonBody(d.path, d.raw
 
 /** One run of the real core into the harness's schema, its clock fixed at `at`. */
 async function runAt(h: PgHarness, at: Date, opts: Partial<SyncOptions> = {}): Promise<SyncResult> {
-  const config = loadConfig({ ...h.emu.env(), SPEAKUP_DB: '/nonexistent/unused.db', ...FAST_RETRY_ENV }, { dotenv: false });
+  const config = loadConfig(
+    { ...h.emu.env(), SPEAKUP_DB: '/nonexistent/unused.db', ...FAST_RETRY_ENV },
+    { dotenv: false },
+  );
   const log = silentLogger();
   const mirror = await openPgMirror({ connectionString: h.pg.url, schema: h.pg.schema });
   const tokens = createTokenProvider(config, log);
   const api = createApi(config, tokens, log);
   try {
     return await withRunLock(mirror.lock, { wait: false, log }, () =>
-      runSync({ api, store: mirror.store, writer: createPgDetailWriter(mirror, toRecord), log, now: () => at }, {
-        full: false, concurrency: 4, trigger: 'manual', maxDeleteShare: 0.5, allowMassDelete: false, ...opts,
-      }),
+      runSync(
+        { api, store: mirror.store, writer: createPgDetailWriter(mirror, toRecord), log, now: () => at },
+        {
+          full: false,
+          concurrency: 4,
+          trigger: 'manual',
+          maxDeleteShare: 0.5,
+          allowMassDelete: false,
+          ...opts,
+        },
+      ),
     );
   } finally {
     api.close();
@@ -71,7 +82,9 @@ function plant(h: PgHarness, id: number, marker: string): void {
   h.emu.data.update(id, {
     summary: `about ${marker}`,
     description: `the report of ${marker}`,
-    forms: [{ id: 'f', name: 'Form', fields: [{ id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] }],
+    forms: [
+      { id: 'f', name: 'Form', fields: [{ id: 'm', label: 'Statement', type: 'text', value: `said ${marker}` }] },
+    ],
   });
 }
 
@@ -93,19 +106,31 @@ describe('privacy on PostgreSQL', () => {
     const at = new Date().toISOString();
     expect(await withPrivacy(h, (p) => p.erase([id], at, ACTOR))).toEqual([id]);
     expect(await holding(h, marker)).toBe(0);
-    const [row] = await h.rows('SELECT summary, description, data, custom_id IS NOT NULL AS custom, erased_at IS NOT NULL AS erased, purged_at IS NOT NULL AS purged FROM $schema.issues WHERE id = $1', [id]);
+    const [row] = await h.rows(
+      'SELECT summary, description, data, custom_id IS NOT NULL AS custom, erased_at IS NOT NULL AS erased, purged_at IS NOT NULL AS purged FROM $schema.issues WHERE id = $1',
+      [id],
+    );
     expect(row).toEqual({ summary: null, description: null, data: {}, custom: true, erased: true, purged: true });
-    expect(await h.rows('SELECT action, issue_ids, os_user, host FROM $schema.erase_log')).toEqual([{ action: 'erase', issue_ids: JSON.stringify([id]), os_user: 'dpo', host: 'test-host' }]);
+    expect(await h.rows('SELECT action, issue_ids, os_user, host FROM $schema.erase_log')).toEqual([
+      { action: 'erase', issue_ids: JSON.stringify([id]), os_user: 'dpo', host: 'test-host' },
+    ]);
 
     plant(h, id, `${marker}again`);
     h.emu.data.update(id, { status: 'closed' });
     expect((await h.sync({ full: true })).status).toBe('succeeded');
     expect(await holding(h, marker)).toBe(0);
-    expect(await h.rows("SELECT new_value FROM $schema.issue_changes WHERE issue_id = $1 AND field = 'status' ORDER BY id DESC LIMIT 1", [id])).toEqual([{ new_value: 'closed' }]);
+    expect(
+      await h.rows(
+        "SELECT new_value FROM $schema.issue_changes WHERE issue_id = $1 AND field = 'status' ORDER BY id DESC LIMIT 1",
+        [id],
+      ),
+    ).toEqual([{ new_value: 'closed' }]);
 
     await withPrivacy(h, (p) => p.undo([id], new Date().toISOString(), ACTOR));
     expect((await h.sync()).status).toBe('succeeded');
-    expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([{ description: `the report of ${marker}again` }]);
+    expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([
+      { description: `the report of ${marker}again` },
+    ]);
   }, 60_000);
 
   it('refuses an unknown id and changes nothing', async () => {
@@ -113,7 +138,9 @@ describe('privacy on PostgreSQL', () => {
     await h.sync();
     const before = await h.rows('SELECT id, data, erased_at FROM $schema.issues ORDER BY id');
     const known = h.emu.data.ids()[0]!;
-    const err = await withPrivacy(h, (p) => p.erase([known, 999999999], new Date().toISOString(), ACTOR)).catch((e: unknown) => e);
+    const err = await withPrivacy(h, (p) => p.erase([known, 999999999], new Date().toISOString(), ACTOR)).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UnknownIssueError);
     expect((err as Error).message).toMatch(/^no issue 999999999 in the mirror; nothing was erased/);
     expect(await h.rows('SELECT id, data, erased_at FROM $schema.issues ORDER BY id')).toEqual(before);
@@ -132,11 +159,19 @@ describe('privacy on PostgreSQL', () => {
     const due = await runAt(h, new Date(t0.getTime() + 30 * DAY), purge);
     expect(due.counts.purged).toBe(1);
     expect(await h.rows('SELECT purged FROM $schema.sync_runs WHERE id = $1', [due.runId])).toEqual([{ purged: 1 }]);
-    const [row] = await h.rows<{ data: unknown; summary: string | null; n_fields: string; n_fts: string; history: string }>(
+    const [row] = await h.rows<{
+      data: unknown;
+      summary: string | null;
+      n_fields: string;
+      n_fts: string;
+      history: string;
+    }>(
       `SELECT data, summary, (SELECT count(*) FROM $schema.issue_field_values WHERE issue_id = $1) AS n_fields,
               (SELECT count(*) FROM $schema.issues_fts WHERE issue_id = $1) AS n_fts,
               (SELECT count(*) FROM $schema.issue_changes WHERE issue_id = $1) AS history
-       FROM $schema.issues WHERE id = $1`, [id]);
+       FROM $schema.issues WHERE id = $1`,
+      [id],
+    );
     expect(row).toMatchObject({ data: {}, summary: null });
     expect([Number(row!.n_fields), Number(row!.n_fts)]).toEqual([0, 0]);
     expect(Number(row!.history)).toBeGreaterThan(0);
@@ -149,10 +184,14 @@ describe('privacy on PostgreSQL', () => {
     await h.sync();
     h.emu.data.update(id, { description: null, updatedAt: h.emu.data.get(id)!.updatedAt });
     await h.sync();
-    expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([{ description: 'to be cleared' }]);
+    expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([
+      { description: 'to be cleared' },
+    ]);
     const r = await h.sync({ full: true, trigger: 'reconcile' });
     expect(await h.rows('SELECT description FROM $schema.issues WHERE id = $1', [id])).toEqual([{ description: null }]);
-    expect(await h.rows('SELECT trigger FROM $schema.sync_runs WHERE id = $1', [r.runId])).toEqual([{ trigger: 'reconcile' }]);
+    expect(await h.rows('SELECT trigger FROM $schema.sync_runs WHERE id = $1', [r.runId])).toEqual([
+      { trigger: 'reconcile' },
+    ]);
   }, 60_000);
 
   it('speakup-sync erase works on a PostgreSQL SPEAKUP_DB: exit 0 and empty rows, exit 1 for an unknown id', async () => {
@@ -163,7 +202,9 @@ describe('privacy on PostgreSQL', () => {
     const ok = await runCli(['erase', '--issue', String(id)], env, process.cwd());
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`^erased issue ${id} at \\S+Z: content removed`));
-    expect(await h.rows('SELECT data, summary FROM $schema.issues WHERE id = $1', [id])).toEqual([{ data: {}, summary: null }]);
+    expect(await h.rows('SELECT data, summary FROM $schema.issues WHERE id = $1', [id])).toEqual([
+      { data: {}, summary: null },
+    ]);
     const bad = await runCli(['erase', '--issue', '999999999'], env, process.cwd());
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^speakup-sync: no issue 999999999 in the mirror; nothing was erased/);

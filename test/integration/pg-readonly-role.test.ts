@@ -24,7 +24,11 @@ describe('a read-only role for BI tools', () => {
   beforeAll(async () => {
     s = testSchema('ro');
     const mirror = await openPgMirror({ connectionString: s.url, schema: s.schema });
-    const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: '2025-06-01T10:00:00.000Z' });
+    const runId = await mirror.store.startRun({
+      trigger: 'manual',
+      full: false,
+      startedAt: '2025-06-01T10:00:00.000Z',
+    });
     await mirror.store.finishRun(runId, { status: 'succeeded', finishedAt: '2025-06-01T10:00:05.000Z' });
     await mirror.close();
     // Creating a login role needs CREATEROLE (the test role has it); the grants need the schema's owner.
@@ -48,7 +52,15 @@ describe('a read-only role for BI tools', () => {
   it('reads the views and the tables', async () => {
     const runs = await bi.query(`SELECT status, duration_seconds FROM "${s.schema}".latest_runs`);
     expect(runs.rows).toEqual([{ status: 'succeeded', duration_seconds: 5 }]);
-    for (const rel of ['current_issues', 'issue_fields', 'issues', 'issue_changes', 'issue_field_values', 'issues_fts', 'sync_runs']) {
+    for (const rel of [
+      'current_issues',
+      'issue_fields',
+      'issues',
+      'issue_changes',
+      'issue_field_values',
+      'issues_fts',
+      'sync_runs',
+    ]) {
       await expect(bi.query(`SELECT count(*) FROM "${s.schema}".${rel}`)).resolves.toBeDefined();
     }
   });

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgAdminUrl, pgTestUrl, testSchema, type TestSchema } from '../helpers/postgres.js';
 
-describe('the tests\' PostgreSQL server', () => {
+describe("the tests' PostgreSQL server", () => {
   const schemas: TestSchema[] = [];
   afterEach(async () => {
     await Promise.all(schemas.splice(0).map((s) => s.drop()));
@@ -33,7 +33,9 @@ describe('the tests\' PostgreSQL server', () => {
     await a.query(`CREATE SCHEMA "${a.schema}"`);
     await a.query(`CREATE TABLE "${a.schema}".t (x int)`);
     const { rows } = await b.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [b.schema]);
+      'SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1',
+      [b.schema],
+    );
     expect(rows[0]!.n).toBe(0);
   });
 

@@ -21,13 +21,28 @@ const T2 = '2025-06-03T10:00:00.000Z';
 
 function detail(id: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id, customId: `SUP-${id}`, createdAt: T0, updatedAt: T0, summary: `Issue ${id}`, description: 'plain words',
-    status: 'NEW', domain: { id: 1, name: 'Finance' }, assignee: { id: 5, name: 'Ann' }, labels: ['a', 'b'], dueAt: T2,
-    forms: [{ id: 1, name: 'Intake', fields: [
-      { id: 11, label: 'Where', type: 'text', value: `place ${id}` },
-      { id: 12, label: 'Count', type: 'number', value: id },
-      { id: 13, label: 'Tags', type: 'multiselect', value: ['x', 'y'] },
-    ] }],
+    id,
+    customId: `SUP-${id}`,
+    createdAt: T0,
+    updatedAt: T0,
+    summary: `Issue ${id}`,
+    description: 'plain words',
+    status: 'NEW',
+    domain: { id: 1, name: 'Finance' },
+    assignee: { id: 5, name: 'Ann' },
+    labels: ['a', 'b'],
+    dueAt: T2,
+    forms: [
+      {
+        id: 1,
+        name: 'Intake',
+        fields: [
+          { id: 11, label: 'Where', type: 'text', value: `place ${id}` },
+          { id: 12, label: 'Count', type: 'number', value: id },
+          { id: 13, label: 'Tags', type: 'multiselect', value: ['x', 'y'] },
+        ],
+      },
+    ],
     ...over,
   };
 }
@@ -48,7 +63,12 @@ async function scenario(side: Side): Promise<unknown[]> {
     answers.push(await side.store.interruptStaleRuns(at));
     const runId = await side.store.startRun({ trigger: 'manual', full: true, startedAt: at });
     await body(runId);
-    await side.store.finishRun(runId, { status: 'succeeded', finishedAt: at, counts: { listed: 3, fetched: 2 }, error: null });
+    await side.store.finishRun(runId, {
+      status: 'succeeded',
+      finishedAt: at,
+      counts: { listed: 3, fetched: 2 },
+      error: null,
+    });
   };
   await run(T0, async (r) => {
     answers.push(sorted(await side.store.recordListing([1, 2, 3], r, T0)));
@@ -58,11 +78,16 @@ async function scenario(side: Side): Promise<unknown[]> {
   await run(T1, async (r) => {
     answers.push(sorted(await side.store.recordListing([1, 2, 4], r, T1)));
     // Issue 1 changes twice in one batch; issue 4 is new and seen twice; issue 2 loses a field.
-    await side.save([
-      rec(detail(1, { updatedAt: T1, status: 'OPEN' }), T1), rec(detail(4), T1),
-      rec(detail(1, { updatedAt: T1, status: 'CLOSED', labels: ['b'], dueAt: null }), T1), rec(detail(4, { status: 'OPEN' }), T1),
-      rec(detail(2, { updatedAt: T1, forms: [] }), T1),
-    ], r);
+    await side.save(
+      [
+        rec(detail(1, { updatedAt: T1, status: 'OPEN' }), T1),
+        rec(detail(4), T1),
+        rec(detail(1, { updatedAt: T1, status: 'CLOSED', labels: ['b'], dueAt: null }), T1),
+        rec(detail(4, { status: 'OPEN' }), T1),
+        rec(detail(2, { updatedAt: T1, forms: [] }), T1),
+      ],
+      r,
+    );
     answers.push(await side.store.deletionCandidates(r), await side.store.softDeleteMissing(r, T1));
   });
   await run(T2, async (r) => {
@@ -76,16 +101,21 @@ async function scenario(side: Side): Promise<unknown[]> {
 }
 
 const TABLES: Record<string, string> = {
-  issues: 'id', issue_sightings: 'issue_id', issue_field_values: 'issue_id, position',
+  issues: 'id',
+  issue_sightings: 'issue_id',
+  issue_field_values: 'issue_id, position',
   // Per issue in the order observed; how a batch interleaves different issues' rows is the writer's business.
   issue_changes: 'issue_id, id',
-  sync_runs: 'id', latest_runs: 'id', current_issues: 'id', issue_fields: 'issue_id, position',
+  sync_runs: 'id',
+  latest_runs: 'id',
+  current_issues: 'id',
+  issue_fields: 'issue_id, position',
 };
 const JSON_COLUMNS = new Set(['data', 'labels', 'value_json']);
 
 /** Change ids (see above) and run errors (each store words its own) are left out of the comparison. */
 function withoutVolatile(table: string, row: Record<string, unknown>): Record<string, unknown> {
-  const { id, error, ...rest } = row;
+  const { id, error: _error, ...rest } = row;
   if (table === 'issue_changes') return rest;
   return table.endsWith('runs') ? { id, ...rest } : row;
 }
@@ -108,7 +138,11 @@ describe('the PostgreSQL store', () => {
     dir = mkdtempSync(join(tmpdir(), 'speakup-pg-store-'));
     h = openDatabase(join(dir, 'mirror.db'));
     s = testSchema('store');
-    mirror = await openPgMirror({ connectionString: s.url, schema: s.schema, identity: { pid: 4242, host: 'test-host' } });
+    mirror = await openPgMirror({
+      connectionString: s.url,
+      schema: s.schema,
+      identity: { pid: 4242, host: 'test-host' },
+    });
   });
   afterEach(async () => {
     await mirror.close();
@@ -119,29 +153,49 @@ describe('the PostgreSQL store', () => {
 
   it('writes what the SQLite store writes for the same runs, table by table', async () => {
     const sqliteStore = createIssueStore(h, { pid: 4242, host: 'test-host' });
-    const sqliteSide: Side = { store: sqlitePorts(sqliteStore).store, save: async (r, id) => sqliteStore.saveIssues(r, id) };
+    const sqliteSide: Side = {
+      store: sqlitePorts(sqliteStore).store,
+      save: async (r, id) => sqliteStore.saveIssues(r, id),
+    };
     const pgSide: Side = { store: mirror.store, save: (r, id) => mirror.saveIssues(r, id) };
     expect(await scenario(pgSide)).toEqual(await scenario(sqliteSide));
     for (const [table, order] of Object.entries(TABLES)) {
-      const lite = (h.sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Record<string, unknown>[]).map((r) => fromSqlite(table, r));
+      const lite = (
+        h.sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Record<string, unknown>[]
+      ).map((r) => fromSqlite(table, r));
       const { rows } = await mirror.pool.query(`SELECT * FROM "${s.schema}".${table} ORDER BY ${order}`);
       expect({ table, rows: rows.map((r) => withoutVolatile(table, r)) }).toEqual({ table, rows: lite });
       expect(rows.length).toBeGreaterThan(0);
     }
-    const fts = await mirror.pool.query(`SELECT issue_id AS rowid, summary, description, field_text FROM "${s.schema}".issues_fts ORDER BY issue_id`);
-    expect(fts.rows).toEqual(h.sqlite.prepare('SELECT rowid, summary, description, field_text FROM issues_fts ORDER BY rowid').all());
+    const fts = await mirror.pool.query(
+      `SELECT issue_id AS rowid, summary, description, field_text FROM "${s.schema}".issues_fts ORDER BY issue_id`,
+    );
+    expect(fts.rows).toEqual(
+      h.sqlite.prepare('SELECT rowid, summary, description, field_text FROM issues_fts ORDER BY rowid').all(),
+    );
   });
 
   it('finds issues by full text on the tsvector', async () => {
     const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
-    await mirror.saveIssues([
-      rec(detail(1, { summary: 'Invoices changed before the audit' }), T0),
-      rec(detail(2, { summary: 'Parking', forms: [{ id: 1, fields: [{ id: 1, type: 'text', value: 'audit trail missing' }] }] }), T0),
-      rec(detail(3, { summary: 'Canteen' }), T0),
-    ], runId);
+    await mirror.saveIssues(
+      [
+        rec(detail(1, { summary: 'Invoices changed before the audit' }), T0),
+        rec(
+          detail(2, {
+            summary: 'Parking',
+            forms: [{ id: 1, fields: [{ id: 1, type: 'text', value: 'audit trail missing' }] }],
+          }),
+          T0,
+        ),
+        rec(detail(3, { summary: 'Canteen' }), T0),
+      ],
+      runId,
+    );
     const { rows } = await mirror.pool.query<{ issue_id: number }>(
       `SELECT issue_id FROM "${s.schema}".issues_fts WHERE document @@ plainto_tsquery('simple', $1)
-        ORDER BY ts_rank(document, plainto_tsquery('simple', $1)) DESC, issue_id`, ['audit']);
+        ORDER BY ts_rank(document, plainto_tsquery('simple', $1)) DESC, issue_id`,
+      ['audit'],
+    );
     expect(rows.map((r) => r.issue_id)).toEqual([1, 2]);
   });
 
@@ -158,11 +212,27 @@ describe('the PostgreSQL store', () => {
   it('writes the good details of a batch with one bad record, and reports that one alone', async () => {
     const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
     const writer = createPgDetailWriter(mirror, (d) => toIssueRecord(JSON.parse(d.raw), d.syncedAt, d.id, d.raw));
-    const fetched = (d: Record<string, unknown>) => ({ id: d.id as number, raw: JSON.stringify(d), path: `/v1/issues/${String(d.id)}`, syncedAt: T0 });
-    const outcome = await writer.write([fetched(detail(1)), fetched(detail(2, { summary: 'nul \u0000 byte' })), fetched(detail(3)), { id: 4, raw: '{oops', path: '/v1/issues/4', syncedAt: T0 }], runId);
+    const fetched = (d: Record<string, unknown>) => ({
+      id: d.id as number,
+      raw: JSON.stringify(d),
+      path: `/v1/issues/${String(d.id)}`,
+      syncedAt: T0,
+    });
+    const outcome = await writer.write(
+      [
+        fetched(detail(1)),
+        fetched(detail(2, { summary: 'nul \u0000 byte' })),
+        fetched(detail(3)),
+        { id: 4, raw: '{oops', path: '/v1/issues/4', syncedAt: T0 },
+      ],
+      runId,
+    );
     expect(outcome.stored).toBe(2);
     expect(outcome.fatal).toBeUndefined();
-    expect(outcome.failures.map((f) => [f.issueId, f.code])).toEqual([[4, 'INTERNAL'], [2, 'DB_ERROR']]);
+    expect(outcome.failures.map((f) => [f.issueId, f.code])).toEqual([
+      [4, 'INTERNAL'],
+      [2, 'DB_ERROR'],
+    ]);
     expect(outcome.failures[1]!.message).toMatch(/^issue 2: could not be stored: /);
     const { rows } = await mirror.pool.query(`SELECT id FROM "${s.schema}".issues ORDER BY id`);
     expect(rows.map((r) => r.id)).toEqual([1, 3]);

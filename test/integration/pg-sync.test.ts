@@ -21,9 +21,12 @@ describe('sync into PostgreSQL', () => {
     const stored = await h.rows<{ id: number; data: unknown }>('SELECT id, data FROM $schema.issues ORDER BY id');
     expect(stored.map((s) => s.id)).toEqual([...h.emu.data.ids()].sort((a, b) => a - b));
     for (const s of stored) expect({ id: s.id, data: s.data }).toEqual({ id: s.id, data: h.emu.data.get(s.id) });
-    expect(await h.rows('SELECT status, listed, fetched, "full" FROM $schema.latest_runs')).toEqual([{ status: 'succeeded', listed: 60, fetched: 60, full: true }]);
+    expect(await h.rows('SELECT status, listed, fetched, "full" FROM $schema.latest_runs')).toEqual([
+      { status: 'succeeded', listed: 60, fetched: 60, full: true },
+    ]);
     const [counts] = await h.rows<{ issues: number; current: number; fts: number }>(
-      'SELECT (SELECT count(*)::int FROM $schema.issue_sightings) AS issues, (SELECT count(*)::int FROM $schema.current_issues) AS current, (SELECT count(*)::int FROM $schema.issues_fts) AS fts');
+      'SELECT (SELECT count(*)::int FROM $schema.issue_sightings) AS issues, (SELECT count(*)::int FROM $schema.current_issues) AS current, (SELECT count(*)::int FROM $schema.issues_fts) AS fts',
+    );
     expect(counts).toEqual({ issues: 60, current: 60, fts: 60 });
   });
 
@@ -41,9 +44,12 @@ describe('sync into PostgreSQL', () => {
     // The changed details, and one confirmation (a 404) per vanished issue.
     expect(h.emu.counters.requests.detail - before).toBe(changed.length + gone.length);
     const history = await h.rows<{ issue_id: number }>(
-      `SELECT issue_id FROM $schema.issue_changes WHERE field = 'status' AND new_value = 'ON_HOLD' AND old_value IS NOT NULL ORDER BY issue_id`);
+      `SELECT issue_id FROM $schema.issue_changes WHERE field = 'status' AND new_value = 'ON_HOLD' AND old_value IS NOT NULL ORDER BY issue_id`,
+    );
     expect(history.map((c) => c.issue_id)).toEqual([...changed].sort((a, b) => a - b));
-    const deleted = await h.rows<{ id: number }>('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id');
+    const deleted = await h.rows<{ id: number }>(
+      'SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL ORDER BY id',
+    );
     expect(deleted.map((d) => d.id)).toEqual([...gone].sort((a, b) => a - b));
     h.emu.data.add({ id: gone[0]! });
     expect((await h.sync()).status).toBe('succeeded');

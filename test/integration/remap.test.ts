@@ -64,34 +64,62 @@ describe('sync --remap', () => {
     expect(h.emu.counters.total()).toBe(afterSync);
     expect(afterSync).toBeGreaterThan(requests);
 
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE status IS NULL OR received_at IS NULL')[0]!.n).toBe(0);
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE assignee_name IS NOT NULL')[0]!.n).toBeGreaterThan(0);
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE deleted_at IS NOT NULL AND status IS NOT NULL')[0]!.n).toBe(1);
+    expect(
+      query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE status IS NULL OR received_at IS NULL')[0]!.n,
+    ).toBe(0);
+    expect(
+      query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE assignee_name IS NOT NULL')[0]!.n,
+    ).toBeGreaterThan(0);
+    expect(
+      query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE deleted_at IS NOT NULL AND status IS NOT NULL')[0]!
+        .n,
+    ).toBe(1);
     expect(query<{ n: number }>('SELECT count(*) AS n FROM issue_field_values')[0]!.n).toBeGreaterThan(0);
-    expect(query<{ n: number }>("SELECT count(*) AS n FROM issues_fts WHERE field_text IS NOT NULL")[0]!.n).toBeGreaterThan(0);
+    expect(
+      query<{ n: number }>('SELECT count(*) AS n FROM issues_fts WHERE field_text IS NOT NULL')[0]!.n,
+    ).toBeGreaterThan(0);
     // Deletion marks, sightings, first-seen and fetch times, the stored JSON: as before.
     const after = untouched().filter((r) => before.some((b) => b.id === r.id));
     expect(after.map((r) => ({ ...r, last_listed_run: undefined, last_seen_at: undefined }))).toEqual(
-      before.map((r) => ({ ...r, last_listed_run: undefined, last_seen_at: undefined, synced_at: after.find((a) => a.id === r.id)!.synced_at })),
+      before.map((r) => ({
+        ...r,
+        last_listed_run: undefined,
+        last_seen_at: undefined,
+        synced_at: after.find((a) => a.id === r.id)!.synced_at,
+      })),
     );
 
     // The status every stored issue now has (it had none) is recorded as a change by the remap run.
-    const run = query<{ id: number; remapped: number; requests: number; status: string }>('SELECT id, remapped, requests, status FROM sync_runs ORDER BY id DESC LIMIT 1')[0]!;
+    const run = query<{ id: number; remapped: number; requests: number; status: string }>(
+      'SELECT id, remapped, requests, status FROM sync_runs ORDER BY id DESC LIMIT 1',
+    )[0]!;
     expect(run).toMatchObject({ remapped: 30, requests: 0, status: 'succeeded' });
-    expect(query<{ n: number }>(`SELECT count(*) AS n FROM issue_changes WHERE run_id = ${run.id} AND field = 'status' AND old_value IS NULL`)[0]!.n).toBe(30);
+    expect(
+      query<{ n: number }>(
+        `SELECT count(*) AS n FROM issue_changes WHERE run_id = ${run.id} AND field = 'status' AND old_value IS NULL`,
+      )[0]!.n,
+    ).toBe(30);
 
     // The map is now the stored one: no warning, and a remap run does not count as a fresh sync.
     const quiet = await runCli(['sync'], { ...h.env, ...mapEnv }, h.dir);
     expect(quiet.stderr).not.toContain('FIELD_MAP_CHANGED');
-    const status = JSON.parse((await runCli(['status', '--json'], h.env, h.dir)).stdout) as { lastSuccess: { runId: number } };
+    const status = JSON.parse((await runCli(['status', '--json'], h.env, h.dir)).stdout) as {
+      lastSuccess: { runId: number };
+    };
     expect(status.lastSuccess.runId).toBeGreaterThan(run.id);
   }, 90_000);
 
   it('sync --full remaps the stored issues, then refetches them', async () => {
     writeFileSync(join(h.dir, 'default-map.json'), '{}');
-    const full = await runCli(['sync', '--full'], { ...h.env, SPEAKUP_FIELD_MAP: join(h.dir, 'default-map.json') }, h.dir);
+    const full = await runCli(
+      ['sync', '--full'],
+      { ...h.env, SPEAKUP_FIELD_MAP: join(h.dir, 'default-map.json') },
+      h.dir,
+    );
     expect(full.code, full.stderr).toBe(0);
-    const run = query<{ remapped: number; fetched: number }>('SELECT remapped, fetched FROM sync_runs ORDER BY id DESC LIMIT 1')[0]!;
+    const run = query<{ remapped: number; fetched: number }>(
+      'SELECT remapped, fetched FROM sync_runs ORDER BY id DESC LIMIT 1',
+    )[0]!;
     expect(run).toMatchObject({ remapped: 30, fetched: 29 });
     // With the default map, the renamed dialect leaves status empty again, the deleted issue included.
     expect(query<{ n: number }>('SELECT count(*) AS n FROM issues WHERE status IS NOT NULL')[0]!.n).toBe(0);

@@ -16,6 +16,15 @@ import { lastLine, runCli } from '../helpers/cli.js';
 import { currentVersionsStored, syncHeldMidRun } from '../helpers/mid-run.js';
 import { mirrorProblems, recordVersions, type Versions } from '../helpers/reliability.js';
 
+/** The parts of `status --json` these tests read. */
+interface StatusJson {
+  database: { path: string; sizeBytes: number };
+  runs: { id: number; status: string; durationSeconds: number | null }[];
+  running: unknown;
+  lastSuccess: unknown;
+  issues: { mirrored: number; deleted: number };
+}
+
 const HOUR = 3_600_000;
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,7 +40,8 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 function lockHolder(x: Harness): { pid: number; acquired_at: string } | undefined {
   const db = x.read();
   try {
-    return db.prepare('SELECT pid, acquired_at FROM sync_lock').get() as { pid: number; acquired_at: string } | undefined;
+    return db.prepare('SELECT pid, acquired_at FROM sync_lock').get() as
+      { pid: number; acquired_at: string } | undefined;
   } finally {
     db.close();
   }
@@ -46,9 +56,16 @@ function ageRuns(path: string, ms: number): void {
 
 describe('durations and the database-only config', () => {
   it('parses and formats durations', () => {
-    expect(['90s', '15m', '1h30m', '2d', '500ms', '1.5h'].map(parseDuration)).toEqual([90_000, 900_000, 5_400_000, 172_800_000, 500, 5_400_000]);
+    expect(['90s', '15m', '1h30m', '2d', '500ms', '1.5h'].map(parseDuration)).toEqual([
+      90_000, 900_000, 5_400_000, 172_800_000, 500, 5_400_000,
+    ]);
     for (const bad of ['', '10', 'h', '1x', '0s', '-1h', '1h 2m']) expect(parseDuration(bad), bad).toBeUndefined();
-    expect([12_000, 240_000, 3 * HOUR + 120_000, 52 * HOUR].map(formatAge)).toEqual(['12 s', '4 min', '3 h 2 min', '2 d 4 h']);
+    expect([12_000, 240_000, 3 * HOUR + 120_000, 52 * HOUR].map(formatAge)).toEqual([
+      '12 s',
+      '4 min',
+      '3 h 2 min',
+      '2 d 4 h',
+    ]);
   });
 
   it('derives the default threshold from the schedule: twice the longest gap, at least 1 h', () => {
@@ -92,20 +109,31 @@ describe('speakup-sync status', () => {
     expect(r.stdout).toMatch(/^size {10}\d+(\.\d)? (KB|MB)/m);
     expect(r.stdout).toContain('issues        39 mirrored, 1 deleted\n');
     expect(r.stdout).toContain('sync          idle\n');
-    expect(r.stdout).toMatch(/^run +started +duration +status +trigger +listed +fetched +unchanged +deleted +failed +requests +429s +error$/m);
+    expect(r.stdout).toMatch(
+      /^run +started +duration +status +trigger +listed +fetched +unchanged +deleted +failed +requests +429s +error$/m,
+    );
     expect(r.stdout).toMatch(/^ +2 +\S+Z +[\d.]+ s +succeeded +manual +39 +0 +39 +1 +0 +\d+ +0$/m);
     expect(r.stdout).toMatch(/^ +1 +\S+Z +[\d.]+ s +succeeded +manual +40 +40 +0 +0 +0 +\d+ +0$/m);
     expect(sha(h.dbPath)).toBe(before);
 
     const j = await runCli(['status', '--json'], dbEnv(h), h.dir);
     expect(j.code).toBe(0);
-    const report = JSON.parse(j.stdout) as Record<string, any>;
-    expect(report).toMatchObject({ ok: true, staleAfterSeconds: 3600, running: null, issues: { mirrored: 39, deleted: 1 }, lastSuccess: { runId: 2 } });
+    const report = JSON.parse(j.stdout) as StatusJson;
+    expect(report).toMatchObject({
+      ok: true,
+      staleAfterSeconds: 3600,
+      running: null,
+      issues: { mirrored: 39, deleted: 1 },
+      lastSuccess: { runId: 2 },
+    });
     expect(report.database).toMatchObject({ path: h.dbPath });
     expect(report.database.sizeBytes).toBe(statSync(h.dbPath).size);
-    expect(report.runs.map((x: { id: number; status: string }) => [x.id, x.status])).toEqual([[2, 'succeeded'], [1, 'succeeded']]);
+    expect(report.runs.map((x) => [x.id, x.status])).toEqual([
+      [2, 'succeeded'],
+      [1, 'succeeded'],
+    ]);
     expect(report.runs[0]).toMatchObject({ listed: 39, deleted: 1, failed: 0, throttled: 0 });
-    expect(report.runs[0].durationSeconds).toBeGreaterThan(0);
+    expect(report.runs[0]!.durationSeconds).toBeGreaterThan(0);
   }, 60_000);
 
   it('exits 1 with a one-line reason when the last success is older than the threshold', async () => {
@@ -116,7 +144,9 @@ describe('speakup-sync status', () => {
     const r = await runCli(['status'], dbEnv(h), h.dir);
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')[0]).toBe('STALE: last successful run ended 2 h ago, older than the 1 h threshold');
-    expect(lastLine(r.stderr)).toBe('speakup-sync: stale: last successful run ended 2 h ago, older than the 1 h threshold');
+    expect(lastLine(r.stderr)).toBe(
+      'speakup-sync: stale: last successful run ended 2 h ago, older than the 1 h threshold',
+    );
     expect((await runCli(['status'], dbEnv(h, { SPEAKUP_STALE_AFTER: '3h' }), h.dir)).code).toBe(0);
     const j = await runCli(['status', '--json', '--max-age', '90m'], dbEnv(h), h.dir);
     expect(j.code).toBe(1);
@@ -128,12 +158,19 @@ describe('speakup-sync status', () => {
     expect((await h.sync({}, { SPEAKUP_PASSWORD: 'wrong-Passw0rd!' })).status).toBe('failed');
     const r = await runCli(['status', '--json'], dbEnv(h), h.dir);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, reason: 'no successful run yet', lastSuccess: null, runs: [{ id: 1, status: 'failed' }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      reason: 'no successful run yet',
+      lastSuccess: null,
+      runs: [{ id: 1, status: 'failed' }],
+    });
 
     const missing = join(h.dir, 'nope', 'none.db');
     const m = await runCli(['status'], { SPEAKUP_DB: missing }, h.dir);
     expect(m.code).toBe(1);
-    expect(lastLine(m.stderr)).toBe(`speakup-sync: no database at "${missing}"; run speakup-sync sync first, or set SPEAKUP_DB`);
+    expect(lastLine(m.stderr)).toBe(
+      `speakup-sync: no database at "${missing}"; run speakup-sync sync first, or set SPEAKUP_DB`,
+    );
     expect(existsSync(missing)).toBe(false);
     expect((await runCli(['status', '--max-age', 'soon'], dbEnv(h), h.dir)).code).toBe(64);
   }, 60_000);
@@ -146,15 +183,20 @@ describe('speakup-sync status', () => {
     const held = lockHolder(h);
     expect(held?.pid).toBe(mid.pid);
 
-    const [r, human] = await Promise.all([runCli(['status', '--json'], dbEnv(h), h.dir), runCli(['status'], dbEnv(h), h.dir)]);
+    const [r, human] = await Promise.all([
+      runCli(['status', '--json'], dbEnv(h), h.dir),
+      runCli(['status'], dbEnv(h), h.dir),
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as Record<string, any>;
+    const report = JSON.parse(r.stdout) as StatusJson;
     expect(report.running).toMatchObject({ runId: 2, pid: mid.pid });
     expect(report.runs[0]).toMatchObject({ id: 2, status: 'running', durationSeconds: null });
     expect(report.lastSuccess).toMatchObject({ runId: 1 });
     expect(report.issues).toEqual({ mirrored: 120, deleted: 0 });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^sync {10}running: run 2, pid ${mid.pid} on \\S+, since \\S+Z, last heartbeat \\d+ s ago$`, 'm'));
+    expect(human.stdout).toMatch(
+      new RegExp(`^sync {10}running: run 2, pid ${mid.pid} on \\S+, since \\S+Z, last heartbeat \\d+ s ago$`, 'm'),
+    );
     expect(human.stdout).toMatch(/^ +2 +\S+Z +- +running +manual /m);
     // Status took nothing: the same lease, and the sync still had nothing more to write.
     expect(lockHolder(h)).toEqual(held);
@@ -173,7 +215,11 @@ describe('speakup-sync snapshot', () => {
     const target = join(h.dir, 'export', 'speakup.db');
     const r = await runCli(['snapshot', target], dbEnv(h), h.dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^snapshot written: ${target.replace(/[.]/g, '\\.')} \\(60 issues, [\\d.]+ (KB|MB)\\) in [\\d.]+ s\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^snapshot written: ${target.replace(/[.]/g, '\\.')} \\(60 issues, [\\d.]+ (KB|MB)\\) in [\\d.]+ s\\n$`,
+      ),
+    );
     expect(statSync(target).mode & 0o777).toBe(0o600);
 
     h.emu.data.add(5);
@@ -211,7 +257,10 @@ describe('speakup-sync snapshot', () => {
     const copy = new Database(target, { readonly: true });
     try {
       // Taken mid-run: run 2 still running, exactly the 40 committed issues in their new version.
-      expect(copy.prepare('SELECT id, status FROM sync_runs ORDER BY id DESC LIMIT 1').get()).toEqual({ id: 2, status: 'running' });
+      expect(copy.prepare('SELECT id, status FROM sync_runs ORDER BY id DESC LIMIT 1').get()).toEqual({
+        id: 2,
+        status: 'running',
+      });
       expect(currentVersionsStored(target, h.emu)).toBe(40);
       expect(copy.prepare('SELECT count(*) AS n FROM issues').get()).toEqual({ n: 150 });
       // Every issue, old or new, with exactly its own field-value, FTS and sighting rows.
@@ -226,7 +275,9 @@ describe('speakup-sync snapshot', () => {
     expect((await h.sync()).status).toBe('succeeded');
     const live = await runCli(['snapshot', h.dbPath], dbEnv(h), h.dir);
     expect(live.code).toBe(1);
-    expect(lastLine(live.stderr)).toBe(`speakup-sync: refusing to write a snapshot to "${h.dbPath}": it is the live database; give another path`);
+    expect(lastLine(live.stderr)).toBe(
+      `speakup-sync: refusing to write a snapshot to "${h.dbPath}": it is the live database; give another path`,
+    );
     const notes = join(h.dir, 'notes.txt');
     writeFileSync(notes, 'keep me\n');
     const other = await runCli(['snapshot', notes], dbEnv(h), h.dir);

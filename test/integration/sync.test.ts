@@ -47,10 +47,16 @@ describe('full sync', () => {
           deleted_at: null,
         });
         const fields = (d.forms ?? []).flatMap((f) => f.fields);
-        const stored = db.prepare('SELECT field_id, type, value_text, value_number, value_json FROM issue_field_values WHERE issue_id = ? ORDER BY position').all(id) as Record<string, unknown>[];
+        const stored = db
+          .prepare(
+            'SELECT field_id, type, value_text, value_number, value_json FROM issue_field_values WHERE issue_id = ? ORDER BY position',
+          )
+          .all(id) as Record<string, unknown>[];
         expect(stored.map((s) => s.field_id)).toEqual(fields.map((f) => String(f.id)));
       }
-      const types = (db.prepare('SELECT DISTINCT type FROM issue_field_values ORDER BY type').all() as { type: string }[]).map((r) => r.type);
+      const types = (
+        db.prepare('SELECT DISTINCT type FROM issue_field_values ORDER BY type').all() as { type: string }[]
+      ).map((r) => r.type);
       expect(types).toEqual(expect.arrayContaining(['boolean', 'date', 'multiselect', 'number', 'select', 'text']));
       const run = db.prepare('SELECT * FROM sync_runs WHERE id = ?').get(r.runId) as Record<string, unknown>;
       expect(run).toMatchObject({ status: 'succeeded', listed: 60, fetched: 60, failed: 0, error: null });
@@ -59,16 +65,19 @@ describe('full sync', () => {
     }
   });
 
-  it.each(['page', 'envelope', 'unpaged'] as const)('works with %s paging, server-capped page sizes and a path prefix', async (paging) => {
-    h = await harness({ issues: 53, prefix: '/api', knobs: { paging, pageSizeMax: 7 } }, { SPEAKUP_PAGE_SIZE: '10' });
-    const r = await h.sync({}, { SPEAKUP_API_URL: `${h.emu.apiUrl}/` });
-    expect(r.status).toBe('succeeded');
-    expect(r.counts.listed).toBe(53);
-    expect(mirrorDiff(h)).toEqual(clean);
-    // unpaged: the second page repeats the first; envelope: hasMore=false ends it; page: an empty page does.
-    const expected = { unpaged: 2, envelope: Math.ceil(53 / 7), page: Math.ceil(53 / 7) + 1 }[paging];
-    expect(h.emu.counters.requests.list).toBe(expected);
-  });
+  it.each(['page', 'envelope', 'unpaged'] as const)(
+    'works with %s paging, server-capped page sizes and a path prefix',
+    async (paging) => {
+      h = await harness({ issues: 53, prefix: '/api', knobs: { paging, pageSizeMax: 7 } }, { SPEAKUP_PAGE_SIZE: '10' });
+      const r = await h.sync({}, { SPEAKUP_API_URL: `${h.emu.apiUrl}/` });
+      expect(r.status).toBe('succeeded');
+      expect(r.counts.listed).toBe(53);
+      expect(mirrorDiff(h)).toEqual(clean);
+      // unpaged: the second page repeats the first; envelope: hasMore=false ends it; page: an empty page does.
+      const expected = { unpaged: 2, envelope: Math.ceil(53 / 7), page: Math.ceil(53 / 7) + 1 }[paging];
+      expect(h.emu.counters.requests.list).toBe(expected);
+    },
+  );
 });
 
 describe('incremental sync', () => {
@@ -91,7 +100,11 @@ describe('incremental sync', () => {
 
     const db = h.read();
     try {
-      const rows = db.prepare("SELECT issue_id, new_value FROM issue_changes WHERE field = 'status' AND run_id = ? AND old_value IS NOT NULL ORDER BY issue_id").all(r.runId);
+      const rows = db
+        .prepare(
+          "SELECT issue_id, new_value FROM issue_changes WHERE field = 'status' AND run_id = ? AND old_value IS NOT NULL ORDER BY issue_id",
+        )
+        .all(r.runId);
       expect(rows).toEqual(statusChanged.map((id) => ({ issue_id: id, new_value: 'ON_HOLD' })));
       expect(statusChanged.length).toBeGreaterThan(0);
     } finally {
@@ -114,7 +127,9 @@ describe('incremental sync', () => {
     const r = await h.sync();
     expect(r.counts.deleted).toBe(2);
     let db = h.read();
-    const deletedRows = db.prepare('SELECT id, deleted_at, data FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').all() as { id: number; data: string }[];
+    const deletedRows = db
+      .prepare('SELECT id, deleted_at, data FROM issues WHERE deleted_at IS NOT NULL ORDER BY id')
+      .all() as { id: number; data: string }[];
     expect(deletedRows.map((x) => x.id)).toEqual(gone);
     expect(deletedRows.every((x) => JSON.parse(x.data).id === x.id)).toBe(true);
     expect(db.prepare('SELECT count(*) AS n FROM current_issues').get()).toEqual({ n: 28 });
@@ -132,17 +147,26 @@ describe('incremental sync', () => {
 });
 
 describe('passing faults', () => {
-  it.each(['seconds', 'http-date', 'none'] as const)('honours 429 with Retry-After (%s) and completes', async (retryAfterMode) => {
-    h = await harness({ issues: 60, knobs: { rateLimit: { rps: 100, burst: 10 }, retryAfterMode } }, { SPEAKUP_CONCURRENCY: '8' });
-    const r = await h.sync();
-    expect(r.status).toBe('succeeded');
-    expect(h.emu.counters.rateLimited).toBeGreaterThan(0);
-    expect(r.counts.throttled).toBe(h.emu.counters.rateLimited);
-    expect(mirrorDiff(h)).toEqual(clean);
-  });
+  it.each(['seconds', 'http-date', 'none'] as const)(
+    'honours 429 with Retry-After (%s) and completes',
+    async (retryAfterMode) => {
+      h = await harness(
+        { issues: 60, knobs: { rateLimit: { rps: 100, burst: 10 }, retryAfterMode } },
+        { SPEAKUP_CONCURRENCY: '8' },
+      );
+      const r = await h.sync();
+      expect(r.status).toBe('succeeded');
+      expect(h.emu.counters.rateLimited).toBeGreaterThan(0);
+      expect(r.counts.throttled).toBe(h.emu.counters.rateLimited);
+      expect(mirrorDiff(h)).toEqual(clean);
+    },
+  );
 
   it('paces to an advertised RateLimit-Policy without being refused', async () => {
-    h = await harness({ issues: 60, knobs: { rateLimit: { rps: 150, burst: 5 }, advertisePolicy: true } }, { SPEAKUP_CONCURRENCY: '8' });
+    h = await harness(
+      { issues: 60, knobs: { rateLimit: { rps: 150, burst: 5 }, advertisePolicy: true } },
+      { SPEAKUP_CONCURRENCY: '8' },
+    );
     const r = await h.sync();
     expect(r.status).toBe('succeeded');
     // Only the first requests, sent before the policy was known, may meet an empty bucket.
@@ -162,7 +186,11 @@ describe('passing faults', () => {
 
   it('refreshes and logs in again when tokens expire in the middle of a run', async () => {
     h = await harness(
-      { issues: 100, knobs: { latencyMs: 60 }, cognito: { idTokenTtlSec: 2, accessTokenTtlSec: 2, refreshTokenTtlSec: 3 } },
+      {
+        issues: 100,
+        knobs: { latencyMs: 60 },
+        cognito: { idTokenTtlSec: 2, accessTokenTtlSec: 2, refreshTokenTtlSec: 3 },
+      },
       { SPEAKUP_CONCURRENCY: '2' },
     );
     const r = await h.sync();
@@ -177,13 +205,19 @@ describe('passing faults', () => {
 
   it('renews once after a 401 for a revoked token and goes on', async () => {
     // A generous timeout: an IdP call retried because the machine was slow would count as a second renewal.
-    h = await harness({ issues: 40 }, { SPEAKUP_CONCURRENCY: '4', SPEAKUP_PAGE_SIZE: '10', SPEAKUP_TIMEOUT_MS: '30000' });
+    h = await harness(
+      { issues: 40 },
+      { SPEAKUP_CONCURRENCY: '4', SPEAKUP_PAGE_SIZE: '10', SPEAKUP_TIMEOUT_MS: '30000' },
+    );
     // Four detail requests wait at the emulator with the first token while it is revoked.
     const hold = createHold(['detail'], { after: 5 });
     h.emu.knobs.hold = hold;
     const run = h.sync();
     await waitFor(() => hold.waiting >= 4, 'four detail requests held in flight');
-    const logins = () => Object.entries(h!.emu.cognito.counters.operations).filter(([op]) => op.startsWith('InitiateAuth:')).reduce((n, [, c]) => n + c, 0);
+    const logins = () =>
+      Object.entries(h!.emu.cognito.counters.operations)
+        .filter(([op]) => op.startsWith('InitiateAuth:'))
+        .reduce((n, [, c]) => n + c, 0);
     const before = logins();
     expect(before).toBe(1);
     h.emu.cognito.revokeAccessTokens();

@@ -36,8 +36,14 @@ function query<T>(x: Harness, sql: string, ...params: unknown[]): T[] {
 
 /** id → data of every stored issue, and the deleted ones. */
 function stored(x: Harness): { data: Map<number, string>; deleted: number[] } {
-  const rows = query<{ id: number; data: string; deleted_at: string | null }>(x, 'SELECT id, data, deleted_at FROM issues ORDER BY id');
-  return { data: new Map(rows.map((r) => [r.id, r.data])), deleted: rows.filter((r) => r.deleted_at !== null).map((r) => r.id) };
+  const rows = query<{ id: number; data: string; deleted_at: string | null }>(
+    x,
+    'SELECT id, data, deleted_at FROM issues ORDER BY id',
+  );
+  return {
+    data: new Map(rows.map((r) => [r.id, r.data])),
+    deleted: rows.filter((r) => r.deleted_at !== null).map((r) => r.id),
+  };
 }
 
 describe('bad detail bodies', () => {
@@ -50,7 +56,15 @@ describe('bad detail bodies', () => {
     x.emu.data.setDetailOverride(a!, '{"id": 1, "summary": "cut her');
     const r = await x.sync();
     expect(r.status).toBe('partial');
-    expect(r.failures).toEqual([{ issueId: a, code: 'BAD_RESPONSE', message: expect.stringMatching(new RegExp(`^\\[GET\\] "/v1/public/issues/${a}": the body is not valid JSON \\(\\d+ bytes\\)$`)) }]);
+    expect(r.failures).toEqual([
+      {
+        issueId: a,
+        code: 'BAD_RESPONSE',
+        message: expect.stringMatching(
+          new RegExp(`^\\[GET\\] "/v1/public/issues/${a}": the body is not valid JSON \\(\\d+ bytes\\)$`),
+        ),
+      },
+    ]);
     expect(stored(x).data.get(a!)).toBe(before);
     expect(mirrorDiff(x)).toEqual({ ...clean, different: [a] });
     // Fixed upstream: the next run retries it.
@@ -67,7 +81,9 @@ describe('bad detail bodies', () => {
     x.emu.data.setDetailOverride(a!, { ...x.emu.data.get(b!), summary: 'served under the wrong id' });
     const r = await x.sync();
     expect(r.status).toBe('partial');
-    expect(r.failures).toEqual([{ issueId: a, code: 'BAD_RESPONSE', message: expect.stringMatching(new RegExp(`^issue ${a}: .*\\bid ${b}\\b`)) }]);
+    expect(r.failures).toEqual([
+      { issueId: a, code: 'BAD_RESPONSE', message: expect.stringMatching(new RegExp(`^issue ${a}: .*\\bid ${b}\\b`)) },
+    ]);
     const after = stored(x).data;
     expect(after.get(a!)).toBe(before.get(a!));
     expect(after.get(b!)).toBe(before.get(b!));
@@ -100,9 +116,22 @@ describe('bad detail bodies', () => {
     expect(r.status, r.error).toBe('succeeded');
     const [row] = query<Record<string, unknown>>(x, 'SELECT * FROM issues WHERE id = ?', id);
     expect(row).toMatchObject({
-      data: JSON.stringify(odd), summary: null, description: null, status: null, labels: null, domain_id: null, domain_name: null,
-      assignee_id: null, received_at: null, acknowledged_at: null, due_at: null, closed_at: null, custom_id: null, created_at: null,
-      updated_at: '2031-01-01T00:00:00.000Z', deleted_at: null,
+      data: JSON.stringify(odd),
+      summary: null,
+      description: null,
+      status: null,
+      labels: null,
+      domain_id: null,
+      domain_name: null,
+      assignee_id: null,
+      received_at: null,
+      acknowledged_at: null,
+      due_at: null,
+      closed_at: null,
+      custom_id: null,
+      created_at: null,
+      updated_at: '2031-01-01T00:00:00.000Z',
+      deleted_at: null,
     });
     expect(query(x, 'SELECT * FROM issue_field_values WHERE issue_id = ?', id)).toEqual([]);
     const versions: Versions = new Map();
@@ -117,27 +146,80 @@ describe('bad detail bodies', () => {
     const x = await synced();
     const id = x.emu.data.ids()[5]!;
     const forms = [
-      { id: 'f1', name: 7, fields: [
-        { id: 1, label: 'a number as text', type: 'number', value: '12.5' },
-        { id: 2, label: 'an object', type: 'text', value: { nested: [1, 2] } },
-        { id: 3, label: 'bad date', type: 'date', value: 'not a date' },
-        { id: 4, type: 'boolean', value: 'yes' },
-        'not a field',
-        { id: 5, label: null, type: 42, value: null },
-      ] },
+      {
+        id: 'f1',
+        name: 7,
+        fields: [
+          { id: 1, label: 'a number as text', type: 'number', value: '12.5' },
+          { id: 2, label: 'an object', type: 'text', value: { nested: [1, 2] } },
+          { id: 3, label: 'bad date', type: 'date', value: 'not a date' },
+          { id: 4, type: 'boolean', value: 'yes' },
+          'not a field',
+          { id: 5, label: null, type: 42, value: null },
+        ],
+      },
       { fields: 'nope' },
     ];
     x.emu.data.update(id, { forms: forms as unknown as NonNullable<IssueDetail['forms']> });
     const r = await x.sync();
     expect(r.status, r.error).toBe('succeeded');
     expect(mirrorDiff(x)).toEqual(clean);
-    const rows = query<Record<string, unknown>>(x, 'SELECT position, form_name, field_id, label, type, value_text, value_number, value_json FROM issue_field_values WHERE issue_id = ? ORDER BY position', id);
+    const rows = query<Record<string, unknown>>(
+      x,
+      'SELECT position, form_name, field_id, label, type, value_text, value_number, value_json FROM issue_field_values WHERE issue_id = ? ORDER BY position',
+      id,
+    );
     expect(rows).toEqual([
-      { position: 0, form_name: null, field_id: '1', label: 'a number as text', type: 'number', value_text: '12.5', value_number: 12.5, value_json: null },
-      { position: 1, form_name: null, field_id: '2', label: 'an object', type: 'text', value_text: null, value_number: null, value_json: '{"nested":[1,2]}' },
-      { position: 2, form_name: null, field_id: '3', label: 'bad date', type: 'date', value_text: 'not a date', value_number: null, value_json: null },
-      { position: 3, form_name: null, field_id: '4', label: null, type: 'boolean', value_text: 'yes', value_number: null, value_json: null },
-      { position: 4, form_name: null, field_id: '5', label: null, type: null, value_text: null, value_number: null, value_json: null },
+      {
+        position: 0,
+        form_name: null,
+        field_id: '1',
+        label: 'a number as text',
+        type: 'number',
+        value_text: '12.5',
+        value_number: 12.5,
+        value_json: null,
+      },
+      {
+        position: 1,
+        form_name: null,
+        field_id: '2',
+        label: 'an object',
+        type: 'text',
+        value_text: null,
+        value_number: null,
+        value_json: '{"nested":[1,2]}',
+      },
+      {
+        position: 2,
+        form_name: null,
+        field_id: '3',
+        label: 'bad date',
+        type: 'date',
+        value_text: 'not a date',
+        value_number: null,
+        value_json: null,
+      },
+      {
+        position: 3,
+        form_name: null,
+        field_id: '4',
+        label: null,
+        type: 'boolean',
+        value_text: 'yes',
+        value_number: null,
+        value_json: null,
+      },
+      {
+        position: 4,
+        form_name: null,
+        field_id: '5',
+        label: null,
+        type: null,
+        value_text: null,
+        value_number: null,
+        value_json: null,
+      },
     ]);
   });
 
@@ -149,7 +231,13 @@ describe('bad detail bodies', () => {
     x.emu.data.setDetailOverride(id, { ...x.emu.data.get(id), updatedAt: 'last tuesday' });
     const r = await x.sync();
     expect(r.status).toBe('partial');
-    expect(r.failures).toEqual([{ issueId: id, code: 'BAD_RESPONSE', message: `issue ${id}: updatedAt must be a full ISO-8601 timestamp, got "last tuesday"` }]);
+    expect(r.failures).toEqual([
+      {
+        issueId: id,
+        code: 'BAD_RESPONSE',
+        message: `issue ${id}: updatedAt must be a full ISO-8601 timestamp, got "last tuesday"`,
+      },
+    ]);
     expect(stored(x).data.get(id)).toBe(before);
   });
 
@@ -162,7 +250,11 @@ describe('bad detail bodies', () => {
     x.emu.data.update(id, { description });
     const r = await x.sync();
     expect(r.status, r.error).toBe('succeeded');
-    const [row] = query<{ description: string; data: string }>(x, 'SELECT description, data FROM issues WHERE id = ?', id);
+    const [row] = query<{ description: string; data: string }>(
+      x,
+      'SELECT description, data FROM issues WHERE id = ?',
+      id,
+    );
     expect(Buffer.byteLength(row!.description)).toBeGreaterThan(6 * 1024 * 1024);
     expect(Buffer.from(row!.description).equals(Buffer.from(description))).toBe(true);
     expect((JSON.parse(row!.data) as IssueDetail).description === description).toBe(true);
@@ -207,17 +299,20 @@ describe('bad listings', () => {
     expect(mirrorDiff(x)).toEqual(clean);
   });
 
-  it.each(['page', 'envelope'] as const)('a page that shrinks between calls (%s paging): no live issue is marked deleted, the mirror stays complete', async (paging) => {
-    const x = await synced(100);
-    x.emu.knobs.paging = paging;
-    x.emu.knobs.shrinkNextPages = 1;
-    const r = await x.sync();
-    expect(x.emu.counters.faults.shrink).toBe(1);
-    expect(r.counts.deleted).toBe(0);
-    expect(stored(x).deleted).toEqual([]);
-    expect(mirrorDiff(x)).toEqual(clean);
-    expect(r.status, r.error).toBe('succeeded');
-  });
+  it.each(['page', 'envelope'] as const)(
+    'a page that shrinks between calls (%s paging): no live issue is marked deleted, the mirror stays complete',
+    async (paging) => {
+      const x = await synced(100);
+      x.emu.knobs.paging = paging;
+      x.emu.knobs.shrinkNextPages = 1;
+      const r = await x.sync();
+      expect(x.emu.counters.faults.shrink).toBe(1);
+      expect(r.counts.deleted).toBe(0);
+      expect(stored(x).deleted).toEqual([]);
+      expect(mirrorDiff(x)).toEqual(clean);
+      expect(r.status, r.error).toBe('succeeded');
+    },
+  );
 
   it('a page that stays short while later pages are full: a per-run error, no deletions this run', async () => {
     const x = await synced(100);
@@ -235,7 +330,9 @@ describe('bad listings', () => {
     x.emu.knobs.pMalformed = 1;
     const r = await x.sync();
     expect(r.status).toBe('failed');
-    expect(r.error).toMatch(/^\[GET\] "\/v1\/public\/issues\?page=1&pageSize=20": the body is not valid JSON \(\d+ bytes\)$/);
+    expect(r.error).toMatch(
+      /^\[GET\] "\/v1\/public\/issues\?page=1&pageSize=20": the body is not valid JSON \(\d+ bytes\)$/,
+    );
     expect(stored(x)).toEqual(before);
   });
 
@@ -244,7 +341,9 @@ describe('bad listings', () => {
     x.emu.data.setListOverride([]);
     const refused = await runCli(['sync'], x.env, x.dir);
     expect(refused.code).toBe(2);
-    expect(lastLine(refused.stderr)).toBe('refused to soft-delete 30 of 30 issues (more than 50%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete');
+    expect(lastLine(refused.stderr)).toBe(
+      'refused to soft-delete 30 of 30 issues (more than 50%): the listing may be wrong; if these deletions are real, run once with --allow-mass-delete',
+    );
     expect(refused.stdout).toMatch(/^sync partial \(run 2\): 0 listed, 0 fetched, 0 unchanged, 0 deleted, 0 failed/);
     expect(stored(x).deleted).toEqual([]);
     const [run] = query<{ status: string; error: string }>(x, 'SELECT status, error FROM sync_runs WHERE id = 2');

@@ -17,7 +17,16 @@ import { harness, mirrorDiff, type Harness } from '../helpers/harness.js';
 import { createHold } from '../../src/emulator/api/hold.js';
 import { detailSteps, HELD_ENV, SYNCED_BY_LAST_RUN_SQL } from '../helpers/mid-run.js';
 import { requireTool } from '../helpers/tools.js';
-import { lockRow, mirrorProblems, openAfterCrash, openIfExists, recordVersions, runRows, waitFor, type Versions } from '../helpers/reliability.js';
+import {
+  lockRow,
+  mirrorProblems,
+  openAfterCrash,
+  openIfExists,
+  recordVersions,
+  runRows,
+  waitFor,
+  type Versions,
+} from '../helpers/reliability.js';
 
 const clean = { missing: [], extra: [], different: [] };
 let h: Harness | undefined;
@@ -54,91 +63,133 @@ function consistent(x: Harness): void {
 }
 
 describe('two syncs on one database', () => {
-  it('the second exits 75 naming the holder; a third with --wait waits, then succeeds', { timeout: 60_000 }, async () => {
-    // Detail requests wait at the emulator: the first sync holds the lock until the test lets it go.
-    h = await harness({ issues: 120, seed: 71 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
-    const hold = createHold(['detail']);
-    h.emu.knobs.hold = hold;
-    const first = startCli(['sync'], h.env, h.dir);
-    await waitFor(() => holder(h!)?.pid === first.child.pid, 'the first sync to hold the lock');
-    const held = holder(h)!;
+  it(
+    'the second exits 75 naming the holder; a third with --wait waits, then succeeds',
+    { timeout: 60_000 },
+    async () => {
+      // Detail requests wait at the emulator: the first sync holds the lock until the test lets it go.
+      h = await harness({ issues: 120, seed: 71 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
+      const hold = createHold(['detail']);
+      h.emu.knobs.hold = hold;
+      const first = startCli(['sync'], h.env, h.dir);
+      await waitFor(() => holder(h!)?.pid === first.child.pid, 'the first sync to hold the lock');
+      const held = holder(h)!;
 
-    const waiting = startCli(['sync', '--wait'], h.env, h.dir);
-    let waitingErr = '';
-    waiting.child.stderr!.on('data', (d: Buffer) => (waitingErr += d.toString()));
-    const second = await runCli(['sync'], h.env, h.dir);
-    expect(second.code).toBe(75);
-    expect(lastLine(second.stderr)).toBe(
-      `speakup-sync: another sync is running on this database (pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}); wait for it to finish, or run with --wait`,
-    );
-    await waitFor(() => waitingErr.includes('waiting for the sync held by'), 'the --wait sync to wait');
+      const waiting = startCli(['sync', '--wait'], h.env, h.dir);
+      let waitingErr = '';
+      waiting.child.stderr!.on('data', (d: Buffer) => (waitingErr += d.toString()));
+      const second = await runCli(['sync'], h.env, h.dir);
+      expect(second.code).toBe(75);
+      expect(lastLine(second.stderr)).toBe(
+        `speakup-sync: another sync is running on this database (pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}); wait for it to finish, or run with --wait`,
+      );
+      await waitFor(() => waitingErr.includes('waiting for the sync held by'), 'the --wait sync to wait');
 
-    // Let the first one finish; the waiting one then takes its turn.
-    hold.release();
-    const [a, c] = await Promise.all([first.result, waiting.result]);
-    expect(a.code, a.stderr).toBe(0);
-    expect(c.code, c.stderr).toBe(0);
-    expect(waitingErr).toContain(`waiting for the sync held by pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}`);
-    const db = new Database(h.dbPath, { readonly: true });
-    const runs = db.prepare('SELECT pid, status, started_at, finished_at FROM sync_runs ORDER BY id').all() as { pid: number; status: string; started_at: string; finished_at: string }[];
-    db.close();
-    // The refused sync never started a run; the waiting one started after the first had finished.
-    expect(runs.map((r) => [r.pid, r.status])).toEqual([[first.child.pid, 'succeeded'], [waiting.child.pid, 'succeeded']]);
-    expect(runs[1]!.started_at >= runs[0]!.finished_at).toBe(true);
-    expect(mirrorDiff(h)).toEqual(clean);
-    consistent(h);
-  });
+      // Let the first one finish; the waiting one then takes its turn.
+      hold.release();
+      const [a, c] = await Promise.all([first.result, waiting.result]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(c.code, c.stderr).toBe(0);
+      expect(waitingErr).toContain(
+        `waiting for the sync held by pid ${first.child.pid} on ${hostname()}, since ${held.acquired_at}`,
+      );
+      const db = new Database(h.dbPath, { readonly: true });
+      const runs = db.prepare('SELECT pid, status, started_at, finished_at FROM sync_runs ORDER BY id').all() as {
+        pid: number;
+        status: string;
+        started_at: string;
+        finished_at: string;
+      }[];
+      db.close();
+      // The refused sync never started a run; the waiting one started after the first had finished.
+      expect(runs.map((r) => [r.pid, r.status])).toEqual([
+        [first.child.pid, 'succeeded'],
+        [waiting.child.pid, 'succeeded'],
+      ]);
+      expect(runs[1]!.started_at >= runs[0]!.finished_at).toBe(true);
+      expect(mirrorDiff(h)).toEqual(clean);
+      consistent(h);
+    },
+  );
 
-  it('a lock left by a SIGKILLed sync is taken over by the next run, whose dead run is marked interrupted', { timeout: 60_000 }, async () => {
-    h = await harness({ issues: 80, seed: 72, knobs: { latencyMs: 200 } }, { SPEAKUP_CONCURRENCY: '2' });
-    const dead = startCli(['sync'], h.env, h.dir);
-    await waitFor(() => holder(h!)?.pid === dead.child.pid && h!.emu.counters.requests.detail > 4, 'the first sync to hold the lock and fetch', 45_000);
-    dead.child.kill('SIGKILL');
-    expect((await dead.result).signal).toBe('SIGKILL');
-    const left = openAfterCrash(h.dbPath)!;
-    expect(lockRow(left.db)?.pid).toBe(dead.child.pid);
-    left.db.close();
+  it(
+    'a lock left by a SIGKILLed sync is taken over by the next run, whose dead run is marked interrupted',
+    { timeout: 60_000 },
+    async () => {
+      h = await harness({ issues: 80, seed: 72, knobs: { latencyMs: 200 } }, { SPEAKUP_CONCURRENCY: '2' });
+      const dead = startCli(['sync'], h.env, h.dir);
+      await waitFor(
+        () => holder(h!)?.pid === dead.child.pid && h!.emu.counters.requests.detail > 4,
+        'the first sync to hold the lock and fetch',
+        45_000,
+      );
+      dead.child.kill('SIGKILL');
+      expect((await dead.result).signal).toBe('SIGKILL');
+      const left = openAfterCrash(h.dbPath)!;
+      expect(lockRow(left.db)?.pid).toBe(dead.child.pid);
+      left.db.close();
 
-    h.emu.knobs.latencyMs = 0;
-    const next = await runCli(['sync'], h.env, h.dir);
-    expect(next.code, next.stderr).toBe(0);
-    const logs = next.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; holder?: { pid: number } });
-    expect(logs.find((l) => l.msg === 'took over the sync lock of a process that is gone')?.holder?.pid).toBe(dead.child.pid);
-    expect(logs.some((l) => l.msg === 'marked runs left "running" by a dead process as interrupted')).toBe(true);
-    const db = new Database(h.dbPath, { readonly: true });
-    const runs = runRows(db);
-    db.close();
-    expect(runs).toEqual([
-      { id: 1, status: 'interrupted', pid: dead.child.pid, error: expect.stringMatching(new RegExp(`^interrupted: process ${dead.child.pid} on .+ is gone`)) },
-      { id: 2, status: 'succeeded', pid: expect.any(Number), error: null },
-    ]);
-    expect(mirrorDiff(h)).toEqual(clean);
-    consistent(h);
-  });
+      h.emu.knobs.latencyMs = 0;
+      const next = await runCli(['sync'], h.env, h.dir);
+      expect(next.code, next.stderr).toBe(0);
+      const logs = next.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string; holder?: { pid: number } });
+      expect(logs.find((l) => l.msg === 'took over the sync lock of a process that is gone')?.holder?.pid).toBe(
+        dead.child.pid,
+      );
+      expect(logs.some((l) => l.msg === 'marked runs left "running" by a dead process as interrupted')).toBe(true);
+      const db = new Database(h.dbPath, { readonly: true });
+      const runs = runRows(db);
+      db.close();
+      expect(runs).toEqual([
+        {
+          id: 1,
+          status: 'interrupted',
+          pid: dead.child.pid,
+          error: expect.stringMatching(new RegExp(`^interrupted: process ${dead.child.pid} on .+ is gone`)),
+        },
+        { id: 2, status: 'succeeded', pid: expect.any(Number), error: null },
+      ]);
+      expect(mirrorDiff(h)).toEqual(clean);
+      consistent(h);
+    },
+  );
 });
 
 describe('the daemon plus a manual sync', () => {
-  it('the manual sync exits 75 naming the daemon; the daemon then stops cleanly and the next run succeeds', { timeout: 60_000 }, async () => {
-    h = await harness({ issues: 60, seed: 74 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
-    const hold = createHold(['detail']);
-    h.emu.knobs.hold = hold;
-    const daemon = startCli(['daemon'], { ...h.env, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' }, h.dir);
-    await waitFor(() => holder(h!)?.pid === daemon.child.pid, 'the daemon to hold the lock');
-    const held = holder(h)!;
-    const manual = await runCli(['sync'], h.env, h.dir);
-    expect(manual.code).toBe(75);
-    expect(lastLine(manual.stderr)).toContain(`another sync is running on this database (pid ${daemon.child.pid} on ${hostname()}, since ${held.acquired_at})`);
-    daemon.child.kill('SIGTERM');
-    expect((await daemon.result).code).toBe(0);
-    hold.release();
-    const next = await h.sync();
-    expect(next.status, next.error).toBe('succeeded');
-    expect(mirrorDiff(h)).toEqual(clean);
-    consistent(h);
-    const db = new Database(h.dbPath, { readonly: true });
-    expect(runRows(db).map((r) => r.status)).toEqual(['interrupted', 'succeeded']);
-    db.close();
-  });
+  it(
+    'the manual sync exits 75 naming the daemon; the daemon then stops cleanly and the next run succeeds',
+    { timeout: 60_000 },
+    async () => {
+      h = await harness({ issues: 60, seed: 74 }, { SPEAKUP_CONCURRENCY: '2', ...HELD_ENV });
+      const hold = createHold(['detail']);
+      h.emu.knobs.hold = hold;
+      const daemon = startCli(
+        ['daemon'],
+        { ...h.env, SPEAKUP_SCHEDULE: '0 0 1 1 *', SPEAKUP_RUN_AT_START: '1' },
+        h.dir,
+      );
+      await waitFor(() => holder(h!)?.pid === daemon.child.pid, 'the daemon to hold the lock');
+      const held = holder(h)!;
+      const manual = await runCli(['sync'], h.env, h.dir);
+      expect(manual.code).toBe(75);
+      expect(lastLine(manual.stderr)).toContain(
+        `another sync is running on this database (pid ${daemon.child.pid} on ${hostname()}, since ${held.acquired_at})`,
+      );
+      daemon.child.kill('SIGTERM');
+      expect((await daemon.result).code).toBe(0);
+      hold.release();
+      const next = await h.sync();
+      expect(next.status, next.error).toBe('succeeded');
+      expect(mirrorDiff(h)).toEqual(clean);
+      consistent(h);
+      const db = new Database(h.dbPath, { readonly: true });
+      expect(runRows(db).map((r) => r.status)).toEqual(['interrupted', 'succeeded']);
+      db.close();
+    },
+  );
 });
 
 describe('BI readers during a sync', () => {
@@ -175,12 +226,15 @@ describe('BI readers during a sync', () => {
           q.all();
           reads++;
         }
-        const running = (reader.prepare("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'").get() as { n: number }).n > 0;
+        const running =
+          (reader.prepare("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'").get() as { n: number }).n > 0;
         const stored = storedByRun.get() as number;
         if (running) seen.add(stored);
         if (reads % 10 === 0) {
           // The sqlite3 shell, read-only, also with no busy timeout (its default).
-          const r = spawnSync('sqlite3', ['-readonly', h.dbPath, 'SELECT count(*) FROM current_issues;'], { encoding: 'utf8' });
+          const r = spawnSync('sqlite3', ['-readonly', h.dbPath, 'SELECT count(*) FROM current_issues;'], {
+            encoding: 'utf8',
+          });
           expect(r.stderr).toBe('');
           expect(r.status).toBe(0);
           shellReads++;

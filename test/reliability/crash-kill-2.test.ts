@@ -11,16 +11,22 @@ import { describe, expect, it } from 'vitest';
 import { crashScenario, describeOutcomes } from '../helpers/reliability.js';
 
 describe('SIGKILL at random points (2/2)', () => {
-  it.each([303, 404])('seed %i: 5+ kills, each leaving a sound database that the next run completes', { timeout: 150_000 }, async (seed) => {
-    const outcomes = await crashScenario(seed, 5);
-    console.log(describeOutcomes(outcomes));
-    expect(outcomes.length).toBeGreaterThanOrEqual(5);
-    // At least one kill landed inside a write transaction (frames written, commit never reached).
-    expect(outcomes.some((o) => o.phase === 'write' && o.uncommittedFrames > 0)).toBe(true);
-    // Every kill after start-up died inside its run, leaving it "running" for the next run to mark interrupted.
-    const inRun = outcomes.filter((o) => o.phase !== 'startup');
-    expect(inRun.length).toBeGreaterThanOrEqual(4);
-    expect(inRun.map((o) => o.runningLeft)).toEqual(inRun.map(() => 1));
-    expect(new Set(outcomes.map((o) => o.phase))).toEqual(new Set(['startup', 'login', 'listing', 'fetching', 'write']));
-  });
+  it.each([303, 404])(
+    'seed %i: 5+ kills, each leaving a sound database that the next run completes',
+    { timeout: 150_000 },
+    async (seed) => {
+      const outcomes = await crashScenario(seed, 5);
+      console.log(describeOutcomes(outcomes));
+      expect(outcomes.length).toBeGreaterThanOrEqual(5);
+      // At least one kill landed inside a write transaction (frames written, commit never reached).
+      expect(outcomes.some((o) => o.phase === 'write' && o.uncommittedFrames > 0)).toBe(true);
+      // Every kill after start-up died inside its run, leaving it "running" for the next run to mark interrupted.
+      const inRun = outcomes.filter((o) => o.phase !== 'startup');
+      expect(inRun.length).toBeGreaterThanOrEqual(4);
+      expect(inRun.map((o) => o.runningLeft)).toEqual(inRun.map(() => 1));
+      expect(new Set(outcomes.map((o) => o.phase))).toEqual(
+        new Set(['startup', 'login', 'listing', 'fetching', 'write']),
+      );
+    },
+  );
 });

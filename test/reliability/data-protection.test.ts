@@ -21,7 +21,10 @@ afterEach(async () => {
 
 /** The CLI started by a shell that first sets `umask` (the test process's own umask stays untouched). */
 function runWithUmask(umask: string, args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
-  const child = spawn('/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], { cwd, env: cleanEnv(env) });
+  const child = spawn('/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
+    cwd,
+    env: cleanEnv(env),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +56,10 @@ describe('the database file', () => {
     }, 'the WAL and SHM files');
     const first = await run;
     expect(first.code, first.stderr).toBe(0);
-    expect(sidecars).toEqual([['-wal', 0o600], ['-shm', 0o600]]);
+    expect(sidecars).toEqual([
+      ['-wal', 0o600],
+      ['-shm', 0o600],
+    ]);
     expect(mode(dbPath)).toBe(0o600);
     expect(mode(dir)).toBe(0o700);
     expect(mode(join(h.dir, 'nested'))).toBe(0o700);
@@ -67,7 +73,10 @@ describe('the database file', () => {
     const second = await runCli(['sync'], env, h.dir);
     expect(second.code, second.stderr).toBe(0);
     const warning = second.stderr.split('\n').find((l) => l.includes('accessible by group/others'));
-    expect(JSON.parse(warning!)).toMatchObject({ level: 40, msg: `database file "${dbPath}" was accessible by group/others (mode 0644); made it private (mode 0600)` });
+    expect(JSON.parse(warning!)).toMatchObject({
+      level: 40,
+      msg: `database file "${dbPath}" was accessible by group/others (mode 0644); made it private (mode 0600)`,
+    });
     expect(mode(dbPath)).toBe(0o600);
     expect(second.stdout).toMatch(/^sync succeeded \(run 2\): 30 listed, 1 fetched, 29 unchanged/);
   });
@@ -76,7 +85,12 @@ describe('the database file', () => {
 describe('plaintext http', () => {
   it('to a non-loopback host is refused with exit 78, every such URL named in one message', async () => {
     h = await harness({ issues: 5, seed: 103 });
-    const env = { ...h.env, SPEAKUP_API_URL: `${REMOTE}/api`, SPEAKUP_COGNITO_ENDPOINT: `${REMOTE}/`, SPEAKUP_PAGE_SIZE: 'lots' };
+    const env = {
+      ...h.env,
+      SPEAKUP_API_URL: `${REMOTE}/api`,
+      SPEAKUP_COGNITO_ENDPOINT: `${REMOTE}/`,
+      SPEAKUP_PAGE_SIZE: 'lots',
+    };
     const r = await runCli(['sync'], env, h.dir, 20_000);
     expect(r.code).toBe(78);
     const line = lastLine(r.stderr);
@@ -97,7 +111,10 @@ describe('plaintext http', () => {
     const env = { ...h.env, SPEAKUP_API_URL: `${REMOTE}/api`, SPEAKUP_ALLOW_INSECURE_HTTP: '1', SPEAKUP_DB: dirAsDb };
     const r = await runCli(['sync'], env, h.dir, 20_000);
     const warning = r.stderr.split('\n').find((l) => l.includes('plaintext'));
-    expect(JSON.parse(warning!)).toMatchObject({ level: 40, msg: 'SPEAKUP_API_URL uses plaintext http:// to 192.0.2.10: whistleblower data and tokens travel unencrypted (SPEAKUP_ALLOW_INSECURE_HTTP=1)' });
+    expect(JSON.parse(warning!)).toMatchObject({
+      level: 40,
+      msg: 'SPEAKUP_API_URL uses plaintext http:// to 192.0.2.10: whistleblower data and tokens travel unencrypted (SPEAKUP_ALLOW_INSECURE_HTTP=1)',
+    });
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toMatch(/^speakup-sync: cannot open database ".*a-directory"/);
     expect(h.emu.cognito.counters.operations).toEqual({});
@@ -108,7 +125,9 @@ describe('plaintext http', () => {
       .filter((d) => d.isFile() && d.name.endsWith('.ts'))
       .map((d) => join(d.parentPath, d.name));
     expect(files.length).toBeGreaterThan(20);
-    const offenders = files.filter((f) => /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED/.test(readFileSync(f, 'utf8')));
+    const offenders = files.filter((f) =>
+      /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -43,7 +43,10 @@ describe('transport faults', () => {
 
   it('stalls beyond the client timeout: timed out, retried, stored', async () => {
     // The timeout bounds IdP calls too: USER_PASSWORD_AUTH keeps login far below it even on a busy machine.
-    h = await harness({ issues: 120, seed: 43, knobs: { pStall: 0.05 } }, { SPEAKUP_TIMEOUT_MS: '800', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' });
+    h = await harness(
+      { issues: 120, seed: 43, knobs: { pStall: 0.05 } },
+      { SPEAKUP_TIMEOUT_MS: '800', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' },
+    );
     const r = await h.sync();
     expect(r.status, r.error).toBe('succeeded');
     expect(mirrorDiff(h)).toEqual(clean);
@@ -89,7 +92,10 @@ describe('identity provider faults', () => {
   });
 
   it('the IdP unreachable mid-run while tokens are revoked, then back: the refresh is retried, the run survives', async () => {
-    h = await harness({ issues: 150, seed: 47, knobs: { latencyMs: 2 } }, { SPEAKUP_RETRY_BASE_MS: '100', SPEAKUP_MAX_ATTEMPTS: '8' });
+    h = await harness(
+      { issues: 150, seed: 47, knobs: { latencyMs: 2 } },
+      { SPEAKUP_RETRY_BASE_MS: '100', SPEAKUP_MAX_ATTEMPTS: '8' },
+    );
     const run = h.sync();
     await waitFor(() => h!.emu.counters.requests.detail >= 40, '40 detail requests');
     h.emu.cognito.knobs.unavailable = true;
@@ -118,10 +124,15 @@ describe('identity provider faults', () => {
     h.emu.cognito.knobs.unavailable = true;
     const r = await runCli(['sync'], h.env, h.dir);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/^speakup-sync: cannot reach the identity provider at 127\.0\.0\.1:\d+ \(network error\); check connectivity and SPEAKUP_COGNITO_ENDPOINT/);
+    expect(lastLine(r.stderr)).toMatch(
+      /^speakup-sync: cannot reach the identity provider at 127\.0\.0\.1:\d+ \(network error\); check connectivity and SPEAKUP_COGNITO_ENDPOINT/,
+    );
     expect(snapshot()).toEqual(before);
     const db = new Database(h.dbPath, { readonly: true });
-    const last = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as { status: string; error: string };
+    const last = db.prepare('SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1').get() as {
+      status: string;
+      error: string;
+    };
     db.close();
     expect(last.status).toBe('failed');
     expect(last.error).toMatch(/cannot reach the identity provider/);

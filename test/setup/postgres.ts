@@ -37,7 +37,9 @@ export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | 
   if (explicit) return existsSync(join(explicit, 'initdb')) ? explicit : undefined;
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
-    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions.length > 0) return join(root, versions[0]!, 'bin');
   return (env.PATH ?? '').split(':').find((d) => d && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
@@ -52,9 +54,12 @@ export default function setup(project: TestProject): (() => void) | undefined {
   if (external) return undefined;
   const bin = findPostgresBin();
   if (!bin) {
-    project.provide('pgUnavailable', process.env.SPEAKUP_TEST_POSTGRES_BIN
-      ? `no initdb in SPEAKUP_TEST_POSTGRES_BIN=${process.env.SPEAKUP_TEST_POSTGRES_BIN}`
-      : 'no initdb under /usr/lib/postgresql/*/bin or on the PATH');
+    project.provide(
+      'pgUnavailable',
+      process.env.SPEAKUP_TEST_POSTGRES_BIN
+        ? `no initdb in SPEAKUP_TEST_POSTGRES_BIN=${process.env.SPEAKUP_TEST_POSTGRES_BIN}`
+        : 'no initdb under /usr/lib/postgresql/*/bin or on the PATH',
+    );
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'speakup-pg-'));

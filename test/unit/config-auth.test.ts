@@ -50,22 +50,34 @@ describe('SPEAKUP_AUTH', () => {
 
   it('parses SPEAKUP_SCOPES as space-separated RFC 6749 scope tokens', () => {
     const c = load({ ...common, ...integration, SPEAKUP_SCOPES: '  speakup/issues.read   speakup/issues.write ' });
-    expect(c.auth.kind === 'client-credentials' && c.auth.scopes).toEqual(['speakup/issues.read', 'speakup/issues.write']);
+    expect(c.auth.kind === 'client-credentials' && c.auth.scopes).toEqual([
+      'speakup/issues.read',
+      'speakup/issues.write',
+    ]);
     expect(problems({ ...common, ...integration, SPEAKUP_SCOPES: 'a "b"' })).toEqual([
       'SPEAKUP_SCOPES: expected space-separated OAuth scopes such as "speakup/issues.read" (got "a \\"b\\"")',
     ]);
   });
 
   it('applies the insecure-http and no-credentials-in-URL rules to SPEAKUP_TOKEN_URL', () => {
-    expect(problems({ ...common, ...integration, SPEAKUP_TOKEN_URL: 'http://auth.example.test/oauth2/token' })).toEqual([
-      'SPEAKUP_TOKEN_URL: http:// is refused for non-loopback hosts; use https:// (or set SPEAKUP_ALLOW_INSECURE_HTTP=1, never in production)',
-    ]);
-    expect(load({ ...common, ...integration, SPEAKUP_TOKEN_URL: 'http://127.0.0.1:9/oauth2/token' }).warnings).toEqual([]);
-    const allowed = load({ ...common, ...integration, SPEAKUP_TOKEN_URL: 'http://auth.example.test/t', SPEAKUP_ALLOW_INSECURE_HTTP: '1' });
+    expect(problems({ ...common, ...integration, SPEAKUP_TOKEN_URL: 'http://auth.example.test/oauth2/token' })).toEqual(
+      [
+        'SPEAKUP_TOKEN_URL: http:// is refused for non-loopback hosts; use https:// (or set SPEAKUP_ALLOW_INSECURE_HTTP=1, never in production)',
+      ],
+    );
+    expect(load({ ...common, ...integration, SPEAKUP_TOKEN_URL: 'http://127.0.0.1:9/oauth2/token' }).warnings).toEqual(
+      [],
+    );
+    const allowed = load({
+      ...common,
+      ...integration,
+      SPEAKUP_TOKEN_URL: 'http://auth.example.test/t',
+      SPEAKUP_ALLOW_INSECURE_HTTP: '1',
+    });
     expect(allowed.warnings).toEqual([expect.stringMatching(/^SPEAKUP_TOKEN_URL uses plaintext http:\/\//)]);
-    expect(problems({ ...common, ...integration, SPEAKUP_TOKEN_URL: `https://integ-1:${SECRET}@auth.example.test/t` })).toEqual([
-      'SPEAKUP_TOKEN_URL: must not carry credentials in the URL',
-    ]);
+    expect(
+      problems({ ...common, ...integration, SPEAKUP_TOKEN_URL: `https://integ-1:${SECRET}@auth.example.test/t` }),
+    ).toEqual(['SPEAKUP_TOKEN_URL: must not carry credentials in the URL']);
   });
 
   it('never echoes the client secret or the password, whatever else is wrong', () => {
@@ -88,7 +100,13 @@ describe('SPEAKUP_AUTH', () => {
   });
 
   it('amplify needs what password needs and keeps the endpoint and flow', () => {
-    const c = load({ ...common, ...user, SPEAKUP_AUTH: 'amplify', SPEAKUP_COGNITO_ENDPOINT: 'http://127.0.0.1:9229/', SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH' });
+    const c = load({
+      ...common,
+      ...user,
+      SPEAKUP_AUTH: 'amplify',
+      SPEAKUP_COGNITO_ENDPOINT: 'http://127.0.0.1:9229/',
+      SPEAKUP_AUTH_FLOW: 'USER_PASSWORD_AUTH',
+    });
     expect(c.auth).toEqual({
       kind: 'amplify',
       userPoolId: 'eu-west-1_AbC123',
@@ -107,7 +125,9 @@ describe('SPEAKUP_AUTH', () => {
   });
 
   it('an unknown provider is one problem, not a cascade of "required"', () => {
-    expect(problems({ ...common, SPEAKUP_AUTH: 'saml' })).toEqual(['SPEAKUP_AUTH: expected password, client-credentials or amplify (got "saml")']);
+    expect(problems({ ...common, SPEAKUP_AUTH: 'saml' })).toEqual([
+      'SPEAKUP_AUTH: expected password, client-credentials or amplify (got "saml")',
+    ]);
   });
 
   it('switching provider is configuration only: variables of the other providers are ignored', () => {

@@ -16,7 +16,12 @@ const known = (path: string, seen: number, total: number, missingSinceRun: numbe
 describe('createPathCollector', () => {
   it('names every path the way inspect does and counts each detail once per path', () => {
     const c = createPathCollector();
-    c.add({ id: 1, domain: { id: 2, name: 'x' }, labels: ['a', 'b'], forms: [{ id: 1, fields: [{ value: 1 }, { value: 2 }] }] });
+    c.add({
+      id: 1,
+      domain: { id: 2, name: 'x' },
+      labels: ['a', 'b'],
+      forms: [{ id: 1, fields: [{ value: 1 }, { value: 2 }] }],
+    });
     c.add({ id: 2, domain: null, forms: [] });
     const { details, paths } = c.take();
     expect(details).toBe(2);
@@ -63,7 +68,9 @@ describe('mappedPaths', () => {
   });
 
   it('follows a field map', () => {
-    const paths = mappedPaths(createFieldMap({ status: 'state', forms: 'questionnaires', field_value: 'answer', labels: 'tags.0' }));
+    const paths = mappedPaths(
+      createFieldMap({ status: 'state', forms: 'questionnaires', field_value: 'answer', labels: 'tags.0' }),
+    );
     expect(paths).toContain('state');
     expect(paths).toContain('tags[]');
     expect(paths).toContain('questionnaires[].fields[].answer');
@@ -79,7 +86,15 @@ describe('compareDrift', () => {
   });
 
   it('reports a path never seen before as new', () => {
-    const d = compareDrift([known('status', 10, 10)], new Map([['status', 3], ['extra', 1]]), 3, mapped);
+    const d = compareDrift(
+      [known('status', 10, 10)],
+      new Map([
+        ['status', 3],
+        ['extra', 1],
+      ]),
+      3,
+      mapped,
+    );
     expect(d.added).toEqual(['extra']);
   });
 
@@ -104,9 +119,29 @@ describe('compareDrift', () => {
 describe('the drift counters in /metrics', () => {
   it('add up the new and lost paths of the runs the daemon finished', () => {
     const m = createSyncMetrics({ now: new Date('2025-06-01T00:00:00.000Z') });
-    const counts = { listed: 1, fetched: 1, unchanged: 0, deleted: 0, failed: 0, requests: 2, retries: 0, throttled: 0 };
-    const result = { runId: 1, status: 'succeeded' as const, counts, error: undefined, fatal: undefined, failures: [], durationMs: 5 };
-    m.runFinished({ ...result, counts: { ...counts, newPaths: 2, lostPaths: 1 } }, new Date(), { mirrored: 1, deleted: 0 });
+    const counts = {
+      listed: 1,
+      fetched: 1,
+      unchanged: 0,
+      deleted: 0,
+      failed: 0,
+      requests: 2,
+      retries: 0,
+      throttled: 0,
+    };
+    const result = {
+      runId: 1,
+      status: 'succeeded' as const,
+      counts,
+      error: undefined,
+      fatal: undefined,
+      failures: [],
+      durationMs: 5,
+    };
+    m.runFinished({ ...result, counts: { ...counts, newPaths: 2, lostPaths: 1 } }, new Date(), {
+      mirrored: 1,
+      deleted: 0,
+    });
     m.runFinished({ ...result, runId: 2, counts: { ...counts, newPaths: 1 } }, new Date(), { mirrored: 1, deleted: 0 });
     const text = renderPrometheus(m.state(), evaluateHealth(undefined, 60_000, Date.now()));
     expect(text).toMatch(/^speakup_sync_detail_paths_new_total 3$/m);

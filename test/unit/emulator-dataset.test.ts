@@ -16,7 +16,9 @@ describe('emulator data set: determinism and shape', () => {
     const b = createDataset({ seed: 7, count: 300 });
     const c = createDataset({ seed: 8, count: 300 });
     expect(b.list()).toEqual(a.list());
-    expect(b.ids().map((id) => b.detailBody(id)?.toString())).toEqual(a.ids().map((id) => a.detailBody(id)?.toString()));
+    expect(b.ids().map((id) => b.detailBody(id)?.toString())).toEqual(
+      a.ids().map((id) => a.detailBody(id)?.toString()),
+    );
     expect(c.ids()).not.toEqual(a.ids());
   });
 
@@ -97,7 +99,14 @@ describe('emulator data set: mutation API', () => {
     const before = data.get(id) as IssueDetail;
     const body = data.detailBody(id)?.toString();
     const after = data.update(id);
-    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Math.max(...data.list().filter((i) => i.id !== id).map((i) => Date.parse(i.updatedAt))));
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(
+      Math.max(
+        ...data
+          .list()
+          .filter((i) => i.id !== id)
+          .map((i) => Date.parse(i.updatedAt)),
+      ),
+    );
     expect(after.status).not.toBe(before.status);
     expect(data.list().find((i) => i.id === id)?.updatedAt).toBe(after.updatedAt);
     expect(data.detailBody(id)?.toString()).not.toBe(body);
@@ -130,7 +139,11 @@ describe('emulator data set: mutation API', () => {
     expect(data.ids().slice(-3)).toEqual(added);
     expect(data.size()).toBe(22);
     const [custom] = data.add({ id: max + 1_000, summary: 'Hand-made', extraField: { nested: true } });
-    expect(data.get(custom as number)).toMatchObject({ id: max + 1_000, summary: 'Hand-made', extraField: { nested: true } });
+    expect(data.get(custom as number)).toMatchObject({
+      id: max + 1_000,
+      summary: 'Hand-made',
+      extraField: { nested: true },
+    });
     expect(() => data.add({ id: max + 1_000 })).toThrow(/already exists/);
   });
 

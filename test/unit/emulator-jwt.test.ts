@@ -1,5 +1,5 @@
 /** The Cognito emulator without HTTP: RS256 JWTs, token verification, the SRP TIMESTAMP, padHex. */
-import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateJwtKeyPair, signJwt, toJwks, verifyJwt } from '../../src/emulator/jwt.js';
 import { createCognitoEmulator } from '../../src/emulator/cognito/index.js';
@@ -20,7 +20,10 @@ describe('jwt', () => {
   it('refuses other keys, altered signatures and non-JWTs', () => {
     const token = signJwt({ sub: 'x' }, key);
     const other = generateJwtKeyPair();
-    expect(verifyJwt(signJwt({ sub: 'x' }, { ...other, kid: key.kid }), key)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyJwt(signJwt({ sub: 'x' }, { ...other, kid: key.kid }), key)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
     expect(verifyJwt(signJwt({ sub: 'x' }, other), key)).toEqual({ ok: false, reason: 'bad-signature' });
     expect(verifyJwt(`${token.slice(0, -4)}AAAA`, key)).toEqual({ ok: false, reason: 'bad-signature' });
     for (const bad of ['', 'a.b', 'a.b.c', `${token}.x`, `${Buffer.from('[1]').toString('base64url')}.e30.sig`]) {
@@ -32,9 +35,11 @@ describe('jwt', () => {
     const token = signJwt({ sub: 'x' }, key);
     const [jwk] = toJwks(key).keys;
     expect(jwk).toMatchObject({ kid: key.kid, alg: 'RS256', kty: 'RSA', use: 'sig' });
-    const publicKey = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    const publicKey = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
     const dot = token.lastIndexOf('.');
-    expect(verify('sha256', Buffer.from(token.slice(0, dot)), publicKey, Buffer.from(token.slice(dot + 1), 'base64url'))).toBe(true);
+    expect(
+      verify('sha256', Buffer.from(token.slice(0, dot)), publicKey, Buffer.from(token.slice(dot + 1), 'base64url')),
+    ).toBe(true);
   });
 });
 
@@ -47,8 +52,14 @@ describe('TokenService.verify', () => {
       ttls: { idTokenTtlSec: 600, accessTokenTtlSec: 600, refreshTokenTtlSec: 3600, oauthTokenTtlSec: 3600 },
     });
     const exp = Math.floor(now / 1000) + 60;
-    expect(service.verify(signJwt({ token_use: 'refresh', exp, jti: 'j' }, service.key))).toEqual({ ok: false, reason: 'wrong-use' });
-    expect(service.verify(signJwt({ token_use: 'id', jti: 'j' }, service.key))).toEqual({ ok: false, reason: 'malformed' });
+    expect(service.verify(signJwt({ token_use: 'refresh', exp, jti: 'j' }, service.key))).toEqual({
+      ok: false,
+      reason: 'wrong-use',
+    });
+    expect(service.verify(signJwt({ token_use: 'id', jti: 'j' }, service.key))).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
     const good = signJwt({ token_use: 'id', exp, jti: 'j' }, service.key);
     expect(service.verify(good).ok).toBe(true);
     now += 60_000; // exp is exclusive: a token is dead at its exp second

@@ -49,7 +49,14 @@ describe('emulator limiter models', () => {
   });
 
   it('a schedule scales the limit from its times after the first request on', () => {
-    const spec: LimiterSpec = { rps: 20, burst: 1, changes: [{ afterMs: 5000, factor: 0.5 }, { afterMs: 10_000, factor: 1 }] };
+    const spec: LimiterSpec = {
+      rps: 20,
+      burst: 1,
+      changes: [
+        { afterMs: 5000, factor: 0.5 },
+        { afterMs: 10_000, factor: 1 },
+      ],
+    };
     const ok = offer(spec, 5, 15_000);
     const count = (from: number, to: number) => ok.filter((t) => t >= from && t < to).length;
     expect(count(1000, 5000)).toBe(80);
@@ -65,7 +72,9 @@ describe('emulator limiter models', () => {
   });
 
   it('invalid specs are named', () => {
-    expect(limiterProblems({ rps: 0, burst: 0, kind: 'leaky' as never, sharedShare: 1 }).join('; ')).toMatch(/rps.*burst.*kind.*sharedShare/);
+    expect(limiterProblems({ rps: 0, burst: 0, kind: 'leaky' as never, sharedShare: 1 }).join('; ')).toMatch(
+      /rps.*burst.*kind.*sharedShare/,
+    );
   });
 });
 
@@ -80,13 +89,24 @@ describe('emulator rate-limit headers', () => {
 
   it('X-RateLimit-* by default; the IETF pair when asked; none when asked', () => {
     const d = refused({ rps: 50, burst: 5 });
-    expect(Object.keys(rateLimitHeaders(d, { rps: 50, burst: 5 }, 'none', T0)).sort()).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(Object.keys(rateLimitHeaders(d, { rps: 50, burst: 5 }, 'none', T0)).sort()).toEqual([
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ]);
     const ietf = rateLimitHeaders(d, { rps: 50, burst: 5, headers: 'ietf' }, 'none', T0);
     expect(ietf['ratelimit-policy']).toBe('"default";q=50;w=1');
     expect(ietf['ratelimit']).toMatch(/^"default";r=0;t=\d+$/);
     expect(rateLimitHeaders(d, { rps: 50, burst: 5, headers: 'none' }, 'none', T0)).toEqual({});
     const window = refused({ rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 });
-    expect(rateLimitHeaders(window, { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000, headers: 'both' }, 'none', T0)['ratelimit-policy']).toBe('"default";q=500;w=10');
+    expect(
+      rateLimitHeaders(
+        window,
+        { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000, headers: 'both' },
+        'none',
+        T0,
+      )['ratelimit-policy'],
+    ).toBe('"default";q=500;w=10');
   });
 
   it('Retry-After as whole seconds (rounded up), fractional seconds, an HTTP-date (rounded up), or absent', () => {
@@ -95,7 +115,9 @@ describe('emulator rate-limit headers', () => {
     const spec = { rps: 50, burst: 5, headers: 'none' as const };
     expect(rateLimitHeaders(d, spec, 'seconds', T0)['retry-after']).toBe('1');
     expect(rateLimitHeaders(d, spec, 'fractional', T0)['retry-after']).toBe('0.020');
-    expect(rateLimitHeaders(d, spec, 'http-date', T0)['retry-after']).toBe(new Date(Math.ceil((T0 + 20) / 1000) * 1000).toUTCString());
+    expect(rateLimitHeaders(d, spec, 'http-date', T0)['retry-after']).toBe(
+      new Date(Math.ceil((T0 + 20) / 1000) * 1000).toUTCString(),
+    );
     expect(rateLimitHeaders(d, spec, 'none', T0)['retry-after']).toBeUndefined();
   });
 });

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import {
-  DEFAULT_FIELD_MAP, DEFAULT_PATHS, FIELD_MAP_COLUMNS, compilePath, createFieldMap, fieldMapOverrides, fieldMapProblems, readFieldMapFile, toIsoAs,
+  DEFAULT_FIELD_MAP,
+  DEFAULT_PATHS,
+  FIELD_MAP_COLUMNS,
+  compilePath,
+  createFieldMap,
+  fieldMapOverrides,
+  fieldMapProblems,
+  readFieldMapFile,
+  toIsoAs,
 } from '../../src/sync/field-map.js';
 import { toIssueRecord } from '../../src/sync/map-issue.js';
 
@@ -56,7 +64,11 @@ describe('createFieldMap', () => {
   });
 
   it('overrides only the columns it names, and round-trips through fieldMapOverrides', () => {
-    const overrides = { status: 'state', assignee_name: 'assignedTo.name', received_at: { path: 'dates.received', as: 'epoch-ms' } } as const;
+    const overrides = {
+      status: 'state',
+      assignee_name: 'assignedTo.name',
+      received_at: { path: 'dates.received', as: 'epoch-ms' },
+    } as const;
     const map = createFieldMap(overrides);
     expect(map.isDefault).toBe(false);
     expect(map.specs.status).toEqual({ path: 'state' });
@@ -67,8 +79,15 @@ describe('createFieldMap', () => {
 
   it('lists every problem: unknown columns, malformed paths, misplaced or unknown date formats', () => {
     const problems = fieldMapProblems({
-      state: 'status', id: 'key', status: '', channel: 'a..b', summary: 'has space', labels: 7,
-      assignee_name: { path: 'x', as: 'epoch-ms' }, due_at: { path: 'd', as: 'unix' }, closed_at: { path: 'c', format: 'iso' },
+      state: 'status',
+      id: 'key',
+      status: '',
+      channel: 'a..b',
+      summary: 'has space',
+      labels: 7,
+      assignee_name: { path: 'x', as: 'epoch-ms' },
+      due_at: { path: 'd', as: 'unix' },
+      closed_at: { path: 'c', format: 'iso' },
       domain_id: 'a.b.c.d.e.f.g.h.i',
     });
     expect(problems).toEqual([
@@ -81,9 +100,13 @@ describe('createFieldMap', () => {
       expect.stringMatching(/^SPEAKUP_FIELD_MAP: assignee_name: "as" applies only to the date columns /),
       'SPEAKUP_FIELD_MAP: due_at: "as" must be iso, epoch-ms, epoch-s (got "unix")',
       'SPEAKUP_FIELD_MAP: closed_at: unknown key "format"; expected "path" and, for a date column, "as"',
-      expect.stringMatching(/^SPEAKUP_FIELD_MAP: domain_id: expected a dotted path such as "assignedTo.name", at most 8 keys/),
+      expect.stringMatching(
+        /^SPEAKUP_FIELD_MAP: domain_id: expected a dotted path such as "assignedTo.name", at most 8 keys/,
+      ),
     ]);
-    expect(fieldMapProblems(['status'])).toEqual(['SPEAKUP_FIELD_MAP: expected a JSON object from column name to dotted path, e.g. {"status": "state"} (got an array)']);
+    expect(fieldMapProblems(['status'])).toEqual([
+      'SPEAKUP_FIELD_MAP: expected a JSON object from column name to dotted path, e.g. {"status": "state"} (got an array)',
+    ]);
   });
 
   it('throws one ConfigError whose message is one line', () => {
@@ -102,45 +125,119 @@ describe('readFieldMapFile', () => {
     expect(readFieldMapFile(good).specs.status).toEqual({ path: 'state' });
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"status": ');
-    expect(configError(() => readFieldMapFile(bad)).message).toMatch(/^invalid configuration: SPEAKUP_FIELD_MAP: ".*bad\.json" is not valid JSON \(/);
-    expect(configError(() => readFieldMapFile(join(dir, 'none.json'))).message).toMatch(/SPEAKUP_FIELD_MAP: cannot read ".*none\.json" \(ENOENT\)/);
-    expect(configError(() => readFieldMapFile(good.replace('good', 'x'), () => '{"nope": "a"}')).message).toContain(`SPEAKUP_FIELD_MAP (${good.replace('good', 'x')}): unknown column "nope"`);
+    expect(configError(() => readFieldMapFile(bad)).message).toMatch(
+      /^invalid configuration: SPEAKUP_FIELD_MAP: ".*bad\.json" is not valid JSON \(/,
+    );
+    expect(configError(() => readFieldMapFile(join(dir, 'none.json'))).message).toMatch(
+      /SPEAKUP_FIELD_MAP: cannot read ".*none\.json" \(ENOENT\)/,
+    );
+    expect(configError(() => readFieldMapFile(good.replace('good', 'x'), () => '{"nope": "a"}')).message).toContain(
+      `SPEAKUP_FIELD_MAP (${good.replace('good', 'x')}): unknown column "nope"`,
+    );
   });
 });
 
 describe('toIssueRecord through a field map', () => {
   const received = Date.UTC(2025, 2, 3, 4, 5, 6, 7);
   const renamed = {
-    id: 12, updatedAt: '2025-03-04T00:00:00.000Z', state: 'OPEN', kind: 'Case', source: { channel: 'WEB' },
-    category: { id: 7, title: 'IT Security' }, assignedTo: { id: 'u-1', name: 'Zoë', contact: { email: 'z@example.com' } },
-    tags: ['gdpr', 3], dates: { received, due: received + 1000 },
-    questionnaires: [{ key: 'f1', title: 'Intake', answers: [{ key: 'q1', question: 'Where', kind: 'text', answer: 'Lyon' }, { key: 'q2', kind: 'number', answer: 4 }] }],
+    id: 12,
+    updatedAt: '2025-03-04T00:00:00.000Z',
+    state: 'OPEN',
+    kind: 'Case',
+    source: { channel: 'WEB' },
+    category: { id: 7, title: 'IT Security' },
+    assignedTo: { id: 'u-1', name: 'Zoë', contact: { email: 'z@example.com' } },
+    tags: ['gdpr', 3],
+    dates: { received, due: received + 1000 },
+    questionnaires: [
+      {
+        key: 'f1',
+        title: 'Intake',
+        answers: [
+          { key: 'q1', question: 'Where', kind: 'text', answer: 'Lyon' },
+          { key: 'q2', kind: 'number', answer: 4 },
+        ],
+      },
+    ],
   };
   const map = createFieldMap({
-    status: 'state', issue_type: 'kind', channel: 'source.channel', domain_id: 'category.id', domain_name: 'category.title',
-    assignee_id: 'assignedTo.id', assignee_name: 'assignedTo.name', assignee_email: 'assignedTo.contact.email', labels: 'tags',
-    received_at: { path: 'dates.received', as: 'epoch-ms' }, due_at: { path: 'dates.due', as: 'epoch-ms' },
-    forms: 'questionnaires', form_id: 'key', form_name: 'title', form_fields: 'answers',
-    field_id: 'key', field_label: 'question', field_type: 'kind', field_value: 'answer',
+    status: 'state',
+    issue_type: 'kind',
+    channel: 'source.channel',
+    domain_id: 'category.id',
+    domain_name: 'category.title',
+    assignee_id: 'assignedTo.id',
+    assignee_name: 'assignedTo.name',
+    assignee_email: 'assignedTo.contact.email',
+    labels: 'tags',
+    received_at: { path: 'dates.received', as: 'epoch-ms' },
+    due_at: { path: 'dates.due', as: 'epoch-ms' },
+    forms: 'questionnaires',
+    form_id: 'key',
+    form_name: 'title',
+    form_fields: 'answers',
+    field_id: 'key',
+    field_label: 'question',
+    field_type: 'kind',
+    field_value: 'answer',
   });
 
   it('fills the typed columns and field rows from the mapped paths', () => {
     const rec = toIssueRecord(renamed, SYNCED, 12, undefined, map);
     expect(rec.issue).toMatchObject({
-      status: 'OPEN', issueType: 'Case', channel: 'WEB', domainId: 7, domainName: 'IT Security', assigneeId: 'u-1',
-      assigneeName: 'Zoë', assigneeEmail: 'z@example.com', labels: '["gdpr"]', receivedAt: '2025-03-03T04:05:06.007Z',
-      dueAt: '2025-03-03T04:05:07.007Z', acknowledgedAt: null, closedAt: null,
+      status: 'OPEN',
+      issueType: 'Case',
+      channel: 'WEB',
+      domainId: 7,
+      domainName: 'IT Security',
+      assigneeId: 'u-1',
+      assigneeName: 'Zoë',
+      assigneeEmail: 'z@example.com',
+      labels: '["gdpr"]',
+      receivedAt: '2025-03-03T04:05:06.007Z',
+      dueAt: '2025-03-03T04:05:07.007Z',
+      acknowledgedAt: null,
+      closedAt: null,
     });
     expect(rec.fields).toEqual([
-      { issueId: 12, position: 0, formId: 'f1', formName: 'Intake', fieldId: 'q1', label: 'Where', type: 'text', valueText: 'Lyon', valueNumber: null, valueJson: null },
-      { issueId: 12, position: 1, formId: 'f1', formName: 'Intake', fieldId: 'q2', label: null, type: 'number', valueText: '4', valueNumber: 4, valueJson: null },
+      {
+        issueId: 12,
+        position: 0,
+        formId: 'f1',
+        formName: 'Intake',
+        fieldId: 'q1',
+        label: 'Where',
+        type: 'text',
+        valueText: 'Lyon',
+        valueNumber: null,
+        valueJson: null,
+      },
+      {
+        issueId: 12,
+        position: 1,
+        formId: 'f1',
+        formName: 'Intake',
+        fieldId: 'q2',
+        label: null,
+        type: 'number',
+        valueText: '4',
+        valueNumber: 4,
+        valueJson: null,
+      },
     ]);
     expect(rec.fts.fieldText).toBe('Lyon');
   });
 
   it('leaves the columns empty under the default map, and keeps the whole object either way', () => {
     const rec = toIssueRecord(renamed, SYNCED);
-    expect(rec.issue).toMatchObject({ status: null, channel: null, domainId: null, assigneeName: null, labels: null, receivedAt: null });
+    expect(rec.issue).toMatchObject({
+      status: null,
+      channel: null,
+      domainId: null,
+      assigneeName: null,
+      labels: null,
+      receivedAt: null,
+    });
     expect(rec.fields).toEqual([]);
     expect(JSON.parse(rec.issue.data)).toEqual(renamed);
   });

@@ -38,10 +38,10 @@ describe('log redaction', () => {
     expect(text).toContain('[REDACTED]');
     for (const [key, value] of Object.entries(SECRET)) expect(text, key).not.toContain(value.replace('Bearer ', ''));
     if (!pretty) {
-      const [top, nested] = lines.map((l) => JSON.parse(l) as Record<string, any>);
+      const [top, nested] = lines.map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
       for (const key of Object.keys(SECRET)) {
         expect(top![key], key).toBe('[REDACTED]');
-        expect(nested!.auth[key], key).toBe('[REDACTED]');
+        expect(nested!.auth![key], key).toBe('[REDACTED]');
       }
       expect(nested!.headers).toEqual({ authorization: '[REDACTED]', client: 'showroom' });
     }

@@ -33,7 +33,8 @@ describe('toIssueRecord: full detail', () => {
       createdAt: '2025-05-26T07:15:48.663Z',
       updatedAt: '2025-07-20T00:00:51.522Z',
       summary: 'Invoices changed before the audit',
-      description: 'A manager asked staff to change supplier invoices before the quarterly audit.\n\nSeveral colleagues saw it.',
+      description:
+        'A manager asked staff to change supplier invoices before the quarterly audit.\n\nSeveral colleagues saw it.',
       status: 'IN_PROGRESS',
       issueType: 'Case',
       channel: 'WEB',
@@ -58,7 +59,15 @@ describe('toIssueRecord: full detail', () => {
   });
 
   it('flattens the field values of all forms in order, each value as fits its type', () => {
-    const rows = rec.fields.map((f) => [f.position, f.formId, f.fieldId, f.type, f.valueText, f.valueNumber, f.valueJson]);
+    const rows = rec.fields.map((f) => [
+      f.position,
+      f.formId,
+      f.fieldId,
+      f.type,
+      f.valueText,
+      f.valueNumber,
+      f.valueJson,
+    ]);
     expect(rows).toEqual([
       [0, '101', '1001', 'text', 'Warehouse in Rotterdam', null, null],
       [1, '101', '1002', 'number', '3', 3, null],
@@ -79,7 +88,13 @@ describe('toIssueRecord: full detail', () => {
   it('indexes summary, description and text-like field values, not numbers, dates or booleans', () => {
     expect(rec.fts.summary).toBe('Invoices changed before the audit');
     expect(rec.fts.description).toContain('quarterly audit');
-    expect(rec.fts.fieldText?.split('\n')).toEqual(['Warehouse in Rotterdam', 'Fraud', 'Finance', 'Logistics', 'Kontakt nur über das Portal']);
+    expect(rec.fts.fieldText?.split('\n')).toEqual([
+      'Warehouse in Rotterdam',
+      'Fraud',
+      'Finance',
+      'Logistics',
+      'Kontakt nur über das Portal',
+    ]);
   });
 });
 
@@ -98,9 +113,22 @@ describe('toIssueRecord: tolerant of what is missing or odd', () => {
     const detail = fixture('detail-odd-types');
     const rec = toIssueRecord(detail, SYNCED);
     expect(rec.issue).toMatchObject({
-      customId: '123', createdAt: null, updatedAt: '2025-03-01T12:00:00.000Z', summary: null, description: null,
-      status: null, issueType: null, channel: null, domainId: null, domainName: null, assigneeId: null, labels: null,
-      receivedAt: null, acknowledgedAt: null, dueAt: null, closedAt: null,
+      customId: '123',
+      createdAt: null,
+      updatedAt: '2025-03-01T12:00:00.000Z',
+      summary: null,
+      description: null,
+      status: null,
+      issueType: null,
+      channel: null,
+      domainId: null,
+      domainName: null,
+      assigneeId: null,
+      labels: null,
+      receivedAt: null,
+      acknowledgedAt: null,
+      dueAt: null,
+      closedAt: null,
     });
     expect(JSON.parse(rec.issue.data)).toEqual(detail);
   });
@@ -115,7 +143,13 @@ describe('toIssueRecord: tolerant of what is missing or odd', () => {
     // A date field's partial date is plain text in a TEXT column: safe, and not normalised.
     expect(byField.get('3')).toMatchObject({ valueText: '2024', valueNumber: null });
     expect(byField.get('4')).toMatchObject({ valueText: null, valueJson: '{"a":1}' });
-    expect(byField.get('5')).toMatchObject({ label: null, type: null, valueText: null, valueNumber: null, valueJson: null });
+    expect(byField.get('5')).toMatchObject({
+      label: null,
+      type: null,
+      valueText: null,
+      valueNumber: null,
+      valueJson: null,
+    });
     expect(byField.get('6')).toMatchObject({ valueText: null, valueJson: '["A",{"b":2}]' });
     expect(byField.get('7')).toMatchObject({ type: 'signature', valueText: 'J. Doe' });
     // A number field is not prose even when its value is not numeric.
@@ -132,14 +166,22 @@ describe('toIssueRecord: tolerant of what is missing or odd', () => {
       dueAt: '2025-08-24T07:15:48.000Z',
       closedAt: '2026-01-01T00:30:00.000Z',
     });
-    expect(rec.fields.map((f) => f.valueText)).toEqual(['2025-05-20T00:00:00.000Z', '2025-05-20', '2025-02-30', 'next week']);
+    expect(rec.fields.map((f) => f.valueText)).toEqual([
+      '2025-05-20T00:00:00.000Z',
+      '2025-05-20',
+      '2025-02-30',
+      'next week',
+    ]);
   });
 
   it('keeps unicode intact in columns, JSON and search text', () => {
     const detail = fixture('detail-unicode');
     const rec = toIssueRecord(detail, SYNCED);
     expect(rec.issue).toMatchObject({
-      customId: 'SUP-2025-Ω13', summary: 'Belästigung im Büro – Müller 👀', assigneeId: 'u-ß-1', assigneeName: 'Zoë Ångström',
+      customId: 'SUP-2025-Ω13',
+      summary: 'Belästigung im Büro – Müller 👀',
+      assigneeId: 'u-ß-1',
+      assigneeName: 'Zoë Ångström',
       labels: '["Vertraulich","機密","🔒"]',
     });
     expect(rec.issue.description).toContain('上司が脅迫した。');
@@ -165,22 +207,32 @@ describe('toIssueRecord: refuses what identifies an issue badly', () => {
   });
 
   it.each([
-    [0, '0 (a number)'], [-3, '-3 (a number)'], [1.5, '1.5 (a fraction)'], [null, 'null (null)'],
-    [undefined, 'nothing (nothing)'], [2 ** 53, '9007199254740992 (a number)'], [[1], '[1] (an array)'],
+    [0, '0 (a number)'],
+    [-3, '-3 (a number)'],
+    [1.5, '1.5 (a fraction)'],
+    [null, 'null (null)'],
+    [undefined, 'nothing (nothing)'],
+    [2 ** 53, '9007199254740992 (a number)'],
+    [[1], '[1] (an array)'],
   ])('rejects id %j', (id, shown) => {
     expect(badResponse(() => toIssueRecord({ ...ok, id }, SYNCED))).toContain(`got ${shown}`);
   });
 
   it('rejects a body that is not an object', () => {
-    expect(badResponse(() => toIssueRecord([ok], SYNCED, 7))).toBe('issue detail for issue 7: expected a JSON object, got an array');
+    expect(badResponse(() => toIssueRecord([ok], SYNCED, 7))).toBe(
+      'issue detail for issue 7: expected a JSON object, got an array',
+    );
     expect(badResponse(() => toIssueRecord(null, SYNCED))).toBe('issue detail: expected a JSON object, got null');
     expect(badResponse(() => toIssueRecord('{"id":1}', SYNCED))).toContain('got a string');
   });
 
-  it.each([undefined, null, '2024-05', '2024-05-01', 1_716_700_000_000, 'yesterday'])('rejects updatedAt %j', (updatedAt) => {
-    const msg = badResponse(() => toIssueRecord({ ...ok, updatedAt }, SYNCED));
-    expect(msg).toMatch(/^issue 7: updatedAt must be a full ISO-8601 timestamp, got /);
-  });
+  it.each([undefined, null, '2024-05', '2024-05-01', 1_716_700_000_000, 'yesterday'])(
+    'rejects updatedAt %j',
+    (updatedAt) => {
+      const msg = badResponse(() => toIssueRecord({ ...ok, updatedAt }, SYNCED));
+      expect(msg).toMatch(/^issue 7: updatedAt must be a full ISO-8601 timestamp, got /);
+    },
+  );
 
   it('rejects a detail answered for another id than asked', () => {
     expect(badResponse(() => toIssueRecord(ok, SYNCED, 8))).toBe('issue 8: the detail returned has id 7');
@@ -213,10 +265,27 @@ describe('toIsoUtc', () => {
   });
 
   it.each([
-    '2024', '2024-05', '2024-05-01', '2023-02-29T00:00:00Z', '2024-02-30T00:00:00.000Z', '2024-05-01T24:00:00Z',
-    '2024-05-01T10:60:00Z', '2024-05-01T10:00:60Z', '2024-13-01T00:00:00Z', '2024-05-01T10:00:00+25:00',
-    '9999-12-31T23:59:59.999-01:00', '0000-01-01T00:30:00+01:00', 'Wed, 01 May 2024 10:00:00 GMT', '', ' ',
-    1_714_557_600, 1_714_557_600_000, null, undefined, {}, new Date(0),
+    '2024',
+    '2024-05',
+    '2024-05-01',
+    '2023-02-29T00:00:00Z',
+    '2024-02-30T00:00:00.000Z',
+    '2024-05-01T24:00:00Z',
+    '2024-05-01T10:60:00Z',
+    '2024-05-01T10:00:60Z',
+    '2024-13-01T00:00:00Z',
+    '2024-05-01T10:00:00+25:00',
+    '9999-12-31T23:59:59.999-01:00',
+    '0000-01-01T00:30:00+01:00',
+    'Wed, 01 May 2024 10:00:00 GMT',
+    '',
+    ' ',
+    1_714_557_600,
+    1_714_557_600_000,
+    null,
+    undefined,
+    {},
+    new Date(0),
   ])('refuses %j', (input) => {
     expect(toIsoUtc(input)).toBeNull();
   });

@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { listIssuePages, type ListEnd, type ListPage } from '../../src/api/paging.js';
 import { BadResponseError } from '../../src/errors.js';
 
-const item = (id: number) => ({ id, updatedAt: '2025-01-01T00:00:00.000Z', createdAt: '2024-01-01T00:00:00.000Z', customId: `SUP-${id}` });
+const item = (id: number) => ({
+  id,
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  createdAt: '2024-01-01T00:00:00.000Z',
+  customId: `SUP-${id}`,
+});
 const opts = { pageSize: 2, pageParam: 'page', pageSizeParam: 'pageSize' };
 
 /** Collect pages from a scripted server: `answer(page, size)` plays the API. */
-async function collect(answer: (page: number, size: number) => unknown): Promise<{ pages: ListPage[]; end: ListEnd; asked: string[] }> {
+async function collect(
+  answer: (page: number, size: number) => unknown,
+): Promise<{ pages: ListPage[]; end: ListEnd; asked: string[] }> {
   const asked: string[] = [];
   const gen = listIssuePages(async (rel) => {
     asked.push(rel);
@@ -33,15 +40,24 @@ describe('listIssuePages', () => {
   });
 
   it('stops on an envelope that says there is no more', async () => {
-    const r = await collect((page, size) => ({ data: all.slice((page - 1) * size, page * size), hasMore: page * size < all.length }));
+    const r = await collect((page, size) => ({
+      data: all.slice((page - 1) * size, page * size),
+      hasMore: page * size < all.length,
+    }));
     expect(r.pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
     expect(r.end).toBe('envelope-end');
   });
 
   it('understands items/next envelopes and totals', async () => {
-    const r1 = await collect((page, size) => ({ items: all.slice((page - 1) * size, page * size), next: page < 3 ? `?page=${page + 1}` : null }));
+    const r1 = await collect((page, size) => ({
+      items: all.slice((page - 1) * size, page * size),
+      next: page < 3 ? `?page=${page + 1}` : null,
+    }));
     expect(r1.end).toBe('envelope-end');
-    const r2 = await collect((page, size) => ({ results: all.slice((page - 1) * size, page * size), total: all.length }));
+    const r2 = await collect((page, size) => ({
+      results: all.slice((page - 1) * size, page * size),
+      total: all.length,
+    }));
     expect(r2.end).toBe('total-reached');
     expect(r2.pages.flatMap((p) => p.items)).toHaveLength(5);
   });
@@ -59,7 +75,9 @@ describe('listIssuePages', () => {
   });
 
   it('reports unusable items per item, keeping the usable ones', async () => {
-    const r = await collect((page) => (page === 1 ? [item(1), { updatedAt: 'x' }, { id: '7', updatedAt: '2025-01-01T00:00:00Z' }, { id: 8 }, null] : []));
+    const r = await collect((page) =>
+      page === 1 ? [item(1), { updatedAt: 'x' }, { id: '7', updatedAt: '2025-01-01T00:00:00Z' }, { id: 8 }, null] : [],
+    );
     const p = r.pages[0]!;
     expect(p.items.map((i) => i.id)).toEqual([1]);
     expect(p.invalid.map((i) => [i.id, i.reason])).toEqual([
@@ -72,7 +90,9 @@ describe('listIssuePages', () => {
 
   it('fails clearly on a body that is neither an array nor an envelope', async () => {
     await expect(collect(() => ({ message: 'hello' }))).rejects.toThrow(BadResponseError);
-    await expect(collect(() => ({ message: 'hello' }))).rejects.toThrow(/expected a JSON array of issues or an envelope/);
+    await expect(collect(() => ({ message: 'hello' }))).rejects.toThrow(
+      /expected a JSON array of issues or an envelope/,
+    );
   });
 
   it('gives up on a list that never ends, naming the paging parameters to check', async () => {
@@ -82,7 +102,11 @@ describe('listIssuePages', () => {
     const ids: number[] = [];
     await expect(async () => {
       for await (const page of endless) ids.push(...page.items.map((i) => i.id));
-    }).rejects.toThrow(new BadResponseError('the issue list did not end after 5 pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM'));
+    }).rejects.toThrow(
+      new BadResponseError(
+        'the issue list did not end after 5 pages; check SPEAKUP_PAGE_PARAM / SPEAKUP_PAGE_SIZE_PARAM',
+      ),
+    );
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

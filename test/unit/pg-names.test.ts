@@ -13,7 +13,8 @@ describe('SPEAKUP_DB_SCHEMA', () => {
   it('refuses anything that would need quoting, fold, or collide with the system schemas', () => {
     for (const name of ['', 'Speakup', '1abc', 'a-b', 'a b', 'a"b', 'x;drop', 'pg_temp', 'ä', 'a'.repeat(64)]) {
       expect(schemaNameProblem(name)).toBe(
-        `SPEAKUP_DB_SCHEMA: expected a lower-case identifier (letters, digits, _; at most 63; not pg_*) (got ${JSON.stringify(name)})`);
+        `SPEAKUP_DB_SCHEMA: expected a lower-case identifier (letters, digits, _; at most 63; not pg_*) (got ${JSON.stringify(name)})`,
+      );
       expect(() => quoteSchema(name)).toThrow(ConfigError);
     }
   });

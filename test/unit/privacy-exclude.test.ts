@@ -12,11 +12,19 @@ const detail = () => ({
   summary: 'kept',
   description: 'secret description',
   reporter: { name: 'R', messages: ['m1', 'm2'] },
-  attachments: [{ name: 'a.pdf', size: 1 }, { name: 'b.pdf', size: 2 }],
-  forms: [{ id: 1, fields: [
-    { id: 'x', label: 'Witness Statement', type: 'text', value: 'secret field' },
-    { id: 'y', label: 'Location', type: 'text', value: 'Utrecht' },
-  ] }],
+  attachments: [
+    { name: 'a.pdf', size: 1 },
+    { name: 'b.pdf', size: 2 },
+  ],
+  forms: [
+    {
+      id: 1,
+      fields: [
+        { id: 'x', label: 'Witness Statement', type: 'text', value: 'secret field' },
+        { id: 'y', label: 'Location', type: 'text', value: 'Utrecht' },
+      ],
+    },
+  ],
 });
 
 describe('SPEAKUP_EXCLUDE', () => {
@@ -40,7 +48,18 @@ describe('SPEAKUP_EXCLUDE', () => {
 
   it('follows the field map for forms and labels', () => {
     const map = createFieldMap({ forms: 'sections', form_fields: 'items', field_label: 'title' });
-    const d = { id: 1, updatedAt: '2025-01-02T03:04:05.000Z', sections: [{ items: [{ title: 'Name', value: 'x' }, { title: 'Age', value: 3 }] }] };
+    const d = {
+      id: 1,
+      updatedAt: '2025-01-02T03:04:05.000Z',
+      sections: [
+        {
+          items: [
+            { title: 'Name', value: 'x' },
+            { title: 'Age', value: 3 },
+          ],
+        },
+      ],
+    };
     expect(stripDetail(d, compileExclusion(['Name'])!, map)).toBe(true);
     expect(d.sections[0]!.items).toEqual([{ title: 'Age', value: 3 }]);
   });
@@ -68,7 +87,11 @@ describe('privacy configuration', () => {
   };
 
   it('defaults to a weekly night reconcile, a 30-day purge and no exclusion', () => {
-    expect(loadTestConfig(base).privacy).toEqual({ reconcileCron: '0 3 * * 0', purgeDeletedAfterMs: 30 * 86_400_000, exclude: [] });
+    expect(loadTestConfig(base).privacy).toEqual({
+      reconcileCron: '0 3 * * 0',
+      purgeDeletedAfterMs: 30 * 86_400_000,
+      exclude: [],
+    });
   });
 
   it('takes 0, off, a duration and a comma list', () => {
@@ -76,12 +99,18 @@ describe('privacy configuration', () => {
     expect(c({ SPEAKUP_PURGE_DELETED_AFTER: '0' }).purgeDeletedAfterMs).toBe(0);
     expect(c({ SPEAKUP_PURGE_DELETED_AFTER: 'off' }).purgeDeletedAfterMs).toBeUndefined();
     expect(c({ SPEAKUP_PURGE_DELETED_AFTER: '12h' }).purgeDeletedAfterMs).toBe(12 * 3_600_000);
-    expect(c({ SPEAKUP_EXCLUDE: ' description , reporter.messages,,Witness statement ' }).exclude).toEqual(['description', 'reporter.messages', 'Witness statement']);
+    expect(c({ SPEAKUP_EXCLUDE: ' description , reporter.messages,,Witness statement ' }).exclude).toEqual([
+      'description',
+      'reporter.messages',
+      'Witness statement',
+    ]);
   });
 
   it('names a bad retention or reconcile schedule', () => {
     const p = configProblems({ ...base, SPEAKUP_PURGE_DELETED_AFTER: 'soon', SPEAKUP_RECONCILE_SCHEDULE: 'weekly' });
-    expect(p.some((x) => x.startsWith('SPEAKUP_PURGE_DELETED_AFTER: expected a duration such as 30d, 0 (at once) or off'))).toBe(true);
+    expect(
+      p.some((x) => x.startsWith('SPEAKUP_PURGE_DELETED_AFTER: expected a duration such as 30d, 0 (at once) or off')),
+    ).toBe(true);
     expect(p.some((x) => x.startsWith('SPEAKUP_RECONCILE_SCHEDULE: expected a cron expression'))).toBe(true);
   });
 });

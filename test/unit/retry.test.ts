@@ -49,10 +49,12 @@ describe('withRetry', () => {
 
   it('does not retry what cannot pass', async () => {
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new HttpError(404, 'GET', '/x', 'Not Found');
-    }, policy)).rejects.toThrow(/404/);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new HttpError(404, 'GET', '/x', 'Not Found');
+      }, policy),
+    ).rejects.toThrow(/404/);
     expect(calls).toBe(1);
   });
 
@@ -75,10 +77,14 @@ describe('withRetry', () => {
 
   it('stops at once when the signal aborts', async () => {
     const ac = new AbortController();
-    const p = withRetry(async () => {
-      ac.abort();
-      throw new HttpError(503, 'GET', '/x', '');
-    }, { ...policy, baseDelayMs: 10_000, maxDelayMs: 10_000 }, { signal: ac.signal });
+    const p = withRetry(
+      async () => {
+        ac.abort();
+        throw new HttpError(503, 'GET', '/x', '');
+      },
+      { ...policy, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+      { signal: ac.signal },
+    );
     await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

@@ -20,7 +20,10 @@ function jsonLog(): { log: ReturnType<typeof createLogger>; lines: () => Record<
       done();
     },
   });
-  return { log: createLogger({ level: 'debug', pretty: false, destination: stream }), lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    log: createLogger({ level: 'debug', pretty: false, destination: stream }),
+    lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 let scheduler: Scheduler | undefined;
@@ -42,7 +45,9 @@ describe('startScheduler', () => {
       // Runs until aborted: the start-up run outlives every tick.
       run: (trigger, signal) => {
         runs.push({ trigger, signal });
-        return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(void finished++), { once: true }));
+        return new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(void finished++), { once: true }),
+        );
       },
     });
     expect(runs.map((r) => r.trigger)).toEqual(['startup']);
@@ -72,7 +77,9 @@ describe('startScheduler', () => {
         if (triggers.length === 1) throw new Error('listing failed: boom');
       },
     });
-    expect(lines().find((l) => l.msg === 'waiting for the first scheduled run')).toMatchObject({ next: scheduler.nextRun()!.toISOString() });
+    expect(lines().find((l) => l.msg === 'waiting for the first scheduled run')).toMatchObject({
+      next: scheduler.nextRun()!.toISOString(),
+    });
     await waitFor(() => triggers.length >= 2, 'a second scheduled run after the failed one', 20_000, 10);
     expect(triggers.slice(0, 2)).toEqual(['scheduled', 'scheduled']);
     expect(lines().find((l) => l.msg === 'run failed')).toMatchObject({ level: 50, err: 'listing failed: boom' });

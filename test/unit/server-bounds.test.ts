@@ -18,13 +18,32 @@ function nested(depth: number): unknown {
 
 describe('list items from a hostile server', () => {
   it('a deeply nested id is one invalid item, described without walking it', () => {
-    const page = parseItems([{ id: nested(200_000), updatedAt: T }, { id: 2, updatedAt: T }], 1);
+    const page = parseItems(
+      [
+        { id: nested(200_000), updatedAt: T },
+        { id: 2, updatedAt: T },
+      ],
+      1,
+    );
     expect(page.items.map((i) => i.id)).toEqual([2]);
-    expect(page.invalid).toEqual([{ page: 1, index: 0, id: undefined, reason: 'list item has an unusable id an array of 1 (expected a positive integer)' }]);
+    expect(page.invalid).toEqual([
+      {
+        page: 1,
+        index: 0,
+        id: undefined,
+        reason: 'list item has an unusable id an array of 1 (expected a positive integer)',
+      },
+    ]);
   });
 
   it('a huge id and control characters are cut short and made printable in the reason', () => {
-    const page = parseItems([{ id: `7\u001b[31m${'x'.repeat(1_000_000)}`, updatedAt: T }, { id: 3, updatedAt: 'bad\n{"forged":"log line"}' }], 1);
+    const page = parseItems(
+      [
+        { id: `7\u001b[31m${'x'.repeat(1_000_000)}`, updatedAt: T },
+        { id: 3, updatedAt: 'bad\n{"forged":"log line"}' },
+      ],
+      1,
+    );
     expect(page.items).toEqual([]);
     for (const bad of page.invalid) {
       expect(bad.reason.length).toBeLessThan(200);
@@ -44,7 +63,18 @@ describe('list items from a hostile server', () => {
 });
 
 describe('one timestamp validator for the listing and the detail', () => {
-  const values = [T, '2025-01-01T00:00:00Z', '2025-01-01 10:00', '2025-01-01T10:00:00+02:00', '2025-01-01', 'June 1, 2024', '2025-02-30T00:00:00Z', 'Tue, 01 Jul 2025 10:00:00 GMT', '1735689600', ''];
+  const values = [
+    T,
+    '2025-01-01T00:00:00Z',
+    '2025-01-01 10:00',
+    '2025-01-01T10:00:00+02:00',
+    '2025-01-01',
+    'June 1, 2024',
+    '2025-02-30T00:00:00Z',
+    'Tue, 01 Jul 2025 10:00:00 GMT',
+    '1735689600',
+    '',
+  ];
 
   it.each(values)('the listing accepts %j exactly when the detail mapper does, normalised the same way', (v) => {
     const page = parseItems([{ id: 1, updatedAt: v }], 1);

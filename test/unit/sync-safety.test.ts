@@ -6,11 +6,29 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { FetchedBody, Lease } from '../../src/sync/ports.js';
 import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
-import { deferred, fakeSource, fakeStore, fakeWriter, page, until, type FakeSourceOptions, type FakeStore } from './sync-fakes.js';
+import {
+  deferred,
+  fakeSource,
+  fakeStore,
+  fakeWriter,
+  page,
+  until,
+  type FakeSourceOptions,
+  type FakeStore,
+} from './sync-fakes.js';
 
 const T1 = '2025-01-01T00:00:00.000Z';
-const base: SyncOptions = { full: false, concurrency: 2, trigger: 'manual', maxDeleteShare: 0.5, allowMassDelete: false, batchSize: 2, flushMs: 3_600_000 };
-const detailOf = (id: number): Promise<FetchedBody> => Promise.resolve({ raw: JSON.stringify({ id, updatedAt: T1 }), path: `/v1/public/issues/${id}` });
+const base: SyncOptions = {
+  full: false,
+  concurrency: 2,
+  trigger: 'manual',
+  maxDeleteShare: 0.5,
+  allowMassDelete: false,
+  batchSize: 2,
+  flushMs: 3_600_000,
+};
+const detailOf = (id: number): Promise<FetchedBody> =>
+  Promise.resolve({ raw: JSON.stringify({ id, updatedAt: T1 }), path: `/v1/public/issues/${id}` });
 
 function sync(source: FakeSourceOptions, store: FakeStore, opts: Partial<SyncOptions> = {}) {
   const api = fakeSource({ detail: detailOf, ...source });
@@ -30,7 +48,20 @@ function testLease(beat: () => Promise<boolean> = () => Promise.resolve(true)) {
 describe('deletions are confirmed by the source', () => {
   it('deletes a missing issue whose detail answers 404 and keeps, as unconfirmed, one that still answers', async () => {
     const store = stored(1, 2, 3, 4, 5, 6);
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1], [3, T1], [4, T1]])], gone: (id) => Promise.resolve(id === 5) }, store);
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+            [3, T1],
+            [4, T1],
+          ]),
+        ],
+        gone: (id) => Promise.resolve(id === 5),
+      },
+      store,
+    );
     const r = await run;
     expect(r.counts).toMatchObject({ deleted: 1, unconfirmed: 1 });
     expect(r.status).toBe('partial');
@@ -41,7 +72,18 @@ describe('deletions are confirmed by the source', () => {
 
   it('keeps an issue whose confirmation request fails (not a 404), counted as unconfirmed', async () => {
     const store = stored(1, 2, 3);
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1]])], gone: () => Promise.reject(new Error('HTTP 503')) }, store);
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+        ],
+        gone: () => Promise.reject(new Error('HTTP 503')),
+      },
+      store,
+    );
     const r = await run;
     expect(r.counts).toMatchObject({ deleted: 0, unconfirmed: 1 });
     expect(store.issues.get(3)?.deleted).toBe(false);
@@ -59,7 +101,22 @@ describe('deletions are confirmed by the source', () => {
 describe('a listing that moved cannot justify deletions', () => {
   it('pages that overlap (one id on two pages): nothing deleted, a warning naming SPEAKUP_PAGE_PARAM', async () => {
     const store = stored(1, 2, 3, 4, 9);
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1]]), page(2, [[2, T1], [3, T1]]), page(3, [[4, T1]])] }, store);
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+          page(2, [
+            [2, T1],
+            [3, T1],
+          ]),
+          page(3, [[4, T1]]),
+        ],
+      },
+      store,
+    );
     const r = await run;
     expect(r.status).toBe('partial');
     expect(r.error).toContain('SPEAKUP_PAGE_PARAM');
@@ -69,7 +126,19 @@ describe('a listing that moved cannot justify deletions', () => {
 
   it('a listing that ended on a repeated page: nothing deleted', async () => {
     const store = stored(1, 2, 9);
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1]])], end: 'repeated-page' }, store, { allowMassDelete: true });
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+        ],
+        end: 'repeated-page',
+      },
+      store,
+      { allowMassDelete: true },
+    );
     const r = await run;
     expect(r.error).toContain('SPEAKUP_PAGE_PARAM');
     expect(store.issues.get(9)?.deleted).toBe(false);
@@ -77,7 +146,19 @@ describe('a listing that moved cannot justify deletions', () => {
 
   it('an id twice on one page is listed and fetched once, and is no overlap', async () => {
     const store = stored();
-    const { api, run } = sync({ pages: [page(1, [[1, T1], [2, T1], [1, T1]]), page(2, [[3, T1]])] }, store);
+    const { api, run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+            [1, T1],
+          ]),
+          page(2, [[3, T1]]),
+        ],
+      },
+      store,
+    );
     const r = await run;
     expect(r.status).toBe('succeeded');
     expect(r.counts.listed).toBe(3);
@@ -96,7 +177,20 @@ describe('a run that loses its lease', () => {
       if (id === 3) await gate.promise;
       return detailOf(id);
     };
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1], [3, T1]])], detail }, store, { full: true, lease, concurrency: 1 });
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+            [3, T1],
+          ]),
+        ],
+        detail,
+      },
+      store,
+      { full: true, lease, concurrency: 1 },
+    );
     await until(() => asked.includes(3), 'the third detail requested');
     lose();
     gate.resolve();
@@ -111,7 +205,18 @@ describe('a run that loses its lease', () => {
   it('a heartbeat that fails before the deletions: the run fails and deletes nothing', async () => {
     const store = stored(1, 2, 9);
     const { lease } = testLease(() => Promise.reject(new Error('database is locked')));
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1]])] }, store, { lease });
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+        ],
+      },
+      store,
+      { lease },
+    );
     const r = await run;
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(/database is locked/);
@@ -121,7 +226,18 @@ describe('a run that loses its lease', () => {
   it('a heartbeat that finds the lease taken before the deletions: nothing deleted', async () => {
     const store = stored(1, 2, 9);
     const { lease, lose } = testLease(() => (lose(), Promise.resolve(false)));
-    const { run } = sync({ pages: [page(1, [[1, T1], [2, T1]])] }, store, { lease });
+    const { run } = sync(
+      {
+        pages: [
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+        ],
+      },
+      store,
+      { lease },
+    );
     const r = await run;
     expect(r.status).toBe('interrupted');
     expect(store.issues.get(9)?.deleted).toBe(false);

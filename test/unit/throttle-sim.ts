@@ -76,7 +76,7 @@ export async function simulate(s: SimSpec): Promise<SimResult> {
   const limiter = createLimiter(s.limit, start);
   const throttle = new Throttle(s.concurrency ?? 16, clock.now, { sleep: clock.sleep, ...s.throttle });
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const r: SimResult = { wallMs: 0, accepted: 0, refused: 0, acceptedAt: [], refusedAt: [], rates: [], throttle };
   let next = 0;
   let last = start;

@@ -36,7 +36,14 @@ describe('throttle on a simulated clock against each limiter model', () => {
   });
 
   it('a limit that halves mid-run: under it within 5 s; doubled back: 0.9 of it within 30 s', async () => {
-    const limit: LimiterSpec = { rps: 50, burst: 10, changes: [{ afterMs: 10_000, factor: 0.5 }, { afterMs: 30_000, factor: 1 }] };
+    const limit: LimiterSpec = {
+      rps: 50,
+      burst: 10,
+      changes: [
+        { afterMs: 10_000, factor: 0.5 },
+        { afterMs: 30_000, factor: 1 },
+      ],
+    };
     const r = await simulate({ limit, retryAfter: 'seconds', n: 2600, maxMs: 120_000 });
     expect(rateBetween(r, 5000, 10_000)).toBeGreaterThanOrEqual(45);
     // From 5 s after the halving on, no 5 s see more accepted than the new limit allows (and its burst).
@@ -46,7 +53,12 @@ describe('throttle on a simulated clock against each limiter model', () => {
   });
 
   it('RateLimit-Policy sets the pace at once: hardly a refusal after the first answer', async () => {
-    const r = await simulate({ limit: { rps: 40, burst: 1, headers: 'ietf' }, retryAfter: 'none', n: 1200, maxMs: 60_000 });
+    const r = await simulate({
+      limit: { rps: 40, burst: 1, headers: 'ietf' },
+      retryAfter: 'none',
+      n: 1200,
+      maxMs: 60_000,
+    });
     expect(r.refusedAt.filter((t) => t > 1000).length).toBeLessThan(0.01 * 1200);
     // The policy is a ceiling: jitter refusals may bring the learnt limit a little under it.
     expect(r.throttle.stats.limit).toBeLessThanOrEqual(40);
@@ -54,7 +66,13 @@ describe('throttle on a simulated clock against each limiter model', () => {
   });
 
   it('a server with no limit is never paced', async () => {
-    const r = await simulate({ limit: { rps: 1e6, burst: 1e6 }, retryAfter: 'none', n: 2000, latencyMs: 20, concurrency: 16 });
+    const r = await simulate({
+      limit: { rps: 1e6, burst: 1e6 },
+      retryAfter: 'none',
+      n: 2000,
+      latencyMs: 20,
+      concurrency: 16,
+    });
     expect(r.refused).toBe(0);
     expect(r.throttle.stats.rate).toBe(Infinity);
     // 16 in flight from the third round trip on: about 2000 / 16 round trips of 20 ms.
@@ -101,10 +119,13 @@ describe('bounds on what the server says', () => {
     expect(s.warnings.map((w) => w.kind)).toEqual(['retry-after-past']);
   });
 
-  it('an HTTP-date is read against the server\'s own Date: a clock an hour ahead pauses 5 s, not an hour', async () => {
+  it("an HTTP-date is read against the server's own Date: a clock an hour ahead pauses 5 s, not an hour", async () => {
     const s = setup(600_000);
     const serverNow = s.clock.t + 3_600_000;
-    const headers = { date: new Date(serverNow).toUTCString(), 'retry-after': new Date(serverNow + 5000).toUTCString() };
+    const headers = {
+      date: new Date(serverNow).toUTCString(),
+      'retry-after': new Date(serverNow + 5000).toUTCString(),
+    };
     const waited = await s.pauseAfter(headers, 3_605_000);
     expect(waited).toBeGreaterThanOrEqual(4000);
     expect(waited).toBeLessThanOrEqual(6000);

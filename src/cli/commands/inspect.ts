@@ -23,10 +23,19 @@ export interface InspectArgs {
 /** Default size of the detail sample. */
 export const DEFAULT_SAMPLE = 20;
 
-export async function inspectCommand(config: Config, log: Logger, args: InspectArgs, signal?: AbortSignal): Promise<number> {
+export async function inspectCommand(
+  config: Config,
+  log: Logger,
+  args: InspectArgs,
+  signal?: AbortSignal,
+): Promise<number> {
   const tokens = createTokenProvider(config, log);
   try {
-    const report = await runInspect(config, tokens, { sample: args.sample ?? DEFAULT_SAMPLE, fieldMap: args.fieldMap ?? DEFAULT_FIELD_MAP, signal });
+    const report = await runInspect(config, tokens, {
+      sample: args.sample ?? DEFAULT_SAMPLE,
+      fieldMap: args.fieldMap ?? DEFAULT_FIELD_MAP,
+      signal,
+    });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
     return report.ok ? EXIT.OK : EXIT.FATAL;
   } finally {

@@ -28,7 +28,9 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 export async function snapshotCommand(config: DbConfig, args: SnapshotArgs): Promise<number> {
   if (config.postgres) {
     const { schema } = config.postgres;
-    throw new UsageError(`snapshot copies an SQLite file; this mirror is in PostgreSQL: use pg_dump --schema=${schema} (or a replica) instead`);
+    throw new UsageError(
+      `snapshot copies an SQLite file; this mirror is in PostgreSQL: use pg_dump --schema=${schema} (or a replica) instead`,
+    );
   }
   const source = resolve(config.dbPath);
   const target = resolve(args.path);

@@ -40,17 +40,30 @@ export interface CopiedTable {
 }
 
 /** Copies the SQLite mirror `source` into `schema` (migrated, empty); throws and leaves it untouched on any problem. */
-export async function copySqliteToPostgres(source: Database.Database, pool: pg.Pool, schema: string): Promise<CopiedTable[]> {
+export async function copySqliteToPostgres(
+  source: Database.Database,
+  pool: pg.Pool,
+  schema: string,
+): Promise<CopiedTable[]> {
   const q = quoteSchema(schema);
   try {
     return await inTransaction(pool, (client) => copyAll(source, client, q, schema));
   } catch (err) {
     if (err instanceof SyncError) throw err;
-    throw new SyncError('DB_ERROR', `copy into PostgreSQL schema "${schema}" failed, nothing was copied: ${(err as Error).message}`, { cause: err });
+    throw new SyncError(
+      'DB_ERROR',
+      `copy into PostgreSQL schema "${schema}" failed, nothing was copied: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
-async function copyAll(source: Database.Database, client: pg.ClientBase, q: string, schema: string): Promise<CopiedTable[]> {
+async function copyAll(
+  source: Database.Database,
+  client: pg.ClientBase,
+  q: string,
+  schema: string,
+): Promise<CopiedTable[]> {
   await refuseNonEmpty(client, q, schema);
   const report: CopiedTable[] = [];
   for (const table of TABLES) {
@@ -59,13 +72,19 @@ async function copyAll(source: Database.Database, client: pg.ClientBase, q: stri
     const lite = await checksumOf(sqliteRows(source, table.name, columns, table.key), columns, true);
     const target = await checksumOf(postgresRows(client, q, table.name, columns, table.key), columns, false);
     if (lite.rows !== target.rows || lite.checksum !== target.checksum) {
-      throw new SyncError('DB_ERROR', `copy of table ${table.name} did not verify (SQLite ${lite.rows} rows, PostgreSQL ${target.rows} rows, checksums ${lite.checksum.slice(0, 12)} vs ${target.checksum.slice(0, 12)}); nothing was copied`);
+      throw new SyncError(
+        'DB_ERROR',
+        `copy of table ${table.name} did not verify (SQLite ${lite.rows} rows, PostgreSQL ${target.rows} rows, checksums ${lite.checksum.slice(0, 12)} vs ${target.checksum.slice(0, 12)}); nothing was copied`,
+      );
     }
     report.push({ table: table.name, ...lite });
   }
   // Identity columns continue after the copied ids.
   for (const t of ['sync_runs', 'issue_changes']) {
-    await client.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), m) FROM (SELECT max(id) AS m FROM ${q}.${t}) x WHERE m IS NOT NULL`, [`${q}.${t}`]);
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence($1, 'id'), m) FROM (SELECT max(id) AS m FROM ${q}.${t}) x WHERE m IS NOT NULL`,
+      [`${q}.${t}`],
+    );
   }
   return report;
 }
@@ -74,7 +93,10 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
   const counts = TABLES.map((t) => `(SELECT count(*) FROM (SELECT 1 FROM ${q}.${t.name} LIMIT 1) x)`).join(' + ');
   const { rows } = await client.query<{ n: string }>(`SELECT (${counts})::text AS n`);
   if (rows[0]!.n !== '0') {
-    throw new SyncError('DB_ERROR', `PostgreSQL schema "${schema}" already holds mirror data; copy needs an empty schema: set SPEAKUP_DB_SCHEMA to a new one, or drop this one first`);
+    throw new SyncError(
+      'DB_ERROR',
+      `PostgreSQL schema "${schema}" already holds mirror data; copy needs an empty schema: set SPEAKUP_DB_SCHEMA to a new one, or drop this one first`,
+    );
   }
 }
 
@@ -84,8 +106,14 @@ async function targetColumns(client: pg.ClientBase, schema: string, table: strin
        FROM information_schema.columns c
        JOIN pg_attribute a ON a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass AND a.attname = c.column_name
       WHERE c.table_schema = $1 AND c.table_name = $2 AND c.is_generated = 'NEVER' ORDER BY c.ordinal_position`,
-    [schema, table]);
-  return rows.map((r) => ({ name: r.name, type: r.type === 'jsonb' ? 'text' : r.type, json: r.type === 'jsonb', bool: r.type === 'boolean' }));
+    [schema, table],
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    type: r.type === 'jsonb' ? 'text' : r.type,
+    json: r.type === 'jsonb',
+    bool: r.type === 'boolean',
+  }));
 }
 
 /** The SQLite column holding `column` (FTS5 keeps the issue id as its rowid). */
@@ -93,13 +121,25 @@ function sqliteColumn(table: string, column: string): string {
   return table === 'issues_fts' && column === 'issue_id' ? 'rowid AS issue_id' : `"${column}"`;
 }
 
-function sqliteRows(source: Database.Database, table: string, columns: Column[], key: string[]): IterableIterator<Record<string, unknown>> {
+function sqliteRows(
+  source: Database.Database,
+  table: string,
+  columns: Column[],
+  key: string[],
+): IterableIterator<Record<string, unknown>> {
   const order = key.map((k) => (table === 'issues_fts' && k === 'issue_id' ? 'rowid' : `"${k}"`)).join(', ');
-  return source.prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}" ORDER BY ${order}`)
+  return source
+    .prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}" ORDER BY ${order}`)
     .iterate() as IterableIterator<Record<string, unknown>>;
 }
 
-async function copyTable(source: Database.Database, client: pg.ClientBase, q: string, table: string, columns: Column[]): Promise<void> {
+async function copyTable(
+  source: Database.Database,
+  client: pg.ClientBase,
+  q: string,
+  table: string,
+  columns: Column[],
+): Promise<void> {
   const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const select = columns.map((c) => (c.json ? `u."${c.name}"::jsonb` : `u."${c.name}"`)).join(', ');
   const names = columns.map((c) => `"${c.name}"`).join(', ');
@@ -111,20 +151,31 @@ async function copyTable(source: Database.Database, client: pg.ClientBase, q: st
     chunk = columns.map(() => []);
     n = 0;
   };
-  for (const row of source.prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}"`).iterate() as IterableIterator<Record<string, unknown>>) {
+  for (const row of source
+    .prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}"`)
+    .iterate() as IterableIterator<Record<string, unknown>>) {
     columns.forEach((c, i) => chunk[i]!.push(c.bool ? row[c.name] === 1 : row[c.name]));
     if (++n >= CHUNK) await flush();
   }
   await flush();
 }
 
-async function* postgresRows(client: pg.ClientBase, q: string, table: string, columns: Column[], key: string[]): AsyncGenerator<Record<string, unknown>> {
+async function* postgresRows(
+  client: pg.ClientBase,
+  q: string,
+  table: string,
+  columns: Column[],
+  key: string[],
+): AsyncGenerator<Record<string, unknown>> {
   const keys = key.map((k) => `"${k}"`).join(', ');
   const cols = columns.map((c) => `"${c.name}"`).join(', ');
   let last: unknown[] | undefined;
   for (;;) {
     const after = last ? `WHERE (${keys}) > (${key.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-    const { rows } = await client.query<Record<string, unknown>>(`SELECT ${cols} FROM ${q}.${table} ${after} ORDER BY ${keys} LIMIT ${CHUNK}`, last ?? []);
+    const { rows } = await client.query<Record<string, unknown>>(
+      `SELECT ${cols} FROM ${q}.${table} ${after} ORDER BY ${keys} LIMIT ${CHUNK}`,
+      last ?? [],
+    );
     for (const r of rows) yield r;
     if (rows.length < CHUNK) return;
     last = key.map((k) => rows[rows.length - 1]![k]);
@@ -135,7 +186,10 @@ async function* postgresRows(client: pg.ClientBase, q: string, table: string, co
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -150,13 +204,17 @@ async function checksumOf(
   let n = 0;
   for await (const row of rows) {
     n++;
-    hash.update(stable(columns.map((c) => {
-      const v = row[c.name];
-      // SQLite holds JSON as text; PostgreSQL's driver already parsed the jsonb.
-      if (c.json && fromSqlite && typeof v === 'string') return JSON.parse(v) as unknown;
-      if (c.bool && typeof v === 'number') return v === 1;
-      return v;
-    })));
+    hash.update(
+      stable(
+        columns.map((c) => {
+          const v = row[c.name];
+          // SQLite holds JSON as text; PostgreSQL's driver already parsed the jsonb.
+          if (c.json && fromSqlite && typeof v === 'string') return JSON.parse(v) as unknown;
+          if (c.bool && typeof v === 'number') return v === 1;
+          return v;
+        }),
+      ),
+    );
     hash.update('\n');
   }
   return { rows: n, checksum: hash.digest('hex') };

@@ -31,7 +31,12 @@ export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord): DetailWr
 }
 
 /** One write; never throws (everything ends up in the outcome). */
-async function writeDetails(mirror: Sink, toRecord: ToRecord, details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome> {
+async function writeDetails(
+  mirror: Sink,
+  toRecord: ToRecord,
+  details: readonly FetchedDetail[],
+  runId: number,
+): Promise<WriteOutcome> {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
@@ -55,7 +60,12 @@ async function writeDetails(mirror: Sink, toRecord: ToRecord, details: readonly 
         stored++;
       } catch (err) {
         const id = record.issue.id;
-        failures.push(itemFailure(id, new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err })));
+        failures.push(
+          itemFailure(
+            id,
+            new SyncError('DB_ERROR', `issue ${id}: could not be stored: ${describeError(err)}`, { cause: err }),
+          ),
+        );
       }
     }
     return stored === 0 ? { stored, failures, fatal: fatalOf(batchErr) } : { stored, failures };
@@ -69,5 +79,9 @@ function fatalOf(err: unknown): { code: string; message: string } {
 function itemFailure(id: number, err: unknown): ItemFailure {
   const code = err instanceof SyncError ? err.code : 'INTERNAL';
   const message = describeError(err);
-  return { issueId: id, code, message: message.includes(`issue ${id}`) || message.includes(`/${id}"`) ? message : `issue ${id}: ${message}` };
+  return {
+    issueId: id,
+    code,
+    message: message.includes(`issue ${id}`) || message.includes(`/${id}"`) ? message : `issue ${id}: ${message}`,
+  };
 }

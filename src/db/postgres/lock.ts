@@ -52,12 +52,18 @@ export function createPgRunLock(options: PgRunLockOptions): RunLock {
   return {
     async tryAcquire(): Promise<LockAttempt> {
       // keepAlive: a holder whose host vanishes is noticed by TCP, not only when it next sends.
-      const client = new pg.Client({ ...options.connection, keepAlive: true, application_name: 'speakup-sync run lock' });
+      const client = new pg.Client({
+        ...options.connection,
+        keepAlive: true,
+        application_name: 'speakup-sync run lock',
+      });
       // An error on an idle client (server restart, terminated session) must not crash the process.
       client.on('error', () => undefined);
       try {
         await client.connect();
-        const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`, [options.schema]);
+        const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`, [
+          options.schema,
+        ]);
         if (!rows[0]!.ok) {
           const holder = await client.query<HolderRow>(selectHolder);
           await client.end();
@@ -76,7 +82,11 @@ export function createPgRunLock(options: PgRunLockOptions): RunLock {
         return previous.rows[0] ? { ok: true, lease, takenOver: toHolder(previous.rows[0]) } : { ok: true, lease };
       } catch (err) {
         await client.end().catch(() => undefined);
-        throw new SyncError('DB_ERROR', `cannot take the PostgreSQL run lock of schema "${options.schema}": ${(err as Error).message}`, { cause: err });
+        throw new SyncError(
+          'DB_ERROR',
+          `cannot take the PostgreSQL run lock of schema "${options.schema}": ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     },
   };
@@ -93,7 +103,12 @@ function createLease(client: pg.Client, q: string, options: PgRunLockOptions, no
   let released = false;
   const lose = (): void => {
     if (released || controller.signal.aborted) return;
-    controller.abort(new SyncError('LOCKED', `lost the PostgreSQL run lock of schema "${options.schema}": its connection closed; the run stops without deleting anything`));
+    controller.abort(
+      new SyncError(
+        'LOCKED',
+        `lost the PostgreSQL run lock of schema "${options.schema}": its connection closed; the run stops without deleting anything`,
+      ),
+    );
   };
   // The lock lives and dies with this session: when it ends, the lease is gone.
   client.on('end', lose);
@@ -116,7 +131,10 @@ function createLease(client: pg.Client, q: string, options: PgRunLockOptions, no
       released = true;
       try {
         if (!controller.signal.aborted) {
-          await client.query(`DELETE FROM ${q}.sync_lock WHERE id = 1 AND pid = $1 AND host = $2`, [options.me.pid, options.me.host]);
+          await client.query(`DELETE FROM ${q}.sync_lock WHERE id = 1 AND pid = $1 AND host = $2`, [
+            options.me.pid,
+            options.me.host,
+          ]);
           await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [options.schema]);
         }
       } finally {

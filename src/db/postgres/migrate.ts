@@ -69,13 +69,20 @@ export async function migratePostgres(client: pg.ClientBase, schema: string): Pr
     for (const m of migrations) {
       if (m.folderMillis <= last) continue;
       for (const statement of m.sql) if (statement.trim()) await client.query(statement);
-      await client.query(`INSERT INTO ${q}."__drizzle_migrations" (hash, created_at) VALUES ($1, $2)`, [m.hash, m.folderMillis]);
+      await client.query(`INSERT INTO ${q}."__drizzle_migrations" (hash, created_at) VALUES ($1, $2)`, [
+        m.hash,
+        m.folderMillis,
+      ]);
       applied++;
     }
     await client.query('COMMIT');
     return { applied };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new SyncError('DB_ERROR', `cannot migrate PostgreSQL schema "${schema}": ${(err as Error).message}; check the role's privileges (CREATE on the database or schema)`, { cause: err });
+    throw new SyncError(
+      'DB_ERROR',
+      `cannot migrate PostgreSQL schema "${schema}": ${(err as Error).message}; check the role's privileges (CREATE on the database or schema)`,
+      { cause: err },
+    );
   }
 }

@@ -7,7 +7,21 @@ import type { RunCounts, RunEnd, RunLog, RunStart } from '../../sync/ports.js';
 import type { ProcessIdentity } from '../identity.js';
 import { quoteSchema } from './names.js';
 
-const COUNT_KEYS = ['listed', 'fetched', 'unchanged', 'deleted', 'failed', 'requests', 'retries', 'throttled', 'purged', 'unconfirmed', 'newPaths', 'lostPaths', 'remapped'] as const;
+const COUNT_KEYS = [
+  'listed',
+  'fetched',
+  'unchanged',
+  'deleted',
+  'failed',
+  'requests',
+  'retries',
+  'throttled',
+  'purged',
+  'unconfirmed',
+  'newPaths',
+  'lostPaths',
+  'remapped',
+] as const;
 const MAX_ERROR_CHARS = 1000;
 
 /** SET list and values for the counters given (keys are fixed names, never caller text). */
@@ -55,7 +69,11 @@ export function createPgRunLog(pool: pg.Pool, schema: string, me: ProcessIdentit
     },
     async updateRunProgress(runId, counts, at) {
       const { sets, values } = countAssignments(counts, 3);
-      await pool.query(`UPDATE ${runs} SET ${['heartbeat_at = $2', ...sets].join(', ')} WHERE id = $1`, [runId, at, ...values]);
+      await pool.query(`UPDATE ${runs} SET ${['heartbeat_at = $2', ...sets].join(', ')} WHERE id = $1`, [
+        runId,
+        at,
+        ...values,
+      ]);
     },
     async finishRun(runId, end: RunEnd) {
       const { sets, values } = countAssignments(end.counts ?? {}, 5);

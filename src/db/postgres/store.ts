@@ -30,22 +30,29 @@ export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore 
         const { rows } = await client.query<{ id: number; updated_at: string | null }>(
           // A purged issue not marked erased reads as never fetched: listed again, it is fetched again in full.
           `SELECT id, CASE WHEN purged_at IS NOT NULL AND erased_at IS NULL THEN NULL ELSE updated_at END AS updated_at
-           FROM ${q}.issues WHERE id = ANY($1::bigint[])`, [ids]);
+           FROM ${q}.issues WHERE id = ANY($1::bigint[])`,
+          [ids],
+        );
         // Sightings only for ids already stored; new ones get theirs when they are saved.
         await client.query(
           `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at)
            SELECT id, $2, $3 FROM ${q}.issues WHERE id = ANY($1::bigint[])
            ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = GREATEST(issue_sightings.last_listed_run, excluded.last_listed_run), last_seen_at = excluded.last_seen_at`,
-          [ids, runId, at]);
+          [ids, runId, at],
+        );
         // Touches only issues coming back from deletion, so an ordinary listing leaves `issues` unwritten.
-        await client.query(`UPDATE ${q}.issues SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND id = ANY($1::bigint[])`, [ids]);
+        await client.query(
+          `UPDATE ${q}.issues SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND id = ANY($1::bigint[])`,
+          [ids],
+        );
         return new Map(rows.map((r) => [r.id, r.updated_at]));
       });
     },
     async deletionCandidates(runId) {
       const { rows } = await pool.query<{ missing: number; active: number }>(
         `SELECT count(*) FILTER (WHERE ${missing})::int AS missing, count(*) FILTER (WHERE deleted_at IS NULL)::int AS active FROM ${q}.issues i`,
-        [runId]);
+        [runId],
+      );
       return rows[0]!;
     },
     async missingIds(runId) {
@@ -95,7 +102,11 @@ export async function openPgMirror(options: PgMirrorOptions): Promise<PgMirror> 
     await pool.end();
     if (err instanceof SyncError) throw err;
     // The driver's message names the host, user or database at fault, never the password.
-    throw new SyncError('DB_ERROR', `cannot connect to PostgreSQL "${redactUrl(options.connectionString)}": ${(err as Error).message}; check SPEAKUP_DB`, { cause: err });
+    throw new SyncError(
+      'DB_ERROR',
+      `cannot connect to PostgreSQL "${redactUrl(options.connectionString)}": ${(err as Error).message}; check SPEAKUP_DB`,
+      { cause: err },
+    );
   }
   return {
     pool,

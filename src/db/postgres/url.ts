@@ -45,7 +45,9 @@ export function isPostgresUrl(value: string): boolean {
 /** `value` with any password of a `scheme://user:password@host` URL replaced by ***, parsable or not. */
 export function redactUrl(value: string): string {
   // Greedy up to the last '@' of the authority: a password may hold an unencoded '@'.
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^/?#]*@/i, `$1:${SECRET}@`).replace(/([?&]password=)[^&#]*/gi, `$1${SECRET}`);
+  return value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^/?#]*@/i, `$1:${SECRET}@`)
+    .replace(/([?&]password=)[^&#]*/gi, `$1${SECRET}`);
 }
 
 /** Parses and checks a PostgreSQL URL; throws ConfigError (exit 78) naming the problem, never the password. */
@@ -57,14 +59,18 @@ export function parsePostgresUrl(value: string, options: PostgresUrlOptions = {}
     // which the URL parser does not accept with credentials: parse it with a placeholder host.
     url = new URL(value.trim().replace(/^([a-z]+:\/\/(?:[^/?#]*@)?)(?=[/?#]|$)/i, `$1${NO_HOST}`));
   } catch {
-    throw new ConfigError([`SPEAKUP_DB: not a valid PostgreSQL URL (got "${redacted}"); expected postgres://user:password@host:5432/database`]);
+    throw new ConfigError([
+      `SPEAKUP_DB: not a valid PostgreSQL URL (got "${redacted}"); expected postgres://user:password@host:5432/database`,
+    ]);
   }
   if (!SCHEMES.includes(url.protocol.toLowerCase())) {
     throw new ConfigError([`SPEAKUP_DB: expected a postgres:// or postgresql:// URL (got "${redacted}")`]);
   }
   const sslmode = url.searchParams.get('sslmode') ?? undefined;
   if (sslmode !== undefined && !KNOWN_MODES.includes(sslmode)) {
-    throw new ConfigError([`SPEAKUP_DB: unknown sslmode "${sslmode}" (expected one of ${KNOWN_MODES.join(', ')}) in "${redacted}"`]);
+    throw new ConfigError([
+      `SPEAKUP_DB: unknown sslmode "${sslmode}" (expected one of ${KNOWN_MODES.join(', ')}) in "${redacted}"`,
+    ]);
   }
   // A `host` query parameter (a socket directory) overrides the authority, as libpq and node-postgres do.
   const host = url.searchParams.get('host') ?? (url.hostname === NO_HOST ? '' : decodeURIComponent(url.hostname));

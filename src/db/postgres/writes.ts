@@ -15,13 +15,26 @@ type IssueKey = keyof MappedIssueRow;
 
 /** Mapped issue columns: SQL name, row key, element type of the array parameter, cast after unnest. */
 const ISSUE_COLUMNS: [string, IssueKey, string, string?][] = [
-  ['id', 'id', 'bigint'], ['custom_id', 'customId', 'text'], ['created_at', 'createdAt', 'timestamptz'],
-  ['updated_at', 'updatedAt', 'timestamptz'], ['summary', 'summary', 'text'], ['description', 'description', 'text'],
-  ['status', 'status', 'text'], ['issue_type', 'issueType', 'text'], ['channel', 'channel', 'text'],
-  ['domain_id', 'domainId', 'bigint'], ['domain_name', 'domainName', 'text'], ['assignee_id', 'assigneeId', 'text'],
-  ['assignee_name', 'assigneeName', 'text'], ['assignee_email', 'assigneeEmail', 'text'], ['labels', 'labels', 'text', 'jsonb'],
-  ['received_at', 'receivedAt', 'timestamptz'], ['acknowledged_at', 'acknowledgedAt', 'timestamptz'],
-  ['due_at', 'dueAt', 'timestamptz'], ['closed_at', 'closedAt', 'timestamptz'], ['data', 'data', 'text', 'jsonb'],
+  ['id', 'id', 'bigint'],
+  ['custom_id', 'customId', 'text'],
+  ['created_at', 'createdAt', 'timestamptz'],
+  ['updated_at', 'updatedAt', 'timestamptz'],
+  ['summary', 'summary', 'text'],
+  ['description', 'description', 'text'],
+  ['status', 'status', 'text'],
+  ['issue_type', 'issueType', 'text'],
+  ['channel', 'channel', 'text'],
+  ['domain_id', 'domainId', 'bigint'],
+  ['domain_name', 'domainName', 'text'],
+  ['assignee_id', 'assigneeId', 'text'],
+  ['assignee_name', 'assigneeName', 'text'],
+  ['assignee_email', 'assigneeEmail', 'text'],
+  ['labels', 'labels', 'text', 'jsonb'],
+  ['received_at', 'receivedAt', 'timestamptz'],
+  ['acknowledged_at', 'acknowledgedAt', 'timestamptz'],
+  ['due_at', 'dueAt', 'timestamptz'],
+  ['closed_at', 'closedAt', 'timestamptz'],
+  ['data', 'data', 'text', 'jsonb'],
   ['synced_at', 'syncedAt', 'timestamptz'],
 ];
 
@@ -39,15 +52,33 @@ function statements(schema: string) {
   const issueCols = ISSUE_COLUMNS.map(([name, , type, cast]) => [name, type, cast] as [string, string, string?]);
   const issues = unnest(issueCols);
   const names = ISSUE_COLUMNS.map(([n]) => n);
-  const fields = unnest([['issue_id', 'bigint'], ['position', 'integer'], ['form_id', 'text'], ['form_name', 'text'],
-    ['field_id', 'text'], ['label', 'text'], ['type', 'text'], ['value_text', 'text'], ['value_number', 'float8'], ['value_json', 'text', 'jsonb']]);
-  const fts = unnest([['issue_id', 'bigint'], ['summary', 'text'], ['description', 'text'], ['field_text', 'text']]);
+  const fields = unnest([
+    ['issue_id', 'bigint'],
+    ['position', 'integer'],
+    ['form_id', 'text'],
+    ['form_name', 'text'],
+    ['field_id', 'text'],
+    ['label', 'text'],
+    ['type', 'text'],
+    ['value_text', 'text'],
+    ['value_number', 'float8'],
+    ['value_json', 'text', 'jsonb'],
+  ]);
+  const fts = unnest([
+    ['issue_id', 'bigint'],
+    ['summary', 'text'],
+    ['description', 'text'],
+    ['field_text', 'text'],
+  ]);
   return {
     readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels, erased_at IS NOT NULL AS erased FROM ${q}.issues WHERE id = ANY($1::bigint[]) FOR UPDATE`,
     // first_seen_at is set on insert only: it keeps the first sighting.
     upsertIssues: `INSERT INTO ${q}.issues (${names.join(', ')}, first_seen_at, deleted_at)
       SELECT ${issues.select}, u.synced_at, NULL FROM ${issues.from}
-      ON CONFLICT (id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = excluded.${n}`).join(', ')}, deleted_at = NULL,
+      ON CONFLICT (id) DO UPDATE SET ${names
+        .filter((n) => n !== 'id')
+        .map((n) => `${n} = excluded.${n}`)
+        .join(', ')}, deleted_at = NULL,
         purged_at = CASE WHEN issues.erased_at IS NULL THEN NULL ELSE issues.purged_at END`,
     deleteFields: `DELETE FROM ${q}.issue_field_values WHERE issue_id = ANY($1::bigint[])`,
     insertFields: `INSERT INTO ${q}.issue_field_values (issue_id, position, form_id, form_name, field_id, label, type, value_text, value_number, value_json)
@@ -109,10 +140,18 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       if (erased.size > 0) {
         for (const [id, r] of latest) if (erased.has(id)) latest.set(id, withoutContent(r));
       }
-      const before = new Map<number, TrackedValues>(rows.map((r) => [r.id, {
-        status: r.status, assignee: r.assignee_id, domain: r.domain, due_at: r.due_at,
-        labels: r.labels === null ? null : JSON.stringify(r.labels),
-      }]));
+      const before = new Map<number, TrackedValues>(
+        rows.map((r) => [
+          r.id,
+          {
+            status: r.status,
+            assignee: r.assignee_id,
+            domain: r.domain,
+            due_at: r.due_at,
+            labels: r.labels === null ? null : JSON.stringify(r.labels),
+          },
+        ]),
+      );
       const changes: unknown[][] = [[], [], [], [], []];
       for (const { issue } of records) {
         const now = tracked(issue);
@@ -122,15 +161,37 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
         before.set(issue.id, now);
       }
       const finals = [...latest.values()];
-      await client.query(st.upsertIssues, ISSUE_COLUMNS.map(([, key]) => finals.map((r) => r.issue[key])));
+      await client.query(
+        st.upsertIssues,
+        ISSUE_COLUMNS.map(([, key]) => finals.map((r) => r.issue[key])),
+      );
       if (rows.length > 0) await client.query(st.deleteFields, [rows.map((r) => r.id)]);
       const fields = finals.flatMap((r) => r.fields);
       if (fields.length > 0) {
-        const keys = ['issueId', 'position', 'formId', 'formName', 'fieldId', 'label', 'type', 'valueText', 'valueNumber', 'valueJson'] as const;
-        await client.query(st.insertFields, keys.map((k) => fields.map((f) => f[k])));
+        const keys = [
+          'issueId',
+          'position',
+          'formId',
+          'formName',
+          'fieldId',
+          'label',
+          'type',
+          'valueText',
+          'valueNumber',
+          'valueJson',
+        ] as const;
+        await client.query(
+          st.insertFields,
+          keys.map((k) => fields.map((f) => f[k])),
+        );
       }
       const indexed = finals.filter((r) => !erased.has(r.issue.id));
-      await client.query(st.upsertFts, [indexed.map((r) => r.issue.id), indexed.map((r) => r.fts.summary), indexed.map((r) => r.fts.description), indexed.map((r) => r.fts.fieldText)]);
+      await client.query(st.upsertFts, [
+        indexed.map((r) => r.issue.id),
+        indexed.map((r) => r.fts.summary),
+        indexed.map((r) => r.fts.description),
+        indexed.map((r) => r.fts.fieldText),
+      ]);
       if (changes[0]!.length > 0) await client.query(st.insertChanges, [runId, ...changes]);
       await client.query(st.sight, [ids, runId, finals.map((r) => r.issue.syncedAt)]);
     });

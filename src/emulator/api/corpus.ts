@@ -29,7 +29,16 @@ export const ASSIGNEES: readonly { id: number | string; name: string; email: str
   { id: 'u-7f3a', name: 'Compliance Desk', email: 'compliance@example.com' },
 ];
 
-export const LABELS = ['urgent', 'anonymous', 'retaliation', 'follow-up', 'gdpr', 'external', 'board', 'légal'] as const;
+export const LABELS = [
+  'urgent',
+  'anonymous',
+  'retaliation',
+  'follow-up',
+  'gdpr',
+  'external',
+  'board',
+  'légal',
+] as const;
 
 export const TOPICS = [
   'Suspected fraud in procurement',
@@ -56,7 +65,15 @@ export const TOPICS = [
   'Team outing incident 👩‍👩‍👧 🎉',
 ] as const;
 
-export const PLACES = ['Amsterdam office', 'Lyon plant', 'Warehouse 3', 'Head office', 'Kraków branch', 'Singapore hub', 'Zürich HQ'] as const;
+export const PLACES = [
+  'Amsterdam office',
+  'Lyon plant',
+  'Warehouse 3',
+  'Head office',
+  'Kraków branch',
+  'Singapore hub',
+  'Zürich HQ',
+] as const;
 
 export const SENTENCES = [
   'The reporter states that the behaviour has been going on for several months.',
@@ -113,7 +130,12 @@ export const FORMS: readonly FormTemplate[] = [
       { id: 1002, label: 'People involved', type: 'number' },
       { id: 1003, label: 'Date of incident', type: 'date' },
       { id: 1004, label: 'Category', type: 'select', options: ['Fraud', 'Harassment', 'Safety', 'Privacy', 'Other'] },
-      { id: 1005, label: 'Departments involved', type: 'multiselect', options: ['Sales', 'Finance', 'HR', 'Logistics', 'R&D'] },
+      {
+        id: 1005,
+        label: 'Departments involved',
+        type: 'multiselect',
+        options: ['Sales', 'Finance', 'HR', 'Logistics', 'R&D'],
+      },
       { id: 1006, label: 'Reported before', type: 'boolean' },
     ],
   },
@@ -125,7 +147,12 @@ export const FORMS: readonly FormTemplate[] = [
       { id: 2002, label: 'Estimated damage (EUR)', type: 'number' },
       { id: 2003, label: 'Next review', type: 'date' },
       { id: 2004, label: 'Risk level', type: 'select', options: ['Low', 'Medium', 'High', 'Critical'] },
-      { id: 2005, label: 'Measures taken', type: 'multiselect', options: ['Interview', 'Audit', 'Suspension', 'Training', 'Police report'] },
+      {
+        id: 2005,
+        label: 'Measures taken',
+        type: 'multiselect',
+        options: ['Interview', 'Audit', 'Suspension', 'Training', 'Police report'],
+      },
       { id: 2006, label: 'Escalated to board', type: 'boolean' },
     ],
   },

@@ -134,19 +134,41 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
   /** Creation order and times of an issue: from its mutation record, or computed for a generated one. */
   const times = (issueId: number): IssueTimes & { updatedMs: number; version: number } => {
     const m = mutations.get(issueId);
-    if (m) return { id: issueId, ordinal: m.ordinal, createdMs: m.createdMs, baseUpdatedMs: m.baseUpdatedMs, updatedMs: m.updatedMs, version: m.version, nowMs: DATASET_NOW_MS };
+    if (m)
+      return {
+        id: issueId,
+        ordinal: m.ordinal,
+        createdMs: m.createdMs,
+        baseUpdatedMs: m.baseUpdatedMs,
+        updatedMs: m.updatedMs,
+        version: m.version,
+        nowMs: DATASET_NOW_MS,
+      };
     const i = indexOf(baseIds, issueId);
     const r = mulberry32(mixSeed(seed, issueId, 0));
     const createdMs = Math.floor(DATASET_START_MS + (i + r()) * step);
     // Most issues were last touched within weeks of creation, a few months later.
     const baseUpdatedMs = createdMs + Math.floor(r() ** 3 * Math.min(120 * DAY, DATASET_NOW_MS - createdMs));
-    return { id: issueId, ordinal: i + 1, createdMs, baseUpdatedMs, updatedMs: baseUpdatedMs, version: 1, nowMs: DATASET_NOW_MS };
+    return {
+      id: issueId,
+      ordinal: i + 1,
+      createdMs,
+      baseUpdatedMs,
+      updatedMs: baseUpdatedMs,
+      version: 1,
+      nowMs: DATASET_NOW_MS,
+    };
   };
 
   const summary = (issueId: number): IssueSummary => {
     const t = times(issueId);
     const custom = mutations.get(issueId)?.fields.customId;
-    return { id: issueId, createdAt: iso(t.createdMs), updatedAt: iso(t.updatedMs), customId: custom !== undefined ? custom : customIdFor(t.ordinal, t.createdMs) };
+    return {
+      id: issueId,
+      createdAt: iso(t.createdMs),
+      updatedAt: iso(t.updatedMs),
+      customId: custom !== undefined ? custom : customIdFor(t.ordinal, t.createdMs),
+    };
   };
 
   const detail = (issueId: number): IssueDetail => {
@@ -192,7 +214,14 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
     if (has(newId)) throw new Error(`add(): issue ${newId} already exists`);
     if (newId >= nextId) nextId = newId + int(mulberry32(mixSeed(seed, newId, 3)), 1, 4);
     const createdMs = tick();
-    const m: Mutation = { version: 1, ordinal: nextOrdinal++, createdMs, baseUpdatedMs: createdMs, updatedMs: createdMs, fields: {} };
+    const m: Mutation = {
+      version: 1,
+      ordinal: nextOrdinal++,
+      createdMs,
+      baseUpdatedMs: createdMs,
+      updatedMs: createdMs,
+      fields: {},
+    };
     absorb(m, patch);
     mutations.set(newId, m);
     cache.delete(newId);
@@ -221,19 +250,28 @@ export function createDataset(opts: DatasetOptions = {}): Dataset {
     },
     listSlice(offset, limit, page, pageSize, order = 'id') {
       if (Array.isArray(listOverride)) {
-        return { items: limit === null ? listOverride.slice() : listOverride.slice(offset, offset + limit), total: listOverride.length };
+        return {
+          items: limit === null ? listOverride.slice() : listOverride.slice(offset, offset + limit),
+          total: listOverride.length,
+        };
       }
       const all = orderedIds(order);
       const ids = limit === null ? all : all.slice(offset, offset + limit);
       const items = ids.map(summary);
-      if (listOverride) return { items: listOverride({ page, pageSize, items, call: ++listCalls }), total: live.length };
+      if (listOverride)
+        return { items: listOverride({ page, pageSize, items, call: ++listCalls }), total: live.length };
       return { items, total: live.length };
     },
     update(issueId, patch) {
       if (!has(issueId)) throw new Error(`update(): no issue ${issueId}`);
       const t = times(issueId);
       const m: Mutation = mutations.get(issueId) ?? {
-        version: t.version, ordinal: t.ordinal, createdMs: t.createdMs, baseUpdatedMs: t.baseUpdatedMs, updatedMs: t.updatedMs, fields: {},
+        version: t.version,
+        ordinal: t.ordinal,
+        createdMs: t.createdMs,
+        baseUpdatedMs: t.baseUpdatedMs,
+        updatedMs: t.updatedMs,
+        fields: {},
       };
       m.version += 1;
       m.updatedMs = Math.max(tick(), m.updatedMs + 1);

@@ -3,7 +3,19 @@
  * only ids and mutations, and rebuilds a detail on demand, which is what lets 100,000 issues start instantly.
  */
 import type { IssueDetail, IssueFieldValue, IssueForm } from '../../api/types.js';
-import { ASSIGNEES, CHANNELS, DOMAINS, FIELD_TEXTS, FORMS, ISSUE_TYPES, LABELS, PLACES, SENTENCES, STATUSES, TOPICS } from './corpus.js';
+import {
+  ASSIGNEES,
+  CHANNELS,
+  DOMAINS,
+  FIELD_TEXTS,
+  FORMS,
+  ISSUE_TYPES,
+  LABELS,
+  PLACES,
+  SENTENCES,
+  STATUSES,
+  TOPICS,
+} from './corpus.js';
 import type { FieldTemplate } from './corpus.js';
 import { chance, int, mixSeed, mulberry32, pick, pickSome } from './rng.js';
 import type { Rng } from './rng.js';
@@ -41,7 +53,8 @@ export function generateDetail(seed: number, t: IssueTimes): IssueDetail {
   const status = pickStatus(rng, age);
   const channel = pick(rng, CHANNELS);
   // A phone or in-person report is written down a little after it was received; web/app reports instantly.
-  const receivedMs = channel === 'PHONE' || channel === 'IN_PERSON' ? t.createdMs - int(rng, 60_000, 6 * 3_600_000) : t.createdMs;
+  const receivedMs =
+    channel === 'PHONE' || channel === 'IN_PERSON' ? t.createdMs - int(rng, 60_000, 6 * 3_600_000) : t.createdMs;
   const span = t.baseUpdatedMs - t.createdMs;
   const acknowledgedMs = status === 'NEW' ? null : t.createdMs + Math.floor(span * rng() * 0.3);
   const closedMs = status === 'CLOSED' ? t.baseUpdatedMs - Math.floor(span * rng() * 0.1) : null;
@@ -69,9 +82,20 @@ export function generateDetail(seed: number, t: IssueTimes): IssueDetail {
 }
 
 /** What a plain `update(id)` changes: the workflow moves on, sometimes the assignee changes. */
-export function generateChange(seed: number, id: number, version: number, current: IssueDetail, updatedMs: number): Partial<IssueDetail> {
+export function generateChange(
+  seed: number,
+  id: number,
+  version: number,
+  current: IssueDetail,
+  updatedMs: number,
+): Partial<IssueDetail> {
   const rng = mulberry32(mixSeed(seed, id, version, 2));
-  const next: Record<string, string> = { NEW: 'IN_PROGRESS', IN_PROGRESS: chance(rng, 0.5) ? 'CLOSED' : 'ON_HOLD', ON_HOLD: 'IN_PROGRESS', CLOSED: 'IN_PROGRESS' };
+  const next: Record<string, string> = {
+    NEW: 'IN_PROGRESS',
+    IN_PROGRESS: chance(rng, 0.5) ? 'CLOSED' : 'ON_HOLD',
+    ON_HOLD: 'IN_PROGRESS',
+    CLOSED: 'IN_PROGRESS',
+  };
   const status = next[String(current.status)] ?? 'IN_PROGRESS';
   const change: Partial<IssueDetail> = { status };
   if (current.acknowledgedAt == null) change.acknowledgedAt = iso(updatedMs);
@@ -157,7 +181,19 @@ export type DetailDialect = 'default' | 'renamed';
 export const DETAIL_DIALECTS: readonly DetailDialect[] = ['default', 'renamed'];
 
 // The keys the renamed dialect rewrites; any other key (a test's patch) passes through unchanged.
-const RENAMED_KEYS = new Set(['status', 'issueType', 'channel', 'domain', 'assignee', 'labels', 'receivedAt', 'acknowledgedAt', 'dueAt', 'closedAt', 'forms']);
+const RENAMED_KEYS = new Set([
+  'status',
+  'issueType',
+  'channel',
+  'domain',
+  'assignee',
+  'labels',
+  'receivedAt',
+  'acknowledgedAt',
+  'dueAt',
+  'closedAt',
+  'forms',
+]);
 
 /** The detail in `dialect` (the same data, differently shaped). */
 export function inDialect(d: IssueDetail, dialect: DetailDialect): Record<string, unknown> {
@@ -167,14 +203,28 @@ export function inDialect(d: IssueDetail, dialect: DetailDialect): Record<string
   out.state = d.status;
   out.source = { channel: d.channel };
   out.category = d.domain == null ? d.domain : { id: d.domain.id, title: d.domain.name };
-  out.assignedTo = d.assignee == null ? d.assignee : { id: d.assignee.id, name: d.assignee.name, contact: { email: d.assignee.email } };
+  out.assignedTo =
+    d.assignee == null
+      ? d.assignee
+      : { id: d.assignee.id, name: d.assignee.name, contact: { email: d.assignee.email } };
   out.tags = d.labels;
-  out.dates = { received: epochMs(d.receivedAt), acknowledged: epochMs(d.acknowledgedAt), due: epochMs(d.dueAt), closed: epochMs(d.closedAt) };
+  out.dates = {
+    received: epochMs(d.receivedAt),
+    acknowledged: epochMs(d.acknowledgedAt),
+    due: epochMs(d.dueAt),
+    closed: epochMs(d.closedAt),
+  };
   // A test's patch may put anything in forms: only well-formed forms are reshaped.
   out.questionnaires = Array.isArray(d.forms)
-    ? d.forms.map((f) => (Array.isArray(f?.fields)
-      ? { key: f.id, title: f.name, answers: f.fields.map((x) => ({ key: x?.id, question: x?.label, kind: x?.type, answer: x?.value })) }
-      : f))
+    ? d.forms.map((f) =>
+        Array.isArray(f?.fields)
+          ? {
+              key: f.id,
+              title: f.name,
+              answers: f.fields.map((x) => ({ key: x?.id, question: x?.label, kind: x?.type, answer: x?.value })),
+            }
+          : f,
+      )
     : d.forms;
   return out;
 }

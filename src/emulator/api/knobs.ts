@@ -119,15 +119,35 @@ export function knobProblems(k: ApiKnobs): string[] {
   }
   check(k.latencyMs >= 0, 'latencyMs', 'a number >= 0', k.latencyMs);
   check(Number.isInteger(k.refuseNext) && k.refuseNext >= 0, 'refuseNext', 'an integer >= 0', k.refuseNext);
-  check(Number.isInteger(k.refuseRetryAfterSec) && k.refuseRetryAfterSec >= 0, 'refuseRetryAfterSec', 'an integer >= 0', k.refuseRetryAfterSec);
+  check(
+    Number.isInteger(k.refuseRetryAfterSec) && k.refuseRetryAfterSec >= 0,
+    'refuseRetryAfterSec',
+    'an integer >= 0',
+    k.refuseRetryAfterSec,
+  );
   check(k.jitterMs >= 0, 'jitterMs', 'a number >= 0', k.jitterMs);
   check(Number.isInteger(k.pageSizeMax) && k.pageSizeMax >= 1, 'pageSizeMax', 'an integer >= 1', k.pageSizeMax);
-  check(Number.isInteger(k.defaultPageSize) && k.defaultPageSize >= 1, 'defaultPageSize', 'an integer >= 1', k.defaultPageSize);
+  check(
+    Number.isInteger(k.defaultPageSize) && k.defaultPageSize >= 1,
+    'defaultPageSize',
+    'an integer >= 1',
+    k.defaultPageSize,
+  );
   check(PAGING_MODES.includes(k.paging), 'paging', PAGING_MODES.join(' | '), k.paging);
   check(DETAIL_DIALECTS.includes(k.detailDialect), 'detailDialect', DETAIL_DIALECTS.join(' | '), k.detailDialect);
   check(LIST_ORDERS.includes(k.listOrder), 'listOrder', LIST_ORDERS.join(' | '), k.listOrder);
-  check(RETRY_AFTER_MODES.includes(k.retryAfterMode), 'retryAfterMode', RETRY_AFTER_MODES.join(' | '), k.retryAfterMode);
-  check(k.statuses5xx.length > 0 && k.statuses5xx.every((s) => s >= 500 && s <= 599), 'statuses5xx', 'a non-empty list of 5xx statuses', k.statuses5xx);
+  check(
+    RETRY_AFTER_MODES.includes(k.retryAfterMode),
+    'retryAfterMode',
+    RETRY_AFTER_MODES.join(' | '),
+    k.retryAfterMode,
+  );
+  check(
+    k.statuses5xx.length > 0 && k.statuses5xx.every((s) => s >= 500 && s <= 599),
+    'statuses5xx',
+    'a non-empty list of 5xx statuses',
+    k.statuses5xx,
+  );
   if (k.rateLimit) problems.push(...limiterProblems(k.rateLimit));
   return problems;
 }

@@ -114,7 +114,16 @@ function fixedWindow(rps: number, windowMs: number): Model {
       const ok = used < quota;
       if (ok || forced) used++;
       const resetMs = start + windowMs - now;
-      return { ok, quota, windowMs, remaining: Math.max(0, quota - used), retryAfterMs: ok ? 0 : resetMs, resetMs, policyQuota: quota, policyWindowMs: windowMs };
+      return {
+        ok,
+        quota,
+        windowMs,
+        remaining: Math.max(0, quota - used),
+        retryAfterMs: ok ? 0 : resetMs,
+        resetMs,
+        policyQuota: quota,
+        policyWindowMs: windowMs,
+      };
     },
     resize(r) {
       quota = Math.max(1, Math.round((r * windowMs) / 1000));
@@ -143,7 +152,16 @@ function slidingLog(rps: number, windowMs: number): Model {
       const retryAfterMs = ok ? 0 : Math.max(1, (freeing ?? now) + windowMs - now);
       const newest = log[log.length - 1];
       const resetMs = newest === undefined ? 0 : newest + windowMs - now;
-      return { ok, quota, windowMs, remaining: Math.max(0, quota - inWindow), retryAfterMs, resetMs, policyQuota: quota, policyWindowMs: windowMs };
+      return {
+        ok,
+        quota,
+        windowMs,
+        remaining: Math.max(0, quota - inWindow),
+        retryAfterMs,
+        resetMs,
+        policyQuota: quota,
+        policyWindowMs: windowMs,
+      };
     },
     resize(r) {
       quota = Math.max(1, Math.round((r * windowMs) / 1000));
@@ -164,7 +182,11 @@ export function createLimiter(spec: LimiterSpec, start: number): Limiter {
   const kind = spec.kind ?? 'token-bucket';
   const windowMs = spec.windowMs ?? 1000;
   const model =
-    kind === 'fixed-window' ? fixedWindow(spec.rps, windowMs) : kind === 'sliding-log' ? slidingLog(spec.rps, windowMs) : tokenBucket(spec.rps, spec.burst, start);
+    kind === 'fixed-window'
+      ? fixedWindow(spec.rps, windowMs)
+      : kind === 'sliding-log'
+        ? slidingLog(spec.rps, windowMs)
+        : tokenBucket(spec.rps, spec.burst, start);
   const changes = [...(spec.changes ?? [])].sort((a, b) => a.afterMs - b.afterMs);
   const share = spec.sharedShare ?? 0;
   let factor = 1;
@@ -210,8 +232,11 @@ export function limiterProblems(s: LimiterSpec): string[] {
   check(s.burst >= 1, 'burst', 'a number >= 1', s.burst);
   if (s.kind !== undefined) check(LIMITER_KINDS.includes(s.kind), 'kind', LIMITER_KINDS.join(' | '), s.kind);
   if (s.windowMs !== undefined) check(s.windowMs >= 1, 'windowMs', 'a number >= 1', s.windowMs);
-  if (s.headers !== undefined) check(RATE_HEADER_SETS.includes(s.headers), 'headers', RATE_HEADER_SETS.join(' | '), s.headers);
-  if (s.sharedShare !== undefined) check(s.sharedShare >= 0 && s.sharedShare < 1, 'sharedShare', 'a fraction from 0 to below 1', s.sharedShare);
-  for (const c of s.changes ?? []) check(c.afterMs >= 0 && c.factor > 0, 'changes', 'steps with afterMs >= 0 and factor > 0', c);
+  if (s.headers !== undefined)
+    check(RATE_HEADER_SETS.includes(s.headers), 'headers', RATE_HEADER_SETS.join(' | '), s.headers);
+  if (s.sharedShare !== undefined)
+    check(s.sharedShare >= 0 && s.sharedShare < 1, 'sharedShare', 'a fraction from 0 to below 1', s.sharedShare);
+  for (const c of s.changes ?? [])
+    check(c.afterMs >= 0 && c.factor > 0, 'changes', 'steps with afterMs >= 0 and factor > 0', c);
   return problems;
 }

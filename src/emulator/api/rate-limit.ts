@@ -27,7 +27,12 @@ export function createTokenBucket(limit: RateLimit, nowMs: number): TokenBucket 
  * refusal, `Retry-After` (RFC 9110 §10.2.3) in the chosen form: whole seconds and HTTP-dates round up, so
  * a client that waits exactly as told finds room; fractional seconds are exact to the millisecond.
  */
-export function rateLimitHeaders(r: BucketResult, limit: RateLimit, mode: RetryAfterMode, nowMs: number): Record<string, string> {
+export function rateLimitHeaders(
+  r: BucketResult,
+  limit: RateLimit,
+  mode: RetryAfterMode,
+  nowMs: number,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const set = limit.headers ?? 'x-ratelimit';
   const resetS = String(Math.ceil(r.resetMs / 1000));

@@ -6,7 +6,16 @@
  */
 import { IDP_MESSAGES, IdpError, missingMember, missingParameter, unknownClient } from './errors.js';
 import type { SecretBlockSealer } from './secret-block.js';
-import { createServerEphemeral, MAX_SRP_A_HEX, N, parseHex, passwordMatches, scramble, serverSessionKey, signatureMatches } from './srp.js';
+import {
+  createServerEphemeral,
+  MAX_SRP_A_HEX,
+  N,
+  parseHex,
+  passwordMatches,
+  scramble,
+  serverSessionKey,
+  signatureMatches,
+} from './srp.js';
 import { parseSrpTimestamp } from './timestamp.js';
 import type { TokenService } from './tokens.js';
 import type { PoolUser } from './users.js';
@@ -29,7 +38,16 @@ type Json = Record<string, unknown>;
 
 // Cognito's sign-in session lasts 3 minutes by default ("Authentication flow session duration").
 const CHALLENGE_TTL_MS = 3 * 60_000;
-const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH'];
+const AUTH_FLOWS = [
+  'USER_SRP_AUTH',
+  'REFRESH_TOKEN_AUTH',
+  'REFRESH_TOKEN',
+  'CUSTOM_AUTH',
+  'ADMIN_NO_SRP_AUTH',
+  'USER_PASSWORD_AUTH',
+  'ADMIN_USER_PASSWORD_AUTH',
+  'USER_AUTH',
+];
 
 /** InitiateAuth: a challenge for SRP, tokens for USER_PASSWORD_AUTH and for a refresh. */
 export function initiateAuth(ctx: FlowContext, input: Json): Json {
@@ -45,15 +63,22 @@ export function initiateAuth(ctx: FlowContext, input: Json): Json {
     case 'REFRESH_TOKEN_AUTH':
     case 'REFRESH_TOKEN': {
       const token = required(params, 'REFRESH_TOKEN');
-      return { AuthenticationResult: ctx.tokens.refresh(token, ctx.appClientId, (name) => ctx.users.get(name)), ChallengeParameters: {} };
+      return {
+        AuthenticationResult: ctx.tokens.refresh(token, ctx.appClientId, (name) => ctx.users.get(name)),
+        ChallengeParameters: {},
+      };
     }
     case 'CUSTOM_AUTH':
-      throw new IdpError('InvalidParameterException', 'Custom auth lambda trigger is not configured for the user pool.');
+      throw new IdpError(
+        'InvalidParameterException',
+        'Custom auth lambda trigger is not configured for the user pool.',
+      );
     case 'ADMIN_NO_SRP_AUTH':
     case 'ADMIN_USER_PASSWORD_AUTH':
       throw new IdpError('InvalidParameterException', 'Initiate Auth method not supported.');
     default:
-      if (AUTH_FLOWS.includes(flow)) throw new IdpError('InvalidParameterException', `${flow} flow not enabled for this client`);
+      if (AUTH_FLOWS.includes(flow))
+        throw new IdpError('InvalidParameterException', `${flow} flow not enabled for this client`);
       throw new IdpError(
         'InvalidParameterException',
         `1 validation error detected: Value '${flow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]`,
@@ -66,7 +91,8 @@ export function respondToAuthChallenge(ctx: FlowContext, input: Json): Json {
   checkClient(ctx, input['ClientId']);
   const challenge = input['ChallengeName'];
   if (typeof challenge !== 'string') throw missingMember('challengeName');
-  if (challenge !== 'PASSWORD_VERIFIER') throw new IdpError('InvalidParameterException', `Unsupported challenge ${challenge}`);
+  if (challenge !== 'PASSWORD_VERIFIER')
+    throw new IdpError('InvalidParameterException', `Unsupported challenge ${challenge}`);
   const answers = record(input['ChallengeResponses']);
   const username = required(answers, 'USERNAME');
   const secretBlock = required(answers, 'PASSWORD_CLAIM_SECRET_BLOCK');
@@ -76,15 +102,18 @@ export function respondToAuthChallenge(ctx: FlowContext, input: Json): Json {
 
   const state = ctx.sealer.open(secretBlock);
   if (!state || state.username !== user.username || state.clientId !== ctx.appClientId) throw badCredentials();
-  if (ctx.now() - state.issuedAtMs > CHALLENGE_TTL_MS) throw new IdpError('NotAuthorizedException', IDP_MESSAGES.sessionExpired);
+  if (ctx.now() - state.issuedAtMs > CHALLENGE_TTL_MS)
+    throw new IdpError('NotAuthorizedException', IDP_MESSAGES.sessionExpired);
 
   const parsed = parseSrpTimestamp(timestamp);
   if (parsed === 'unparseable') throw new IdpError('InvalidParameterException', IDP_MESSAGES.badTimestamp);
   // A canonical but stale (or future) timestamp is refused like a wrong proof: it would allow replaying one.
-  if (parsed === 'noncanonical' || Math.abs(parsed.ms - ctx.wallClock()) > ctx.srpTimestampSkewMs) throw badCredentials();
+  if (parsed === 'noncanonical' || Math.abs(parsed.ms - ctx.wallClock()) > ctx.srpTimestampSkewMs)
+    throw badCredentials();
 
   const key = serverSessionKey(state.A, user.srp.verifier, state.u, state.b);
-  if (!signatureMatches(key, { poolName: ctx.poolName, userId: user.username, secretBlock, timestamp }, signature)) throw badCredentials();
+  if (!signatureMatches(key, { poolName: ctx.poolName, userId: user.username, secretBlock, timestamp }, signature))
+    throw badCredentials();
   // Cognito reveals "not confirmed" only to someone who proved the password.
   if (!user.confirmed) throw new IdpError('UserNotConfirmedException', IDP_MESSAGES.notConfirmed);
   return { AuthenticationResult: ctx.tokens.login(user, ctx.appClientId), ChallengeParameters: {} };
@@ -112,7 +141,8 @@ function startSrp(ctx: FlowContext, params: Json): Json {
   const srpA = required(params, 'SRP_A');
   // Bound the input before any big-number work: an oversized SRP_A is a cheap way to burn server CPU.
   const A = srpA.length <= MAX_SRP_A_HEX ? parseHex(srpA) : undefined;
-  if (A === undefined || A % N === 0n) throw new IdpError('InvalidParameterException', 'SRP_A must be a hex number that is not 0 mod N');
+  if (A === undefined || A % N === 0n)
+    throw new IdpError('InvalidParameterException', 'SRP_A must be a hex number that is not 0 mod N');
   const user = findUser(ctx, username);
   let { b, B } = createServerEphemeral(user.srp.verifier);
   let u = scramble(A, B);
@@ -121,7 +151,14 @@ function startSrp(ctx: FlowContext, params: Json): Json {
     ({ b, B } = createServerEphemeral(user.srp.verifier));
     u = scramble(A, B);
   }
-  const secretBlock = ctx.sealer.seal({ username: user.username, clientId: ctx.appClientId, A, b, u, issuedAtMs: ctx.now() });
+  const secretBlock = ctx.sealer.seal({
+    username: user.username,
+    clientId: ctx.appClientId,
+    A,
+    b,
+    u,
+    issuedAtMs: ctx.now(),
+  });
   return {
     ChallengeName: 'PASSWORD_VERIFIER',
     ChallengeParameters: {

@@ -6,7 +6,13 @@
 import type { EmuHandler, EmuOAuthClient, EmuRequest, EmuResponse, EmuUser } from '../types.js';
 import { toJwks } from '../jwt.js';
 import { IDP_MESSAGES, IdpError, idpErrorResponse, idpJsonResponse } from './errors.js';
-import { getTokensFromRefreshToken, revokeToken, initiateAuth, respondToAuthChallenge, type FlowContext } from './flows.js';
+import {
+  getTokensFromRefreshToken,
+  revokeToken,
+  initiateAuth,
+  respondToAuthChallenge,
+  type FlowContext,
+} from './flows.js';
 import { handleTokenRequest, throttledTokenResponse } from './oauth.js';
 import { SecretBlockSealer } from './secret-block.js';
 import { TokenService } from './tokens.js';
@@ -31,7 +37,8 @@ const OPERATIONS = new Map<string, Operation>([
 /** Creates an emulated user pool with one app client, its users and its App Integrations. */
 export function createCognitoEmulator(opts: CognitoEmulatorOptions): CognitoEmulator {
   // The same check amazon-cognito-identity-js applies in CognitoUserPool's constructor.
-  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(opts.userPoolId)) throw new Error(`invalid userPoolId "${opts.userPoolId}": expected <region>_<id>`);
+  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(opts.userPoolId))
+    throw new Error(`invalid userPoolId "${opts.userPoolId}": expected <region>_<id>`);
   const [region, poolName] = opts.userPoolId.split('_') as [string, string];
   const now = opts.now ?? Date.now;
   const issuer = `https://cognito-idp.${region}.amazonaws.com/${opts.userPoolId}`;
@@ -63,7 +70,10 @@ export function createCognitoEmulator(opts: CognitoEmulatorOptions): CognitoEmul
   };
   const knobs: CognitoKnobs = { throttleNext: 0, unavailable: false, latencyMs: 0 };
   // Prototype-less: the keys come from request headers and bodies.
-  const counters = { operations: Object.create(null) as Record<string, number>, errors: Object.create(null) as Record<string, number> };
+  const counters = {
+    operations: Object.create(null) as Record<string, number>,
+    errors: Object.create(null) as Record<string, number>,
+  };
   const bump = (table: Record<string, number>, key: string): void => {
     table[key] = (table[key] ?? 0) + 1;
   };
@@ -86,14 +96,19 @@ export function createCognitoEmulator(opts: CognitoEmulatorOptions): CognitoEmul
     let input: Record<string, unknown>;
     try {
       const parsed: unknown = req.body.length === 0 ? {} : JSON.parse(req.body.toString('utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not a JSON object');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new TypeError('not a JSON object');
       input = parsed as Record<string, unknown>;
     } catch {
       return refuse(new IdpError('SerializationException', 'Unable to parse the request body as a JSON object'));
     }
-    bump(counters.operations, opName === 'InitiateAuth' ? `InitiateAuth:${String(input['AuthFlow'])}` : opName || '(none)');
+    bump(
+      counters.operations,
+      opName === 'InitiateAuth' ? `InitiateAuth:${String(input['AuthFlow'])}` : opName || '(none)',
+    );
     const operation = target.startsWith(TARGET_PREFIX) ? OPERATIONS.get(opName) : undefined;
-    if (!operation) return refuse(new IdpError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`));
+    if (!operation)
+      return refuse(new IdpError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`));
     if (takeThrottle()) return refuse(new IdpError('TooManyRequestsException', IDP_MESSAGES.throttled));
     try {
       return idpJsonResponse(operation(ctx, input));
@@ -121,7 +136,11 @@ export function createCognitoEmulator(opts: CognitoEmulatorOptions): CognitoEmul
     if (req.path === jwksPath && req.method === 'GET') {
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(toJwks(tokens.key)) };
     }
-    return { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Not Found' }) };
+    return {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'Not Found' }),
+    };
   };
 
   const handle: EmuHandler = (req) => {

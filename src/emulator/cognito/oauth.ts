@@ -7,7 +7,8 @@ import type { EmuOAuthClient, EmuRequest, EmuResponse } from '../types.js';
 import type { TokenService } from './tokens.js';
 
 /** RFC 6749 §5.2 error codes the endpoint answers with (throttling is a separate 429). */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unauthorized_client' | 'invalid_scope' | 'unsupported_grant_type';
+export type OAuthErrorCode =
+  'invalid_request' | 'invalid_client' | 'unauthorized_client' | 'invalid_scope' | 'unsupported_grant_type';
 
 /** What the token endpoint needs. */
 export interface OAuthContext {
@@ -26,8 +27,12 @@ const NO_STORE = { 'content-type': 'application/json;charset=UTF-8', 'cache-cont
 
 /** Handles one token request (throttling is decided by the caller). */
 export function handleTokenRequest(ctx: OAuthContext, req: EmuRequest): OAuthOutcome {
-  const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') return fail('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+  const contentType = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (contentType !== 'application/x-www-form-urlencoded')
+    return fail('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   const form = new URLSearchParams(req.body.toString('utf8'));
   const grantType = form.get('grant_type');
   if (!grantType) return fail('invalid_request', 'grant_type is required');
@@ -36,15 +41,23 @@ export function handleTokenRequest(ctx: OAuthContext, req: EmuRequest): OAuthOut
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
   // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
-  if (basic && bodySecret !== null) return fail('invalid_request', 'use either HTTP Basic or client_secret in the body, not both');
-  const credentials = basic ?? (bodyId !== null && bodySecret !== null ? { id: bodyId, secret: bodySecret } : undefined);
+  if (basic && bodySecret !== null)
+    return fail('invalid_request', 'use either HTTP Basic or client_secret in the body, not both');
+  const credentials =
+    basic ?? (bodyId !== null && bodySecret !== null ? { id: bodyId, secret: bodySecret } : undefined);
   const client = credentials && ctx.clients.get(credentials.id);
   if (!credentials || !client || !secretEquals(client.clientSecret, credentials.secret)) {
-    return fail('invalid_client', 'client authentication failed', basic !== undefined || req.headers.authorization !== undefined);
+    return fail(
+      'invalid_client',
+      'client authentication failed',
+      basic !== undefined || req.headers.authorization !== undefined,
+    );
   }
 
-  if (grantType !== 'client_credentials') return fail('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-  if (client.allowClientCredentials === false) return fail('unauthorized_client', 'client is not allowed to use client_credentials');
+  if (grantType !== 'client_credentials')
+    return fail('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  if (client.allowClientCredentials === false)
+    return fail('unauthorized_client', 'client is not allowed to use client_credentials');
 
   const allowed = client.scopes ?? [];
   const asked = (form.get('scope') ?? '').split(' ').filter((s) => s !== '');
@@ -62,7 +75,11 @@ export function handleTokenRequest(ctx: OAuthContext, req: EmuRequest): OAuthOut
 
 /** The answer to a throttled token request: HTTP 429 (Cognito's hosted endpoints answer 429 when over quota). */
 export function throttledTokenResponse(): EmuResponse {
-  return { status: 429, headers: NO_STORE, body: JSON.stringify({ error: 'too_many_requests', error_description: 'Rate exceeded' }) };
+  return {
+    status: 429,
+    headers: NO_STORE,
+    body: JSON.stringify({ error: 'too_many_requests', error_description: 'Rate exceeded' }),
+  };
 }
 
 function fail(error: OAuthErrorCode, description: string, basicAttempted = false): OAuthOutcome {

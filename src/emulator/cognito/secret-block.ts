@@ -51,6 +51,13 @@ export class SecretBlockSealer {
       return undefined; // authentication tag mismatch: forged or altered
     }
     const s = JSON.parse(plain) as { n: string; c: string; A: string; b: string; u: string; t: number };
-    return { username: s.n, clientId: s.c, A: BigInt(`0x${s.A}`), b: BigInt(`0x${s.b}`), u: BigInt(`0x${s.u}`), issuedAtMs: s.t };
+    return {
+      username: s.n,
+      clientId: s.c,
+      A: BigInt(`0x${s.A}`),
+      b: BigInt(`0x${s.b}`),
+      u: BigInt(`0x${s.u}`),
+      issuedAtMs: s.t,
+    };
   }
 }

@@ -113,7 +113,9 @@ export function scramble(A: bigint, B: bigint): bigint {
  */
 export function serverSessionKey(A: bigint, verifier: bigint, u: bigint, b: bigint): Buffer {
   const S = modPowN((A * modPowN(verifier, u)) % N, b);
-  const prk = createHmac('sha256', Buffer.from(padHex(u), 'hex')).update(Buffer.from(padHex(S), 'hex')).digest();
+  const prk = createHmac('sha256', Buffer.from(padHex(u), 'hex'))
+    .update(Buffer.from(padHex(S), 'hex'))
+    .digest();
   return createHmac('sha256', prk).update(Buffer.from('Caldera Derived Key\u0001', 'utf8')).digest().subarray(0, 16);
 }
 

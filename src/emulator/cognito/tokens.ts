@@ -94,11 +94,17 @@ export class TokenService {
   }
 
   /** New ID and access tokens for a refresh token; throws NotAuthorizedException like Cognito when it is unusable. */
-  refresh(refreshToken: string, clientId: string, findUser: (username: string) => TokenSubject | undefined): AuthenticationResult {
+  refresh(
+    refreshToken: string,
+    clientId: string,
+    findUser: (username: string) => TokenSubject | undefined,
+  ): AuthenticationResult {
     const record = this.refreshTokens.get(refreshToken);
     // A token issued to another app client is as good as unknown to this one.
-    if (!record || record.revoked || record.clientId !== clientId) throw new IdpError('NotAuthorizedException', IDP_MESSAGES.refreshInvalid);
-    if (this.opts.now() >= record.expiresAtMs) throw new IdpError('NotAuthorizedException', IDP_MESSAGES.refreshExpired);
+    if (!record || record.revoked || record.clientId !== clientId)
+      throw new IdpError('NotAuthorizedException', IDP_MESSAGES.refreshInvalid);
+    if (this.opts.now() >= record.expiresAtMs)
+      throw new IdpError('NotAuthorizedException', IDP_MESSAGES.refreshExpired);
     const user = findUser(record.username);
     if (!user) throw new IdpError('NotAuthorizedException', IDP_MESSAGES.refreshInvalid);
     return this.userTokens(user, clientId, record);
@@ -172,7 +178,13 @@ export class TokenService {
   ): AuthenticationResult {
     const iat = this.nowSec();
     const { idTokenTtlSec, accessTokenTtlSec } = this.opts.ttls;
-    const common = { sub: user.sub, iss: this.opts.issuer, origin_jti: session.originJti, event_id: session.eventId, auth_time: session.authTime };
+    const common = {
+      sub: user.sub,
+      iss: this.opts.issuer,
+      origin_jti: session.originJti,
+      event_id: session.eventId,
+      auth_time: session.authTime,
+    };
     const IdToken = this.sign({
       ...common,
       ...(user.email === undefined ? {} : { email: user.email, email_verified: true }),

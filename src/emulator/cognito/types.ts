@@ -60,7 +60,11 @@ export interface CognitoEmulator {
   /** Every token and refresh token ever issued, for leak scans in tests. */
   issuedSecrets(): string[];
   /** Change token lifetimes for tokens issued from now on. */
-  setTtls(ttls: Partial<Pick<CognitoEmulatorOptions, 'idTokenTtlSec' | 'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'oauthTokenTtlSec'>>): void;
+  setTtls(
+    ttls: Partial<
+      Pick<CognitoEmulatorOptions, 'idTokenTtlSec' | 'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'oauthTokenTtlSec'>
+    >,
+  ): void;
   addUser(user: EmuUser): void;
   knobs: CognitoKnobs;
   /** The `iss` of every token: `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
