@@ -171,11 +171,19 @@ describe('sync lock', () => {
     });
   });
 
-  it('lets the same process re-acquire (e.g. a restarted container that reuses the pid)', () => {
+  it('lets the holder re-acquire its own lease; another process with the same pid and host (a restarted container) waits for the stale limit', () => {
     const { store: first } = connect();
     first.acquireLock({ now: T0 });
+    expect(first.acquireLock({ now: at(1000) })).toEqual({ ok: true });
     const { store: again } = connect();
-    expect(again.acquireLock({ now: at(1000) })).toEqual({ ok: true });
+    expect(again.acquireLock({ now: at(2000), staleAfterMs: 600_000 })).toMatchObject({
+      ok: false,
+      holder: { pid: process.pid },
+    });
+    expect(again.acquireLock({ now: at(601_001), staleAfterMs: 600_000 })).toMatchObject({
+      ok: true,
+      takenOver: { pid: process.pid },
+    });
   });
 
   it('never blocks a reader, even while the holder has a write transaction open', () => {

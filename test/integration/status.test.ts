@@ -77,7 +77,13 @@ describe('durations and the database-only config', () => {
 
   it('needs only SPEAKUP_DB, and still reports every problem of what it reads', () => {
     const c = loadDbConfig({ SPEAKUP_DB: 'x.db' }, { dotenv: false, cwd: '/srv' });
-    expect(c).toEqual({ dbPath: '/srv/x.db', staleAfterMs: HOUR, logLevel: 'info', warnings: [] });
+    expect(c).toEqual({
+      dbPath: '/srv/x.db',
+      staleAfterMs: HOUR,
+      partialAlertAfter: 3,
+      logLevel: 'info',
+      warnings: [],
+    });
     expect(loadDbConfig({ SPEAKUP_STALE_AFTER: '45m' }, { dotenv: false, cwd: '/srv' }).staleAfterMs).toBe(2_700_000);
     try {
       loadDbConfig({ SPEAKUP_STALE_AFTER: 'soon', SPEAKUP_SCHEDULE: 'daily' }, { dotenv: false });
