@@ -8,6 +8,7 @@ import { isProcessAlive, type ProcessIdentity } from './identity.js';
 import type { AppDatabase } from './open.js';
 import { settled } from './settled.js';
 import { syncLock, syncRuns, type SyncRunRow } from './schema.js';
+import { RUN_COUNT_KEYS } from './run-counts.js';
 
 /** What is known when a run starts; pid and host default to the store's process. */
 export interface StartRunInput extends RunStart {
@@ -198,21 +199,7 @@ function deathOf(run: { pid: number | null; host: string | null }, j: Judge): st
 /** Only the counter keys, so a caller's extra properties never reach the SET list. */
 function pickCounts(c: Partial<RunCounts>): Partial<RunCounts> {
   const out: Partial<RunCounts> = {};
-  for (const k of [
-    'listed',
-    'fetched',
-    'unchanged',
-    'deleted',
-    'failed',
-    'requests',
-    'retries',
-    'throttled',
-    'purged',
-    'unconfirmed',
-    'newPaths',
-    'lostPaths',
-    'remapped',
-  ] as const) {
+  for (const k of RUN_COUNT_KEYS) {
     const v = c[k];
     if (v !== undefined) out[k] = v;
   }

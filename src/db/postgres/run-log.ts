@@ -6,29 +6,15 @@ import type pg from 'pg';
 import type { RunCounts, RunEnd, RunLog, RunStart } from '../../sync/ports.js';
 import type { ProcessIdentity } from '../identity.js';
 import { quoteSchema } from './names.js';
+import { RUN_COUNT_KEYS } from '../run-counts.js';
 
-const COUNT_KEYS = [
-  'listed',
-  'fetched',
-  'unchanged',
-  'deleted',
-  'failed',
-  'requests',
-  'retries',
-  'throttled',
-  'purged',
-  'unconfirmed',
-  'newPaths',
-  'lostPaths',
-  'remapped',
-] as const;
 const MAX_ERROR_CHARS = 1000;
 
 /** SET list and values for the counters given (keys are fixed names, never caller text). */
 function countAssignments(counts: Partial<RunCounts>, firstParam: number): { sets: string[]; values: number[] } {
   const sets: string[] = [];
   const values: number[] = [];
-  for (const k of COUNT_KEYS) {
+  for (const k of RUN_COUNT_KEYS) {
     const v = counts[k];
     if (v === undefined) continue;
     values.push(v);
