@@ -31,6 +31,49 @@ export function toIssueRecord(
   rawJson?: string,
   map: FieldMap = DEFAULT_FIELD_MAP,
 ): MappedIssue {
+  const { id, updatedAt, detail: d } = identify(detail, expectedId);
+  const synced = toIsoUtc(syncedAt);
+  if (synced === null) throw new TypeError(`toIssueRecord: syncedAt is not a full timestamp: ${syncedAt}`);
+
+  const r = map.read;
+  const issue: MappedIssueRow = {
+    id,
+    customId: idText(r.custom_id(d)),
+    createdAt: map.date.created_at(d),
+    updatedAt,
+    summary: str(r.summary(d)),
+    description: str(r.description(d)),
+    status: str(r.status(d)),
+    issueType: str(r.issue_type(d)),
+    channel: str(r.channel(d)),
+    domainId: int(r.domain_id(d)),
+    domainName: str(r.domain_name(d)),
+    assigneeId: idText(r.assignee_id(d)),
+    assigneeName: str(r.assignee_name(d)),
+    assigneeEmail: str(r.assignee_email(d)),
+    labels: labelsJson(r.labels(d)),
+    receivedAt: map.date.received_at(d),
+    acknowledgedAt: map.date.acknowledged_at(d),
+    dueAt: map.date.due_at(d),
+    closedAt: map.date.closed_at(d),
+    data: rawJson ?? JSON.stringify(d),
+    syncedAt: synced,
+  };
+  const { rows, text } = mapForms(id, r.forms(d), map);
+  return {
+    issue,
+    fields: rows,
+    fts: {
+      summary: issue.summary,
+      description: issue.description,
+      fieldText: text.length > 0 ? text.join('\n') : null,
+    },
+  };
+}
+
+/** What identifies an issue, checked strictly: the detail must be an object with a positive integer id (the
+ * one asked for, when known) and a full updatedAt timestamp. Anything else is the server's fault. */
+function identify(detail: unknown, expectedId: number | undefined): { id: number; updatedAt: string; detail: Json } {
   if (!isRecord(detail)) {
     throw new BadResponseError(`issue detail${about(expectedId)}: expected a JSON object, got ${kindOf(detail)}`);
   }
@@ -49,43 +92,7 @@ export function toIssueRecord(
       `issue ${id}: updatedAt must be a full ISO-8601 timestamp, got ${show(detail.updatedAt)}`,
     );
   }
-  const synced = toIsoUtc(syncedAt);
-  if (synced === null) throw new TypeError(`toIssueRecord: syncedAt is not a full timestamp: ${syncedAt}`);
-
-  const r = map.read;
-  const issue: MappedIssueRow = {
-    id,
-    customId: idText(r.custom_id(detail)),
-    createdAt: map.date.created_at(detail),
-    updatedAt,
-    summary: str(r.summary(detail)),
-    description: str(r.description(detail)),
-    status: str(r.status(detail)),
-    issueType: str(r.issue_type(detail)),
-    channel: str(r.channel(detail)),
-    domainId: int(r.domain_id(detail)),
-    domainName: str(r.domain_name(detail)),
-    assigneeId: idText(r.assignee_id(detail)),
-    assigneeName: str(r.assignee_name(detail)),
-    assigneeEmail: str(r.assignee_email(detail)),
-    labels: labelsJson(r.labels(detail)),
-    receivedAt: map.date.received_at(detail),
-    acknowledgedAt: map.date.acknowledged_at(detail),
-    dueAt: map.date.due_at(detail),
-    closedAt: map.date.closed_at(detail),
-    data: rawJson ?? JSON.stringify(detail),
-    syncedAt: synced,
-  };
-  const { rows, text } = mapForms(id, r.forms(detail), map);
-  return {
-    issue,
-    fields: rows,
-    fts: {
-      summary: issue.summary,
-      description: issue.description,
-      fieldText: text.length > 0 ? text.join('\n') : null,
-    },
-  };
+  return { id, updatedAt, detail };
 }
 
 /** Flattens forms[].fields[] into rows (position = order over all forms) and collects searchable text. */
