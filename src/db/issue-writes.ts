@@ -11,6 +11,7 @@ import { issuesFts } from './fts.js';
 import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
 import { nativeStatement } from './native.js';
 import type { DatabaseHandle } from './open.js';
+import { prepareRowDiff, readStored, sameText, writeFieldDiff, type StoredRows } from './row-diff.js';
 import { issueChanges, issueFieldValues, issues, issueSightings, type TrackedField } from './schema.js';
 
 // Keeps IN lists and their JSON parameter small; a listing page is normally below this anyway.
@@ -49,7 +50,7 @@ export function createIssueWriter(handle: DatabaseHandle): SaveIssues {
 type WriteStatements = ReturnType<typeof prepareWrites>;
 
 function prepareWrites(handle: DatabaseHandle) {
-  return { ...prepareIssueWrites(handle), ...prepareRowWrites(handle) };
+  return { ...prepareIssueWrites(handle), ...prepareRowWrites(handle), diff: prepareRowDiff(handle) };
 }
 
 /** The issue row itself (natively run, per issue), its previous tracked values and its sighting (per batch). */
@@ -104,10 +105,6 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
 
 /** The rows that hang off an issue: field values, FTS text, tracked-field changes and first sightings. */
 function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
-  const deleteFields = nativeStatement(
-    sqlite,
-    db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('id'))),
-  );
   const insertField = nativeStatement(
     sqlite,
     db.insert(issueFieldValues).values({
@@ -157,7 +154,7 @@ function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
     ) WHERE value IS NOT NULL ORDER BY id, n`,
     )
     .prepare();
-  return { deleteFields, insertField, deleteFts, insertFts, insertChange, firstSight };
+  return { insertField, deleteFts, insertFts, insertChange, firstSight };
 }
 
 /** The batch's statements, inside the caller's transaction. */
@@ -173,6 +170,9 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
       if (row.erasedAt !== null) erased.add(row.id);
     }
   }
+  // The stored rows of the issues being changed, to write only their differences.
+  const stored: StoredRows = { fields: new Map(), fts: new Map() };
+  for (const chunk of chunks([...before.keys()])) readStored(st.diff, JSON.stringify(chunk), stored);
   // New issues whose first-sight rows are not written yet.
   const fresh = new Set<number>();
   const writeFirstSight = (): void => {
@@ -187,22 +187,43 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     if (old && fresh.has(id)) writeFirstSight();
     st.upsert.run(issue);
     const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
-    if (old) {
-      // New issues have nothing to replace: skip two index probes each.
-      st.deleteFields.run(ctx);
-      st.deleteFts.run(ctx);
+    if (old) writeRows(st, stored, id, { fields, fts, erased: erased.has(id) }, ctx);
+    else {
+      // New issues have nothing to compare with or replace.
+      for (const field of fields) st.insertField.run(field);
+      if (!erased.has(id)) st.insertFts.run(fts, ctx);
     }
-    for (const field of fields) st.insertField.run(field);
-    // An erased issue has no full-text entry at all (not an empty one).
-    if (!erased.has(id)) st.insertFts.run(fts, ctx);
     const now = trackedValues(issue);
     if (old) for (const change of diffTracked(old, now)) st.insertChange.run(change, ctx);
     else fresh.add(id);
     // A duplicate id later in the same batch compares against this version.
     before.set(id, now);
+    stored.fields.set(id, fields);
+    if (erased.has(id)) stored.fts.delete(id);
+    else stored.fts.set(id, fts);
   }
   writeFirstSight();
   for (const chunk of chunks(ids)) st.sightSaved.run({ ids: JSON.stringify(chunk), runId });
+}
+
+/** A stored issue's field values and full-text row, brought to `next` by writing only what differs. */
+function writeRows(
+  st: WriteStatements,
+  stored: StoredRows,
+  id: number,
+  next: Pick<MappedIssue, 'fields' | 'fts'> & { erased: boolean },
+  ctx: { id: number },
+): void {
+  writeFieldDiff(st.diff, st.insertField, stored.fields.get(id) ?? [], next.fields);
+  const text = stored.fts.get(id);
+  // An erased issue has no full-text entry at all (not an empty one).
+  if (next.erased) {
+    if (text !== undefined) st.deleteFts.run(ctx);
+    return;
+  }
+  if (sameText(text, next.fts)) return;
+  if (text !== undefined) st.deleteFts.run(ctx);
+  st.insertFts.run(next.fts, ctx);
 }
 
 /** The SQL twin of trackedValues(): each tracked field's text from an `issues` row. */
