@@ -11,15 +11,18 @@ import { countPgIssues, lastSuccessfulPgRun } from '../db/postgres/status.js';
 import { openPgMirror } from '../db/postgres/store.js';
 import { parseJsonBody } from '../json-body.js';
 import { compileExclusion, stripDetail } from '../privacy/exclude.js';
+import { createPathCollector } from '../sync/detail-paths.js';
 import { toIssueRecord } from '../sync/map-issue.js';
 import type { FetchedDetail, MappedIssue } from '../sync/ports.js';
 import type { Mirror } from './compose.js';
 
 /** Parse, strip what SPEAKUP_EXCLUDE names, map: what the SQLite writer does before it stores. */
-function recordMapper(config: Config): (d: FetchedDetail) => MappedIssue {
+function recordMapper(config: Config): (d: FetchedDetail, see?: (parsed: unknown) => void) => MappedIssue {
   const exclude = compileExclusion(config.privacy.exclude);
-  return (d) => {
+  return (d, see) => {
     const detail = parseJsonBody(d.path, d.raw);
+    // Schema drift sees the detail as SpeakUp sent it (names only), as on SQLite.
+    see?.(detail);
     const raw = exclude && stripDetail(detail, exclude, config.fieldMap) ? JSON.stringify(detail) : d.raw;
     return toIssueRecord(detail, d.syncedAt, d.id, raw, config.fieldMap);
   };
@@ -29,7 +32,7 @@ function recordMapper(config: Config): (d: FetchedDetail) => MappedIssue {
 export async function openPgRunMirror(config: Config, pg: PostgresDbConfig, log: Logger): Promise<Mirror> {
   const mirror = await openPgMirror({ connectionString: pg.target.connectionString, schema: pg.schema });
   log.debug({ db: pg.target.redacted, schema: pg.schema }, 'PostgreSQL mirror open');
-  const writer = createPgDetailWriter(mirror, recordMapper(config));
+  const writer = createPgDetailWriter(mirror, recordMapper(config), createPathCollector());
   return {
     store: mirror.store,
     lock: mirror.lock,

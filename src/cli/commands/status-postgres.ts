@@ -6,7 +6,9 @@
 import pg from 'pg';
 import type { DbConfig, PostgresDbConfig } from '../../config/types.js';
 import { mirrorTypes } from '../../db/postgres/connect.js';
+import { readPgDriftStatus } from '../../db/postgres/drift-status.js';
 import { readPgMirrorStatus } from '../../db/postgres/status.js';
+import type { DriftStatus } from '../../db/drift-status.js';
 import type { MirrorStatus } from '../../db/status.js';
 import { firstLine, SyncError } from '../../errors.js';
 import { evaluateHealth } from '../../sync/metrics.js';
@@ -24,7 +26,10 @@ async function schemaBytes(client: pg.Client, schema: string): Promise<number> {
 }
 
 /** Reads the mirror's state; one-line DB_ERROR naming the redacted URL for a server or schema problem. */
-async function readStatus(pgConfig: PostgresDbConfig, runs: number): Promise<{ status: MirrorStatus; bytes: number }> {
+async function readStatus(
+  pgConfig: PostgresDbConfig,
+  runs: number,
+): Promise<{ status: MirrorStatus; bytes: number; drift: DriftStatus | undefined }> {
   const { target, schema } = pgConfig;
   const client = new pg.Client({
     connectionString: target.connectionString,
@@ -41,7 +46,8 @@ async function readStatus(pgConfig: PostgresDbConfig, runs: number): Promise<{ s
         `no mirror in schema "${schema}" of ${target.redacted}; run speakup-sync sync first, or check SPEAKUP_DB_SCHEMA`,
       );
     }
-    return { status: await readPgMirrorStatus(client, schema, runs), bytes: await schemaBytes(client, schema) };
+    const status = await readPgMirrorStatus(client, schema, runs);
+    return { status, bytes: await schemaBytes(client, schema), drift: await readPgDriftStatus(client, schema) };
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError(
@@ -60,7 +66,7 @@ export async function pgStatusCommand(
   args: StatusArgs,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const { status, bytes } = await readStatus(config.postgres, args.runs ?? 5);
+  const { status, bytes, drift } = await readStatus(config.postgres, args.runs ?? 5);
   const at = now();
   const health = evaluateHealth(
     status.lastSuccess?.finishedAt ?? undefined,
@@ -68,7 +74,7 @@ export async function pgStatusCommand(
     at.getTime(),
   );
   const path = `${config.postgres.target.redacted} (schema ${config.postgres.schema})`;
-  const report = buildReport(path, { db: bytes, wal: 0 }, status, health, at);
+  const report = { ...buildReport(path, { db: bytes, wal: 0 }, status, health, at), drift: drift ?? null };
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   if (report.ok) return EXIT.OK;
   process.stderr.write(`speakup-sync: stale: ${report.reason}\n`);

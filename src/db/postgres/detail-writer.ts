@@ -11,19 +11,35 @@ import type { PgMirror } from './store.js';
 
 type Sink = Pick<PgMirror, 'saveIssues' | 'isRecordError'>;
 
+/** The detail paths of a batch (schema drift), as the core's collector gives them. */
+type PathSighting = NonNullable<WriteOutcome['paths']>;
+
+/** Collects the JSON paths of parsed details: `add` one, `take` returns them and starts over. */
+export interface PathCollector {
+  add(detail: unknown): void;
+  take(): PathSighting;
+}
+
 /**
  * Parses and maps one fetched detail (the core's mapper, passed in by the composition root so this
- * folder does not reach into the core); throws for a detail that cannot be used.
+ * folder does not reach into the core); hands the parsed detail to `see` (schema drift); throws for a
+ * detail that cannot be used.
  */
-export type ToRecord = (detail: FetchedDetail) => MappedIssue;
+export type ToRecord = (detail: FetchedDetail, see?: (parsed: unknown) => void) => MappedIssue;
 
-/** The writer over a PostgreSQL mirror. */
-export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord): DetailWriter {
-  // Calls are answered in order: each write starts when the previous one is done.
+/** The writer over a PostgreSQL mirror; with `paths`, each write reports the detail paths it stored. */
+export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord, paths?: PathCollector): DetailWriter {
+  // Calls are answered in order: each write starts when the previous one is done, so a batch's paths
+  // are taken before the next batch adds any.
   let tail: Promise<unknown> = Promise.resolve();
+  const see = paths && ((parsed: unknown) => paths.add(parsed));
   return {
     write(details, runId) {
-      const result = tail.then(() => writeDetails(mirror, toRecord, details, runId));
+      const result = tail.then(async () => {
+        const out = await writeDetails(mirror, (d) => toRecord(d, see), details, runId);
+        const seen = paths?.take();
+        return seen && out.stored > 0 ? { ...out, paths: seen } : out;
+      });
       tail = result;
       return result;
     },
@@ -33,7 +49,7 @@ export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord): DetailWr
 /** One write; never throws (everything ends up in the outcome). */
 async function writeDetails(
   mirror: Sink,
-  toRecord: ToRecord,
+  toRecord: (detail: FetchedDetail) => MappedIssue,
   details: readonly FetchedDetail[],
   runId: number,
 ): Promise<WriteOutcome> {

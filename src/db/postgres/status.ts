@@ -22,10 +22,15 @@ export async function countPgIssues(db: Queryable, schema: string): Promise<{ mi
   return rows[0] ?? { mirrored: 0, deleted: 0 };
 }
 
-/** The newest run that succeeded (or finished partially), if any. */
+/**
+ * The newest run that succeeded (or finished partially), if any; runs of `sync --remap` (no request to
+ * SpeakUp) say nothing about how fresh the mirror is and do not count.
+ */
 export async function lastSuccessfulPgRun(db: Queryable, schema: string): Promise<RunSummary | undefined> {
+  const q = quoteSchema(schema);
   const { rows } = await db.query<RunSummary>(
-    `SELECT ${RUN_COLUMNS} FROM ${quoteSchema(schema)}.latest_runs WHERE status IN ('succeeded', 'partial') ORDER BY id DESC LIMIT 1`,
+    `SELECT ${RUN_COLUMNS} FROM ${q}.latest_runs WHERE status IN ('succeeded', 'partial')
+       AND id NOT IN (SELECT id FROM ${q}.sync_runs WHERE remapped > 0 AND requests = 0) ORDER BY id DESC LIMIT 1`,
   );
   return rows[0];
 }

@@ -1,7 +1,7 @@
 /**
- * The PostgreSQL mirror behind the core's ports: the store (listing, deletions), the run log, the batch
- * writer and the run lock, for one schema of one database. What is PostgreSQL-specific lives in this
- * folder; the core only sees the ports.
+ * The PostgreSQL mirror behind the core's ports: the store (listing, deletions), the run log, the remap
+ * and drift records (mapping.ts), the batch writer and the run lock, for one schema of one database.
+ * What is PostgreSQL-specific lives in this folder; the core only sees the ports.
  */
 import type pg from 'pg';
 import { SyncError } from '../../errors.js';
@@ -9,6 +9,7 @@ import type { MappedIssue, MirrorStore, RunLock, SyncStore } from '../../sync/po
 import { processIdentity, type ProcessIdentity } from '../identity.js';
 import { createMirrorPool, inTransaction } from './connect.js';
 import { createPgRunLock } from './lock.js';
+import { createPgMappingStore } from './mapping.js';
 import { migratePostgres } from './migrate.js';
 import { quoteSchema } from './names.js';
 import { createPgPrivacy } from './privacy.js';
@@ -111,7 +112,11 @@ export async function openPgMirror(options: PgMirrorOptions): Promise<PgMirror> 
   return {
     pool,
     schema: options.schema,
-    store: { ...createPgMirrorStore(pool, options.schema), ...createPgRunLog(pool, options.schema, me) },
+    store: {
+      ...createPgMirrorStore(pool, options.schema),
+      ...createPgRunLog(pool, options.schema, me),
+      ...createPgMappingStore(pool, options.schema),
+    },
     lock: createPgRunLock({ connection: { connectionString: options.connectionString }, schema: options.schema, me }),
     saveIssues: createPgIssueWriter(pool, options.schema),
     isRecordError: isPgRecordError,
