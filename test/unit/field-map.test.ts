@@ -15,6 +15,7 @@ import {
   toIsoAs,
 } from '../../src/sync/field-map.js';
 import { toIssueRecord } from '../../src/sync/map-issue.js';
+import { RENAMED_MAP } from '../helpers/dialects.js';
 
 const SYNCED = '2025-07-01T00:00:00.000Z';
 
@@ -160,27 +161,8 @@ describe('toIssueRecord through a field map', () => {
       },
     ],
   };
-  const map = createFieldMap({
-    status: 'state',
-    issue_type: 'kind',
-    channel: 'source.channel',
-    domain_id: 'category.id',
-    domain_name: 'category.title',
-    assignee_id: 'assignedTo.id',
-    assignee_name: 'assignedTo.name',
-    assignee_email: 'assignedTo.contact.email',
-    labels: 'tags',
-    received_at: { path: 'dates.received', as: 'epoch-ms' },
-    due_at: { path: 'dates.due', as: 'epoch-ms' },
-    forms: 'questionnaires',
-    form_id: 'key',
-    form_name: 'title',
-    form_fields: 'answers',
-    field_id: 'key',
-    field_label: 'question',
-    field_type: 'kind',
-    field_value: 'answer',
-  });
+  // The emulator's renamed dialect, whose issue type is under `kind` in this fixture.
+  const map = createFieldMap({ ...RENAMED_MAP, issue_type: 'kind' });
 
   it('fills the typed columns and field rows from the mapped paths', () => {
     const rec = toIssueRecord(renamed, SYNCED, 12, undefined, map);
