@@ -41,6 +41,9 @@ describe('speakup-sync copy', () => {
       'issue_field_values',
       'issue_changes',
       'issues_fts',
+      'erase_log',
+      'detail_paths',
+      'settings',
     ]) {
       expect(copy.stdout).toMatch(new RegExp(`^${table} +\\d+ rows  sha256 [0-9a-f]{64}  verified$`, 'm'));
     }

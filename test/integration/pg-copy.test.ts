@@ -10,7 +10,17 @@ import { openPgMirror, type PgMirror } from '../../src/db/postgres/store.js';
 import { harness, type Harness } from '../helpers/harness.js';
 import { testSchema, type TestSchema } from '../helpers/postgres.js';
 
-const COPIED = ['sync_runs', 'issues', 'issue_sightings', 'issue_field_values', 'issue_changes', 'issues_fts'];
+const COPIED = [
+  'sync_runs',
+  'issues',
+  'issue_sightings',
+  'issue_field_values',
+  'issue_changes',
+  'issues_fts',
+  'erase_log',
+  'detail_paths',
+  'settings',
+];
 
 describe('copy of an SQLite mirror into PostgreSQL', () => {
   // One source mirror for all tests (they only read it); a fresh target schema each.
@@ -48,16 +58,39 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
     return mirror;
   };
 
+  /** The target's constraints and indexes, as definitions. */
+  async function keysAndIndexes(m: PgMirror): Promise<string[]> {
+    const { rows } = await m.pool.query<{ d: string }>(
+      `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE connamespace = $1::text::regnamespace
+       UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = $1::text ORDER BY 1`,
+      [m.schema],
+    );
+    return rows.map((r) => r.d);
+  }
+
   it('copies every table with history, first-seen and deletion dates, and verifies counts and checksums', async () => {
     const m = await target();
     const db = h.read();
     try {
+      const before = await keysAndIndexes(m);
       const report = await copySqliteToPostgres(db, m.pool, m.schema);
       expect(report.map((r) => r.table)).toEqual(COPIED);
+      // The load drops foreign keys and secondary indexes for speed: all of them are back.
+      expect(await keysAndIndexes(m)).toEqual(before);
+      expect(before.filter((d) => d.includes('FOREIGN KEY')).length).toBeGreaterThanOrEqual(5);
       for (const r of report) {
         const lite = (db.prepare(`SELECT count(*) AS n FROM ${r.table}`).get() as { n: number }).n;
         expect({ table: r.table, rows: r.rows }).toEqual({ table: r.table, rows: lite });
         expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
+      }
+      // What only the mirror knows about the API's shape: the detail paths seen, and its settings.
+      for (const [table, order] of [
+        ['detail_paths', 'path'],
+        ['settings', 'key'],
+      ] as const) {
+        const lite = db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all();
+        expect(lite.length, table).toBeGreaterThan(0);
+        expect((await m.pool.query(`SELECT * FROM "${m.schema}".${table} ORDER BY ${order}`)).rows).toEqual(lite);
       }
       const deleted = (
         await m.pool.query(
@@ -119,6 +152,91 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
           t,
           n: 0,
         });
+    } finally {
+      db.close();
+    }
+  });
+
+  /** A private copy of the shared source mirror, to change freely. */
+  function sourceCopy(name: string): Database.Database {
+    const copyPath = join(h.dir, `${name}-${Date.now()}.db`);
+    const source = h.read();
+    source.prepare('VACUUM INTO ?').run(copyPath);
+    source.close();
+    return new Database(copyPath);
+  }
+
+  /** Copies into a target whose `table` alters what it is given (a lossy or broken target). */
+  async function copyIntoTampered(table: string, body: string): Promise<unknown> {
+    const m = await target();
+    await m.pool.query(
+      `CREATE FUNCTION "${m.schema}".tamper() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} END $$`,
+    );
+    await m.pool.query(
+      `CREATE TRIGGER tamper BEFORE INSERT ON "${m.schema}".${table} FOR EACH ROW EXECUTE FUNCTION "${m.schema}".tamper()`,
+    );
+    const db = h.read();
+    try {
+      const err = await copySqliteToPostgres(db, m.pool, m.schema).catch((e: unknown) => e);
+      for (const t of COPIED)
+        expect({ t, n: (await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".${t}`)).rows[0].n }).toEqual({
+          t,
+          n: 0,
+        });
+      return err;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('detects a value the target changed (checksum) and copies nothing', async () => {
+    const err = await copyIntoTampered('detail_paths', 'NEW.details_seen := NEW.details_seen + 1; RETURN NEW;');
+    expect(err).toMatchObject({ code: 'DB_ERROR' });
+    expect((err as Error).message).toMatch(
+      /^copy of table detail_paths did not verify \(SQLite (\d+) rows, PostgreSQL \1 rows, checksums [0-9a-f]{12} vs [0-9a-f]{12}\); nothing was copied$/,
+    );
+  });
+
+  it('detects a row the target dropped (count) and copies nothing', async () => {
+    const err = await copyIntoTampered('settings', 'RETURN NULL;');
+    expect(err).toMatchObject({ code: 'DB_ERROR' });
+    expect((err as Error).message).toMatch(
+      /^copy of table settings did not verify \(SQLite [1-9]\d* rows, PostgreSQL 0 rows, /,
+    );
+  });
+
+  it("verifies values whose PostgreSQL spelling differs from SQLite's (JSON, floats, quoting, empty text)", async () => {
+    const db = sourceCopy('tricky');
+    const id = (db.prepare('SELECT min(id) AS id FROM issues').get() as { id: number }).id;
+    const data = '{"z": 1.50, "a": 1e2, "ä": "x\\u0001y\\/\\"", "nested": {"bb": [true, null, -0.0, 2E-7]}, "a": 7}';
+    db.prepare(
+      `UPDATE issues SET summary = 'a "quoted", (paren) back\\slash  two  spaces', description = '', data = ?, labels = '[ ]' WHERE id = ?`,
+    ).run(data, id);
+    const setNumber = db.prepare(
+      'UPDATE issue_field_values SET value_number = ?, value_json = ? WHERE issue_id = ? AND position = ?',
+    );
+    [1e-5, 1e20, 0.1 + 0.2, -3.5].forEach((n, i) => setNumber.run(n, i === 0 ? '[1.0, "ü", {}]' : null, id, i));
+    const m = await target();
+    try {
+      const report = await copySqliteToPostgres(db, m.pool, m.schema);
+      expect(report.map((r) => r.table)).toEqual(COPIED);
+      const { rows } = await m.pool.query(
+        `SELECT summary, description, data->>'z' AS z, data->>'a' AS a, data->'nested' AS nested, labels FROM "${m.schema}".issues WHERE id = $1`,
+        [id],
+      );
+      expect(rows[0]).toEqual({
+        summary: 'a "quoted", (paren) back\\slash  two  spaces',
+        description: '',
+        z: '1.50',
+        a: '7',
+        nested: { bb: [true, null, 0, 2e-7] },
+        labels: [],
+      });
+      const numbers = await m.pool.query(
+        `SELECT value_number FROM "${m.schema}".issue_field_values WHERE issue_id = $1 AND position < 4 ORDER BY position`,
+        [id],
+      );
+      expect(numbers.rows.map((r: { value_number: number }) => r.value_number)).toEqual([1e-5, 1e20, 0.1 + 0.2, -3.5]);
     } finally {
       db.close();
     }

@@ -175,6 +175,43 @@ describe('the PostgreSQL store', () => {
     );
   });
 
+  it('rewrites only the rows of a stored issue that changed, and searches its new text', async () => {
+    const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
+    // xmin: the transaction that wrote a row's current version.
+    const versions = async (): Promise<{ fields: string[]; fts: string }> => {
+      const f = await mirror.pool.query<{ x: string }>(
+        `SELECT xmin::text AS x FROM "${s.schema}".issue_field_values WHERE issue_id = 1 ORDER BY position`,
+      );
+      const t = await mirror.pool.query<{ x: string }>(
+        `SELECT xmin::text AS x FROM "${s.schema}".issues_fts WHERE issue_id = 1`,
+      );
+      return { fields: f.rows.map((r) => r.x), fts: t.rows[0]!.x };
+    };
+    const search = async (word: string): Promise<number[]> =>
+      (
+        await mirror.pool.query<{ issue_id: number }>(
+          `SELECT issue_id FROM "${s.schema}".issues_fts WHERE document @@ plainto_tsquery('simple', $1) ORDER BY issue_id`,
+          [word],
+        )
+      ).rows.map((r) => r.issue_id);
+    await mirror.saveIssues([rec(detail(1, { summary: 'Canteen prices' }), T0)], runId);
+    const first = await versions();
+    // The first field's value and the summary change; the other two fields do not.
+    const fields = (detail(1).forms as { fields: Record<string, unknown>[] }[])[0]!.fields;
+    const forms = [{ id: 1, name: 'Intake', fields: [{ ...fields[0], value: 'elsewhere' }, fields[1], fields[2]] }];
+    await mirror.saveIssues([rec(detail(1, { summary: 'Parking fines', updatedAt: T1, forms }), T1)], runId);
+    const second = await versions();
+    expect(second.fields[0]).not.toBe(first.fields[0]);
+    expect(second.fields.slice(1)).toEqual(first.fields.slice(1));
+    expect(second.fts).not.toBe(first.fts);
+    expect(await search('parking')).toEqual([1]);
+    expect(await search('canteen')).toEqual([]);
+    expect(await search('elsewhere')).toEqual([1]);
+    // Fetched again with nothing changed: neither its field rows nor its full-text row are rewritten.
+    await mirror.saveIssues([rec(detail(1, { summary: 'Parking fines', updatedAt: T1, forms }), T2)], runId);
+    expect(await versions()).toEqual(second);
+  });
+
   it('finds issues by full text on the tsvector', async () => {
     const runId = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: T0 });
     await mirror.saveIssues(

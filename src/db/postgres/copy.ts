@@ -1,41 +1,51 @@
 /**
  * Moving an SQLite mirror into an empty PostgreSQL schema with everything the API cannot give back:
- * history, first-seen and deletion dates, the run log. One PostgreSQL transaction: rows are streamed from
- * SQLite in chunks and inserted with one array parameter per column; then every table is verified (row
- * count and a checksum over its rows read back from both databases in key order) before COMMIT, so the
- * target ends up either a verified copy or untouched. A target that holds any mirror data is refused.
+ * history, first-seen and deletion dates, the run log, the erase audit, the detail paths seen and the
+ * mirror's settings. One PostgreSQL transaction: each table is read from SQLite once, as a stream, and
+ * inserted in large chunks (one array parameter per column) while the next chunk is read; each row's
+ * checksum is taken from the values as they are sent. Then PostgreSQL computes the same checksum over the
+ * rows it stored, one query per table, and any difference in a row count or a checksum rolls everything
+ * back, so the target ends up either a verified copy or untouched. A target that holds mirror data is
+ * refused. Memory stays bounded by two chunks, whatever the size of the mirror.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { SyncError } from '../../errors.js';
+import { withBulkLoad } from './bulk-load.js';
 import { inTransaction } from './connect.js';
 import { quoteSchema } from './names.js';
+import { pgColumnText, recordText, sqliteValueText, type RowTextKind } from './row-text.js';
 
-/** Tables in foreign-key order, with their key; sync_lock is a live process's lease and is not copied. */
-const TABLES: { name: string; key: string[] }[] = [
-  { name: 'sync_runs', key: ['id'] },
-  { name: 'issues', key: ['id'] },
-  { name: 'issue_sightings', key: ['issue_id'] },
-  { name: 'issue_field_values', key: ['issue_id', 'position'] },
-  { name: 'issue_changes', key: ['id'] },
-  { name: 'issues_fts', key: ['issue_id'] },
+/** Tables in foreign-key order; sync_lock is a live process's lease and is not copied. */
+const TABLES = [
+  'sync_runs',
+  'issues',
+  'issue_sightings',
+  'issue_field_values',
+  'issue_changes',
+  'issues_fts',
+  'erase_log',
+  'detail_paths',
+  'settings',
 ];
+/** Rows per INSERT: large enough that statement overhead vanishes, small enough for bounded memory. */
 const CHUNK = 2000;
 
 interface Column {
   name: string;
-  /** PostgreSQL type of the array parameter element. */
+  /** Element type of the array parameter. */
   type: string;
-  json: boolean;
-  bool: boolean;
+  /** Cast after unnest (jsonb travels as text). */
+  cast?: string;
+  kind: RowTextKind;
 }
 
 /** What was copied and verified, per table. */
 export interface CopiedTable {
   table: string;
   rows: number;
-  /** sha256 over the table's rows in key order, equal on both sides. */
+  /** sha256 over the row count and the sums of the rows' md5s, equal on both sides. */
   checksum: string;
 }
 
@@ -65,22 +75,30 @@ async function copyAll(
   schema: string,
 ): Promise<CopiedTable[]> {
   await refuseNonEmpty(client, q, schema);
+  // Compresses large values (the issues' JSON) faster than the default pglz, where the server has lz4.
+  await client.query(
+    `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
+  );
+  const tables: { table: string; columns: Column[]; sent: RowSums }[] = [];
+  await withBulkLoad(client, schema, async () => {
+    for (const table of TABLES) {
+      const columns = await targetColumns(client, schema, table);
+      tables.push({ table, columns, sent: await copyTable(source, client, q, table, columns) });
+    }
+  });
   const report: CopiedTable[] = [];
-  for (const table of TABLES) {
-    const columns = await targetColumns(client, schema, table.name);
-    await copyTable(source, client, q, table.name, columns);
-    const lite = await checksumOf(sqliteRows(source, table.name, columns, table.key), columns, true);
-    const target = await checksumOf(postgresRows(client, q, table.name, columns, table.key), columns, false);
-    if (lite.rows !== target.rows || lite.checksum !== target.checksum) {
+  for (const { table, columns, sent } of tables) {
+    const stored = await storedSums(client, q, table, columns);
+    if (sent.rows !== stored.rows || sent.checksum() !== stored.checksum()) {
       throw new SyncError(
         'DB_ERROR',
-        `copy of table ${table.name} did not verify (SQLite ${lite.rows} rows, PostgreSQL ${target.rows} rows, checksums ${lite.checksum.slice(0, 12)} vs ${target.checksum.slice(0, 12)}); nothing was copied`,
+        `copy of table ${table} did not verify (SQLite ${sent.rows} rows, PostgreSQL ${stored.rows} rows, checksums ${sent.checksum().slice(0, 12)} vs ${stored.checksum().slice(0, 12)}); nothing was copied`,
       );
     }
-    report.push({ table: table.name, ...lite });
+    report.push({ table, rows: sent.rows, checksum: sent.checksum() });
   }
   // Identity columns continue after the copied ids.
-  for (const t of ['sync_runs', 'issue_changes']) {
+  for (const t of ['sync_runs', 'issue_changes', 'erase_log']) {
     await client.query(
       `SELECT setval(pg_get_serial_sequence($1, 'id'), m) FROM (SELECT max(id) AS m FROM ${q}.${t}) x WHERE m IS NOT NULL`,
       [`${q}.${t}`],
@@ -90,7 +108,7 @@ async function copyAll(
 }
 
 async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string): Promise<void> {
-  const counts = TABLES.map((t) => `(SELECT count(*) FROM (SELECT 1 FROM ${q}.${t.name} LIMIT 1) x)`).join(' + ');
+  const counts = TABLES.map((t) => `(SELECT count(*) FROM (SELECT 1 FROM ${q}.${t} LIMIT 1) x)`).join(' + ');
   const { rows } = await client.query<{ n: string }>(`SELECT (${counts})::text AS n`);
   if (rows[0]!.n !== '0') {
     throw new SyncError(
@@ -100,122 +118,105 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
   }
 }
 
+const KINDS: Record<string, RowTextKind> = {
+  bigint: 'int',
+  integer: 'int',
+  smallint: 'int',
+  boolean: 'bool',
+  'double precision': 'float',
+  real: 'float',
+  'timestamp with time zone': 'time',
+  jsonb: 'json',
+};
+
 async function targetColumns(client: pg.ClientBase, schema: string, table: string): Promise<Column[]> {
   const { rows } = await client.query<{ name: string; type: string }>(
-    `SELECT column_name AS name, format_type(a.atttypid, NULL) AS type
-       FROM information_schema.columns c
-       JOIN pg_attribute a ON a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass AND a.attname = c.column_name
-      WHERE c.table_schema = $1 AND c.table_name = $2 AND c.is_generated = 'NEVER' ORDER BY c.ordinal_position`,
+    `SELECT a.attname AS name, format_type(a.atttypid, NULL) AS type FROM pg_attribute a
+      WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.attgenerated = '' ORDER BY a.attnum`,
     [schema, table],
   );
-  return rows.map((r) => ({
-    name: r.name,
-    type: r.type === 'jsonb' ? 'text' : r.type,
-    json: r.type === 'jsonb',
-    bool: r.type === 'boolean',
-  }));
+  return rows.map((r) =>
+    r.type === 'jsonb'
+      ? { name: r.name, type: 'text', cast: 'jsonb', kind: 'json' }
+      : { name: r.name, type: r.type, kind: KINDS[r.type] ?? 'text' },
+  );
+}
+
+/** Row count and two sums of 64-bit halves of each row's md5: the same whatever order rows come in. */
+class RowSums {
+  rows = 0;
+  private high = 0n;
+  private low = 0n;
+  add(text: string): void {
+    const d = hash('md5', text, 'buffer') as unknown as Buffer;
+    this.high += d.readBigInt64BE(0);
+    this.low += d.readBigInt64BE(8);
+    this.rows++;
+  }
+  set(rows: number, high: string, low: string): this {
+    this.rows = rows;
+    this.high = BigInt(high);
+    this.low = BigInt(low);
+    return this;
+  }
+  checksum(): string {
+    return createHash('sha256').update(`${this.rows}:${this.high}:${this.low}`).digest('hex');
+  }
 }
 
 /** The SQLite column holding `column` (FTS5 keeps the issue id as its rowid). */
 function sqliteColumn(table: string, column: string): string {
-  return table === 'issues_fts' && column === 'issue_id' ? 'rowid AS issue_id' : `"${column}"`;
+  return table === 'issues_fts' && column === 'issue_id' ? 'rowid' : `"${column}"`;
 }
 
-function sqliteRows(
-  source: Database.Database,
-  table: string,
-  columns: Column[],
-  key: string[],
-): IterableIterator<Record<string, unknown>> {
-  const order = key.map((k) => (table === 'issues_fts' && k === 'issue_id' ? 'rowid' : `"${k}"`)).join(', ');
-  return source
-    .prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}" ORDER BY ${order}`)
-    .iterate() as IterableIterator<Record<string, unknown>>;
-}
-
+/** Streams `table` from SQLite into PostgreSQL once; returns the sums of the rows as sent. */
 async function copyTable(
   source: Database.Database,
   client: pg.ClientBase,
   q: string,
   table: string,
   columns: Column[],
-): Promise<void> {
-  const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-  const select = columns.map((c) => (c.json ? `u."${c.name}"::jsonb` : `u."${c.name}"`)).join(', ');
+): Promise<RowSums> {
   const names = columns.map((c) => `"${c.name}"`).join(', ');
+  const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
+  const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
   const insert = `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
-  let chunk: unknown[][] = columns.map(() => []);
-  let n = 0;
-  const flush = async (): Promise<void> => {
-    if (n > 0) await client.query(insert, chunk);
-    chunk = columns.map(() => []);
-    n = 0;
-  };
-  for (const row of source
+  const rows = source
     .prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}"`)
-    .iterate() as IterableIterator<Record<string, unknown>>) {
-    columns.forEach((c, i) => chunk[i]!.push(c.bool ? row[c.name] === 1 : row[c.name]));
-    if (++n >= CHUNK) await flush();
+    .raw(true)
+    .iterate() as IterableIterator<unknown[]>;
+  const sums = new RowSums();
+  const texts: (string | null)[] = new Array<string | null>(columns.length);
+  let chunk: unknown[][] = columns.map(() => []);
+  let inFlight: Promise<unknown> = Promise.resolve();
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i]!;
+      const v = row[i];
+      chunk[i]!.push(c.kind === 'bool' && typeof v === 'number' ? v !== 0 : v);
+      texts[i] = sqliteValueText(v, c.kind);
+    }
+    sums.add(recordText(texts));
+    if (chunk[0]!.length >= CHUNK) {
+      // The server inserts this chunk while the next one is read and hashed.
+      await inFlight;
+      inFlight = client.query(insert, chunk);
+      inFlight.catch(() => undefined);
+      chunk = columns.map(() => []);
+    }
   }
-  await flush();
+  await inFlight;
+  if (chunk[0]!.length > 0) await client.query(insert, chunk);
+  return sums;
 }
 
-async function* postgresRows(
-  client: pg.ClientBase,
-  q: string,
-  table: string,
-  columns: Column[],
-  key: string[],
-): AsyncGenerator<Record<string, unknown>> {
-  const keys = key.map((k) => `"${k}"`).join(', ');
-  const cols = columns.map((c) => `"${c.name}"`).join(', ');
-  let last: unknown[] | undefined;
-  for (;;) {
-    const after = last ? `WHERE (${keys}) > (${key.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-    const { rows } = await client.query<Record<string, unknown>>(
-      `SELECT ${cols} FROM ${q}.${table} ${after} ORDER BY ${keys} LIMIT ${CHUNK}`,
-      last ?? [],
-    );
-    for (const r of rows) yield r;
-    if (rows.length < CHUNK) return;
-    last = key.map((k) => rows[rows.length - 1]![k]);
-  }
-}
-
-/** JSON with object keys sorted: jsonb does not keep the original key order. */
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** Row count and sha256 of rows in one spelling for both databases (JSON parsed, booleans as booleans). */
-async function checksumOf(
-  rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>,
-  columns: Column[],
-  fromSqlite: boolean,
-): Promise<{ rows: number; checksum: string }> {
-  const hash = createHash('sha256');
-  let n = 0;
-  for await (const row of rows) {
-    n++;
-    hash.update(
-      stable(
-        columns.map((c) => {
-          const v = row[c.name];
-          // SQLite holds JSON as text; PostgreSQL's driver already parsed the jsonb.
-          if (c.json && fromSqlite && typeof v === 'string') return JSON.parse(v) as unknown;
-          if (c.bool && typeof v === 'number') return v === 1;
-          return v;
-        }),
-      ),
-    );
-    hash.update('\n');
-  }
-  return { rows: n, checksum: hash.digest('hex') };
+/** The sums PostgreSQL computes over the rows it holds, from its own text of each value. */
+async function storedSums(client: pg.ClientBase, q: string, table: string, columns: Column[]): Promise<RowSums> {
+  const row = columns.map((c) => pgColumnText(c.name, c.kind)).join(', ');
+  const half = (from: number): string => `coalesce(sum(('x' || substr(h, ${from}, 16))::bit(64)::bigint), 0)::text`;
+  const { rows } = await client.query<{ n: number; high: string; low: string }>(
+    `SELECT count(*)::int AS n, ${half(1)} AS high, ${half(17)} AS low FROM (SELECT md5(ROW(${row})::text) AS h FROM ${q}.${table}) x`,
+  );
+  return new RowSums().set(rows[0]!.n, rows[0]!.high, rows[0]!.low);
 }
