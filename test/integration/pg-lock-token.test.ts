@@ -10,7 +10,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPgRunLock, type PgRunLockOptions } from '../../src/db/postgres/lock.js';
 import { migratePostgres } from '../../src/db/postgres/migrate.js';
+import { openPgMirror } from '../../src/db/postgres/store.js';
 import { createHold } from '../../src/emulator/api/hold.js';
+import { toIssueRecord } from '../../src/sync/map-issue.js';
 import type { Lease, RunLock } from '../../src/sync/ports.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { pgCli, runLockHeld, until, type PgCli } from '../helpers/postgres-cli.js';
@@ -109,6 +111,33 @@ describe('the PostgreSQL run lock token', () => {
     }
     // Its session is closed once the server gets to it: the lock is free for the next run.
     await until(async () => !(await runLockHeld(s)), 'the silent holder to give the lock up');
+  });
+});
+
+describe('deletions on a PostgreSQL mirror', () => {
+  it("happen only while the lock row carries this process's token, checked in the deleting statement", async () => {
+    const s = testSchema('locktoken');
+    schemas.push(s);
+    const mirror = await openPgMirror({ connectionString: s.url, schema: s.schema, identity: twin });
+    try {
+      const at = '2025-01-01T00:00:00.000Z';
+      const first = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: at });
+      await mirror.saveIssues(
+        [1, 2].map((id) => toIssueRecord({ id, updatedAt: at, createdAt: at }, at)),
+        first,
+      );
+      const lease = await acquired(mirror.lock);
+      // A later run whose listing held neither issue, and whose lock row another process took over.
+      const second = await mirror.store.startRun({ trigger: 'manual', full: false, startedAt: at });
+      expect(await mirror.store.deletionCandidates(second)).toEqual({ missing: 2, active: 2 });
+      await takeOver(s, 202, 'host-b');
+      expect(await mirror.store.softDeleteMissing(second, at, [1])).toBe(0);
+      expect(await mirror.store.softDeleteMissing(second, at)).toBe(0);
+      await s.query(`UPDATE "${s.schema}".sync_lock SET token = $1`, [lease.token]);
+      expect(await mirror.store.softDeleteMissing(second, at, [1])).toBe(1);
+    } finally {
+      await mirror.close();
+    }
   });
 });
 

@@ -27,6 +27,8 @@ export interface PgRunLockOptions {
   now?: () => Date;
   /** A heartbeat not answered within this long loses the lease (default 30 s). */
   heartbeatTimeoutMs?: number;
+  /** Told the token of each holding taken (the store checks it before deleting). */
+  onAcquired?: (token: string) => void;
 }
 
 /** Long enough for a busy server, short enough that a cut-off holder stops well before a stale run matters. */
@@ -92,6 +94,7 @@ export function createPgRunLock(options: PgRunLockOptions): RunLock {
              acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at, token = excluded.token`,
           [options.me.pid, options.me.host, at, token],
         );
+        options.onAcquired?.(token);
         const lease = createLease(client, q, token, options, now);
         return previous.rows[0] ? { ok: true, lease, takenOver: toHolder(previous.rows[0]) } : { ok: true, lease };
       } catch (err) {

@@ -17,8 +17,16 @@ import { redactUrl } from './url.js';
 import { createPgRunLog } from './run-log.js';
 import { createPgIssueWriter, isPgRecordError } from './writes.js';
 
-/** The mirror's issues as a run uses them, in mirror `schema`. */
-export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore {
+/**
+ * The mirror's issues as a run uses them, in mirror `schema`. `leaseToken` gives the token of the run
+ * lock this process holds, if any: deletions then happen only while the lock row still carries it, in
+ * the same statement, so a run whose lock was taken over after its last heartbeat deletes nothing.
+ */
+export function createPgMirrorStore(
+  pool: pg.Pool,
+  schema: string,
+  leaseToken: () => string | undefined = () => undefined,
+): MirrorStore {
   const q = quoteSchema(schema);
   const privacy = createPgPrivacy(pool, schema);
   // Missing: not deleted and not sighted by this run's listing (an issue without a sighting counts too).
@@ -61,8 +69,12 @@ export function createPgMirrorStore(pool: pg.Pool, schema: string): MirrorStore 
       return rows.map((r) => Number(r.id));
     },
     async softDeleteMissing(runId, at, ids) {
-      const only = ids === undefined ? '' : ' AND id = ANY($3::bigint[])';
-      const params = ids === undefined ? [runId, at] : [runId, at, ids];
+      const params: unknown[] = [runId, at];
+      let only = '';
+      if (ids !== undefined) only += ` AND id = ANY($${params.push(ids)}::bigint[])`;
+      const token = leaseToken();
+      if (token !== undefined)
+        only += ` AND EXISTS (SELECT 1 FROM ${q}.sync_lock l WHERE l.id = 1 AND l.token = $${params.push(token)})`;
       const res = await pool.query(`UPDATE ${q}.issues i SET deleted_at = $2 WHERE ${missing}${only}`, params);
       return res.rowCount ?? 0;
     },
@@ -109,15 +121,22 @@ export async function openPgMirror(options: PgMirrorOptions): Promise<PgMirror> 
       { cause: err },
     );
   }
+  // The token of the run lock this mirror's lock holds now (or held last): the store's deletions check it.
+  let token: string | undefined;
   return {
     pool,
     schema: options.schema,
     store: {
-      ...createPgMirrorStore(pool, options.schema),
+      ...createPgMirrorStore(pool, options.schema, () => token),
       ...createPgRunLog(pool, options.schema, me),
       ...createPgMappingStore(pool, options.schema),
     },
-    lock: createPgRunLock({ connection: { connectionString: options.connectionString }, schema: options.schema, me }),
+    lock: createPgRunLock({
+      connection: { connectionString: options.connectionString },
+      schema: options.schema,
+      me,
+      onAcquired: (t) => (token = t),
+    }),
     saveIssues: createPgIssueWriter(pool, options.schema),
     isRecordError: isPgRecordError,
     close: () => pool.end(),
