@@ -9,3 +9,8 @@ export function parseJsonBody(path: string, text: string): unknown {
     throw new BadResponseError(`[GET] "${path}": the body is not valid JSON (${Buffer.byteLength(text)} bytes)`, err);
   }
 }
+
+/** The JSON text of a body: as is, or its UTF-8 bytes decoded. */
+export function bodyText(raw: string | Uint8Array): string {
+  return typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+}

@@ -37,6 +37,15 @@ export interface HttpStats {
   unauthorized: number;
 }
 
+/** Awaited before a body is read, with its announced size in bytes (0: not announced). */
+export type BodyAdmission = (bytes: number) => Promise<void>;
+
+/** How a response body may be read: its largest size, and what to wait for first. */
+interface BodyRules {
+  limit: number;
+  admit?: BodyAdmission;
+}
+
 interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -79,11 +88,19 @@ export class HttpClient {
    * GET with retries; the raw answer. `relative` is a path under the base URL, without a leading slash.
    * A body longer than `maxBytes` (default: the client's limit) fails with BadResponseError naming its
    * size, announced or read so far: reading stops there, so a huge answer is never held in memory.
+   * `admit`, when given, is awaited before a successful answer's body is read, with its announced size
+   * (0 when not announced); the request's timeout does not run meanwhile (the wait is ours).
    */
-  async get(relative: string, signal?: AbortSignal, maxBytes?: number): Promise<{ path: string; body: Buffer }> {
+  async get(
+    relative: string,
+    signal?: AbortSignal,
+    maxBytes?: number,
+    admit?: BodyAdmission,
+  ): Promise<{ path: string; body: Buffer }> {
     const path = this.target.basePath + relative.replace(/^\//, '');
     const limit = maxBytes ?? this.opts.maxBodyBytes ?? 256 * 1024 * 1024;
-    const res = await withRetry(() => this.attempt(path, signal, limit), this.opts.retry, {
+    const body = { limit, ...(admit ? { admit } : {}) };
+    const res = await withRetry(() => this.attempt(path, signal, body), this.opts.retry, {
       signal,
       serverWaitMs: (err) => (err instanceof HttpError && err.status === 429 ? err.retryAfterMs : undefined),
       onRetry: (err, attempt) => {
@@ -98,7 +115,7 @@ export class HttpClient {
   }
 
   /** One attempt, including at most one token renewal after a 401. */
-  private async attempt(path: string, signal: AbortSignal | undefined, limit: number): Promise<RawResponse> {
+  private async attempt(path: string, signal: AbortSignal | undefined, limit: BodyRules): Promise<RawResponse> {
     for (let renewed = false; ; renewed = true) {
       const token = await this.opts.tokens.getToken(signal);
       const res = await this.send(path, token, signal, limit);
@@ -118,7 +135,7 @@ export class HttpClient {
     path: string,
     token: string,
     signal: AbortSignal | undefined,
-    limit: number,
+    limit: BodyRules,
   ): Promise<RawResponse> {
     await this.opts.throttle.acquire(signal);
     this.stats.requests++;
@@ -136,23 +153,51 @@ export class HttpClient {
     }
   }
 
-  private request(path: string, token: string, signal: AbortSignal | undefined, maxBody: number): Promise<RawResponse> {
-    const tooLarge = (size: string) =>
-      new BadResponseError(
-        `[GET] "${path}": body of ${size} is larger than the ${maxBody} bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES if it is genuine`,
-      );
+  private request(
+    path: string,
+    token: string,
+    signal: AbortSignal | undefined,
+    rules: BodyRules,
+  ): Promise<RawResponse> {
     return new Promise<RawResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError());
       let settled = false;
-      let release = (): void => undefined;
-      const fail = (err: Error) => {
-        if (settled) return;
+      let timer: NodeJS.Timeout | undefined;
+      const call: Call = {
+        path,
+        rules,
+        budget: this.budget,
+        release: () => undefined,
+        settled: () => settled,
+        pauseClock: () => clearTimeout(timer),
+        startClock: () => {
+          clearTimeout(timer);
+          timer = setTimeout(
+            () =>
+              call.fail(
+                new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`),
+              ),
+            this.opts.timeoutMs,
+          );
+        },
+        fail: (err) => {
+          if (!end()) return;
+          req.destroy();
+          reject(err);
+        },
+        done: (res) => {
+          if (end()) resolve(res);
+        },
+      };
+      const onAbort = () => call.fail(abortedError());
+      // Settles once: the first outcome wins, and everything held for the request is given back.
+      const end = (): boolean => {
+        if (settled) return false;
         settled = true;
-        release();
+        call.release();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        req.destroy();
-        reject(err);
+        return true;
       };
       const { protocol, hostname, port } = this.target;
       const req = this.transport.request({
@@ -169,48 +214,12 @@ export class HttpClient {
           authorization: `Bearer ${token}`,
         },
       });
-      const timer = setTimeout(
-        () =>
-          fail(new NetworkError('HTTP_TIMEOUT', 'GET', path, `no complete answer within ${this.opts.timeoutMs} ms`)),
-        this.opts.timeoutMs,
-      );
-      const onAbort = () => fail(abortedError());
+      call.startClock();
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err: NodeJS.ErrnoException) =>
-        fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)),
+        call.fail(new NetworkError('HTTP_NETWORK', 'GET', path, `network error (${err.code ?? err.message})`)),
       );
-      req.on('response', (res) => {
-        const announced = Number(res.headers['content-length']);
-        // Refused before a byte of it is read when its length is announced; else once it exceeds the limit.
-        if (res.statusCode !== undefined && res.statusCode < 300 && announced > maxBody)
-          return fail(tooLarge(`${announced} bytes (content-length)`));
-        const body = new BodySink(announced);
-        if (announced > 64 * 1024) {
-          res.pause();
-          void this.budget.take(announced).then((free) => {
-            release = free;
-            if (settled) free();
-            else res.resume();
-          });
-        }
-        res.on('data', (chunk: Buffer) => {
-          if (body.size + chunk.length > maxBody)
-            fail(tooLarge(`more than ${body.size + chunk.length} bytes (read so far)`));
-          else if (!settled) body.add(chunk);
-        });
-        res.on('error', (err: NodeJS.ErrnoException) =>
-          fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)),
-        );
-        res.on('aborted', () => fail(new NetworkError('HTTP_NETWORK', 'GET', path, 'connection lost mid-body')));
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          release();
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.take() });
-        });
-      });
+      req.on('response', (res) => readResponse(res, call));
       req.end();
     });
   }
@@ -223,6 +232,67 @@ export class HttpClient {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** One request being answered, as the body reader sees it. */
+interface Call {
+  path: string;
+  rules: BodyRules;
+  budget: ByteBudget;
+  /** Gives back the share of the byte budget held for the body (replaced once it is taken). */
+  release(): void;
+  settled(): boolean;
+  pauseClock(): void;
+  startClock(): void;
+  fail(err: Error): void;
+  done(res: RawResponse): void;
+}
+
+/**
+ * Reads an answer's body, paused until it may be: a body larger than accepted is refused before a byte
+ * is read when its length is announced (else once it exceeds the limit); the caller's admission comes
+ * first (its wait is not the server's, so the request's clock stops meanwhile), then a share of the
+ * client's byte budget for announced large bodies.
+ */
+function readResponse(res: http.IncomingMessage, call: Call): void {
+  const { path, rules } = call;
+  const tooLarge = (size: string) =>
+    new BadResponseError(
+      `[GET] "${path}": body of ${size} is larger than the ${rules.limit} bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES if it is genuine`,
+    );
+  const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+  const announced = Number(res.headers['content-length']);
+  if (ok && announced > rules.limit) return call.fail(tooLarge(`${announced} bytes (content-length)`));
+  // Allocated at the first chunk: a body waiting for admission holds no memory.
+  let body: BodySink | undefined;
+  const sink = (): BodySink => (body ??= new BodySink(announced));
+  const admit = ok ? rules.admit : undefined;
+  const large = announced > 64 * 1024;
+  if (admit || large) {
+    res.pause();
+    void (async () => {
+      if (admit) {
+        call.pauseClock();
+        await admit(Number.isSafeInteger(announced) ? announced : 0);
+        if (call.settled()) return;
+        call.startClock();
+      }
+      if (large) call.release = await call.budget.take(announced);
+      if (call.settled()) call.release();
+      else res.resume();
+    })().catch((err: unknown) => call.fail(err instanceof Error ? err : new Error(String(err))));
+  }
+  res.on('data', (chunk: Buffer) => {
+    const got = sink();
+    if (got.size + chunk.length > rules.limit)
+      call.fail(tooLarge(`more than ${got.size + chunk.length} bytes (read so far)`));
+    else if (!call.settled()) got.add(chunk);
+  });
+  res.on('error', (err: NodeJS.ErrnoException) =>
+    call.fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)),
+  );
+  res.on('aborted', () => call.fail(new NetworkError('HTTP_NETWORK', 'GET', path, 'connection lost mid-body')));
+  res.on('end', () => call.done({ status: res.statusCode ?? 0, headers: res.headers, body: sink().take() }));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import type { ApiConfig, RetryConfig } from '../config/types.js';
 import { HttpError } from '../errors.js';
 import { retryPolicy } from '../retry/policy.js';
-import { HttpClient } from './http-client.js';
+import { HttpClient, type BodyAdmission } from './http-client.js';
 import { listIssuePages, type ListEnd, type ListPage } from './paging.js';
 import { Throttle } from './throttle.js';
 
@@ -15,11 +15,21 @@ export interface ApiStats {
   unauthorized: number;
 }
 
+/** Bodies larger than this are handed over as bytes, not text. */
+const LARGE_BODY_BYTES = 64 * 1024;
+
 /** What the sync needs from the API; tests and `--load`-style tools can provide their own. */
 export interface IssuesApi {
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
-  /** The detail's JSON text and request path, unparsed: parsing and validation are the writer's job. */
-  getIssue(id: number, signal?: AbortSignal): Promise<{ raw: string; path: string }>;
+  /**
+   * The detail's JSON text and request path, unparsed: parsing and validation are the writer's job.
+   * `admit` is awaited before the body is read, with its announced size (0: not announced).
+   */
+  getIssue(
+    id: number,
+    signal?: AbortSignal,
+    admit?: BodyAdmission,
+  ): Promise<{ raw: string | Uint8Array; path: string }>;
   /** True when the detail answers 404, false when it answers; throws for any other failure. */
   isGone(id: number, signal?: AbortSignal): Promise<boolean>;
   stats(): ApiStats;
@@ -49,9 +59,10 @@ export function createHttpIssuesApi(api: ApiConfig, retry: RetryConfig, tokens: 
         { pageSize: api.pageSize, pageParam: api.pageParam, pageSizeParam: api.pageSizeParam },
         signal,
       ),
-    getIssue: async (id, signal) => {
-      const res = await client.get(`v1/public/issues/${id}`, signal, api.maxDetailBytes);
-      return { raw: res.body.toString('utf8'), path: res.path };
+    getIssue: async (id, signal, admit) => {
+      const res = await client.get(`v1/public/issues/${id}`, signal, api.maxDetailBytes, admit);
+      // A large body stays bytes: the writer decodes it where it stores it (one copy fewer here).
+      return { raw: res.body.length > LARGE_BODY_BYTES ? res.body : res.body.toString('utf8'), path: res.path };
     },
     isGone: async (id, signal) => {
       try {

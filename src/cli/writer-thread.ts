@@ -5,7 +5,8 @@
  */
 import { startModuleWorker } from '../db/worker.js';
 import { describeError, SyncError } from '../errors.js';
-import type { DetailWriter, FetchedDetail, WriteOutcome } from '../sync/types.js';
+import { bodyText } from '../json-body.js';
+import type { DetailWriter, FetchedDetail, WireDetail, WriteOutcome } from '../sync/types.js';
 import type { FieldMapOverrides } from '../sync/field-map.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-worker.js';
 
@@ -81,17 +82,19 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
     );
     void exited.then(() => failAll(new SyncError('DB_ERROR', 'the database writer thread stopped')));
   });
+  const write = async (details: readonly WireDetail[], runId: number): Promise<WriteOutcome> => {
+    if (!(await ready)) return opts.fallback.write(details.map(asText), runId);
+    if (broken) throw broken;
+    const id = ++seq;
+    return new Promise<WriteOutcome>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      // Text is copied (structured clone); bodies still bytes move to the thread without a copy.
+      worker.postMessage({ seq: id, details: [...details], runId } satisfies WriterRequest, movable(details));
+    });
+  };
   return {
-    async write(details, runId) {
-      if (!(await ready)) return opts.fallback.write(details, runId);
-      if (broken) throw broken;
-      const id = ++seq;
-      return new Promise<WriteOutcome>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // postMessage copies (structured clone): the caller's array is not shared.
-        worker.postMessage({ seq: id, details: details as FetchedDetail[], runId } satisfies WriterRequest);
-      });
-    },
+    write,
+    writeWire: write,
     async close() {
       if (await ready) {
         if (!broken) worker.postMessage({ close: true } satisfies WriterRequest);
@@ -101,4 +104,19 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
       await exited;
     },
   };
+}
+
+/** The buffers of bodies that own theirs whole: moved to the thread, they leave this one at once. */
+function movable(details: readonly WireDetail[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const { raw } of details) {
+    if (typeof raw === 'string' || !(raw.buffer instanceof ArrayBuffer)) continue;
+    // A pooled buffer holds other data too: it is copied, never moved.
+    if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength) out.add(raw.buffer);
+  }
+  return [...out];
+}
+
+function asText(d: WireDetail): FetchedDetail {
+  return typeof d.raw === 'string' ? { ...d, raw: d.raw } : { ...d, raw: bodyText(d.raw) };
 }

@@ -9,7 +9,8 @@ import { describeError } from '../errors.js';
 import { compileExclusion } from '../privacy/exclude.js';
 import { writeDetails } from '../sync/detail-writer.js';
 import { createFieldMap, type FieldMapOverrides } from '../sync/field-map.js';
-import type { FetchedDetail } from '../sync/types.js';
+import { bodyText } from '../json-body.js';
+import type { WireDetail } from '../sync/types.js';
 
 export interface WriterInit {
   dbPath: string;
@@ -20,7 +21,7 @@ export interface WriterInit {
   /** SPEAKUP_EXCLUDE's entries, compiled here. */
   exclude?: readonly string[];
 }
-export type WriterRequest = { seq: number; details: FetchedDetail[]; runId: number } | { close: true };
+export type WriterRequest = { seq: number; details: WireDetail[]; runId: number } | { close: true };
 export type WriterReply =
   { ready: true } | { error: string } | { seq: number; outcome: ReturnType<typeof writeDetails> };
 
@@ -40,7 +41,12 @@ try {
       handle.close();
       return;
     }
-    reply({ seq: m.seq, outcome: writeDetails(store, m.details, m.runId, map, exclude) });
+    // Bodies that came as bytes are decoded here, where they are stored: the fetching thread never held them as text.
+    const details = m.details.map((d) =>
+      typeof d.raw === 'string' ? { ...d, raw: d.raw } : { ...d, raw: bodyText(d.raw) },
+    );
+    m.details.length = 0;
+    reply({ seq: m.seq, outcome: writeDetails(store, details, m.runId, map, exclude) });
   });
   reply({ ready: true });
 } catch (err) {

@@ -17,6 +17,8 @@ export const bool = z
 export const duration = z
   .string()
   .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'duration' }), z.NEVER));
+// The lock's stale limit: long enough for heartbeats well inside it (lockHeartbeatMs), at most a day.
+export const lockStaleAfter = duration.refine((ms) => ms >= 1_000 && ms <= 86_400_000);
 // An IP address or a DNS name: what net.Server#listen accepts as a host.
 export const host = z
   .string()

@@ -10,6 +10,7 @@ import {
   num,
   bool,
   duration,
+  lockStaleAfter,
   host,
   retention,
   list,
@@ -243,6 +244,13 @@ export const ENV_VARS = {
     describe:
       "`status` exits 1 and the daemon's /healthz answers 503 after this many `partial` runs in a row that stored no issue",
     default: '3',
+  },
+  SPEAKUP_LOCK_STALE_AFTER: {
+    schema: lockStaleAfter,
+    expect: 'a duration from 1s to 1d, such as 10m',
+    describe:
+      'a sync whose lock heartbeat is older than this is presumed gone and its lock taken over (a paused or frozen run finds out and stops); heartbeats come every sixth of it, at most every 10s',
+    default: '10m',
   },
   SPEAKUP_MAX_DETAIL_BYTES: {
     schema: int(1024, 1024 * 1024 * 1024),

@@ -99,6 +99,8 @@ export interface Config extends DbConfig {
   retry: RetryConfig;
   schedule: { cron: string; timezone: string; runAtStart: boolean };
   maxDeleteShare: number;
+  /** A lock holder silent this long (ms) is presumed gone (SPEAKUP_LOCK_STALE_AFTER); absent: the default. */
+  lockStaleAfterMs?: number;
   metrics: MetricsConfig;
   privacy: PrivacyConfig;
 }

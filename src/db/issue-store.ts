@@ -171,7 +171,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
 }
 
 /** The core's ports over a store: what a run reads and writes, and the run lock. */
-export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLock } {
+export function sqlitePorts(store: IssueStore, lockStaleAfterMs?: number): { store: SyncStore; lock: RunLock } {
   return {
     store: {
       ...runLogPort(store),
@@ -188,7 +188,7 @@ export function sqlitePorts(store: IssueStore): { store: SyncStore; lock: RunLoc
       softDeleteMissing: (runId, at, ids) => settled(() => store.softDeleteMissing(runId, at, ids)),
       purgeDeleted: (deletedUpTo, at) => settled(() => store.purgeDeleted(deletedUpTo, at).purged),
     },
-    lock: runLockPort(store, store.identity),
+    lock: runLockPort(store, store.identity, lockStaleAfterMs),
   };
 }
 

@@ -38,8 +38,16 @@ export interface SyncLockOps {
   lockToken(): string | undefined;
 }
 
-/** Default lease: a holder silent this long is presumed gone (the sync heartbeats every few seconds). */
+/** Default lease: a holder silent this long is presumed gone (SPEAKUP_LOCK_STALE_AFTER). */
 export const DEFAULT_LOCK_STALE_MS = 10 * 60_000;
+
+/**
+ * How often a holder refreshes a lease of this stale limit: six beats fit in it, so a late beat or two
+ * (a busy disk, a slow event loop) never makes a live holder look gone; never rarer than every 10 s.
+ */
+export function lockHeartbeatMs(staleAfterMs: number): number {
+  return Math.max(1, Math.min(10_000, Math.floor(staleAfterMs / 6)));
+}
 
 /** Builds the lease operations over one connection; `me` is the default owner identity. */
 export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps {
@@ -119,12 +127,16 @@ export function createLockOps(db: AppDatabase, me: ProcessIdentity): SyncLockOps
   };
 }
 
-/** The core's run lock over these operations; the lease's token is the row's. */
-export function runLockPort(ops: SyncLockOps, me: ProcessIdentity): RunLock {
+/**
+ * The core's run lock over these operations; the lease's token is the row's. A holder silent for
+ * `staleAfterMs` is taken over, and holders beat at {@link lockHeartbeatMs} of it.
+ */
+export function runLockPort(ops: SyncLockOps, me: ProcessIdentity, staleAfterMs = DEFAULT_LOCK_STALE_MS): RunLock {
   return {
+    heartbeatMs: lockHeartbeatMs(staleAfterMs),
     tryAcquire: () =>
       settled((): LockAttempt => {
-        const got = ops.acquireLock();
+        const got = ops.acquireLock({ staleAfterMs });
         if (!got.ok) return got;
         const lease = leaseOf(ops, ops.lockToken() ?? `${me.pid}@${me.host}`);
         return got.takenOver ? { ok: true, lease, takenOver: got.takenOver } : { ok: true, lease };

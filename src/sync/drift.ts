@@ -98,6 +98,8 @@ export async function recordDrift(
 
 /** Stored details read for a baseline, at most: enough to see the optional fields, bounded in time. */
 const BASELINE_SAMPLE = 5000;
+/** Characters of stored detail JSON read per page of the baseline. */
+const BASELINE_PAGE_CHARS = 8 * 1024 * 1024;
 
 /** `seen` plus the paths of up to BASELINE_SAMPLE stored details (a store that cannot read them: as is). */
 async function withStored(
@@ -107,12 +109,19 @@ async function withStored(
 ): Promise<{ seen: ReadonlyMap<string, number>; details: number }> {
   if (!store.storedDetails) return { seen, details };
   const collector = createPathCollector();
-  for (let after = 0, read = 0; read < BASELINE_SAMPLE;) {
-    const page = await store.storedDetails(after, 500);
+  // Pages sized by the details' length, starting with one: a mirror of huge details is read a few at a
+  // time, not hundreds of them at once.
+  for (let after = 0, read = 0, limit = 1; read < BASELINE_SAMPLE;) {
+    const page = await store.storedDetails(after, limit);
     if (page.length === 0) break;
-    for (const s of page) collector.add(JSON.parse(s.data));
+    let chars = 0;
+    for (const s of page) {
+      chars += s.data.length;
+      collector.add(JSON.parse(s.data));
+    }
     read += page.length;
     after = page[page.length - 1]!.id;
+    limit = Math.max(1, Math.min(500, Math.floor((BASELINE_PAGE_CHARS * page.length) / Math.max(1, chars))));
   }
   const merged = new Map(seen);
   return { seen: merged, details: details + mergeSightings(merged, collector.take()) };

@@ -1,10 +1,12 @@
 /**
  * Bounded, abortable detail fetching: `concurrency` workers take ids from a queue the listing fills,
- * fetch each detail and hand it on, waiting while the writer has no room. A failed fetch is reported
- * and the worker goes on; an abort stops every worker at its next step.
+ * fetch each detail and hand it on. A worker waits for room at the writer before it asks for a detail,
+ * and again, for the body's announced size, before it reads the body: a body read while the writer is
+ * behind would sit in memory until the writer catches up. A failed fetch is reported and the worker
+ * goes on; an abort stops every worker at its next step.
  */
 import { Fifo } from './fifo.js';
-import type { Clock, FetchedDetail, IssuesSource } from './ports.js';
+import type { Clock, IssuesSource, WireDetail } from './ports.js';
 
 export interface FetchPoolOptions {
   source: Pick<IssuesSource, 'getIssue'>;
@@ -12,9 +14,17 @@ export interface FetchPoolOptions {
   signal: AbortSignal;
   /** Stamps each detail's syncedAt. */
   clock: Clock;
-  deliver(detail: FetchedDetail): void;
+  /** A fetched detail, with the bytes reserved for it (0 when `reserve` is not given). */
+  deliver(detail: WireDetail, reserved: number): void;
   /** Undefined while the receiver has room; else a promise to wait on before the next fetch. */
   room(): Promise<void> | undefined;
+  /**
+   * Waits until a body of `bytes` (0: not announced) may be read, reserving them; false if the signal
+   * aborted first. Absent: bodies are read at once.
+   */
+  reserve?(bytes: number, signal: AbortSignal): Promise<boolean>;
+  /** Gives back a reservation whose detail will not be delivered. */
+  unreserve?(bytes: number): void;
   /** A fetch failed (not called once the signal has aborted). */
   onError(id: number, err: unknown): void;
 }
@@ -43,6 +53,7 @@ export function startFetchPool(o: FetchPoolOptions): FetchPool {
 
   const worker = async (): Promise<void> => {
     for (;;) {
+      for (let wait = o.room(); wait !== undefined && !o.signal.aborted; wait = o.room()) await wait;
       if (o.signal.aborted) return;
       const id = queue.shift();
       if (id === undefined) {
@@ -52,9 +63,7 @@ export function startFetchPool(o: FetchPoolOptions): FetchPool {
       }
       active++;
       try {
-        const { raw, path } = await o.source.getIssue(id, o.signal);
-        o.deliver({ id, raw, path, syncedAt: o.clock().toISOString() });
-        for (let wait = o.room(); wait !== undefined && !o.signal.aborted; wait = o.room()) await wait;
+        await fetchOne(o, id);
       } catch (err) {
         if (o.signal.aborted) return;
         o.onError(id, err);
@@ -77,4 +86,28 @@ export function startFetchPool(o: FetchPoolOptions): FetchPool {
     },
     done,
   };
+}
+
+/** One detail: the body read once the receiver has room for it, then delivered with its reservation. */
+async function fetchOne(o: FetchPoolOptions, id: number): Promise<void> {
+  let reserved = 0;
+  const giveBack = (): void => {
+    if (reserved > 0) o.unreserve?.(reserved);
+    reserved = 0;
+  };
+  // Called once per attempt (a retried request announces its body again): the previous reservation goes back.
+  const admit =
+    o.reserve &&
+    (async (bytes: number): Promise<void> => {
+      giveBack();
+      if (await o.reserve?.(bytes, o.signal)) reserved = bytes;
+    });
+  try {
+    const { raw, path } = await o.source.getIssue(id, o.signal, admit);
+    const given = reserved;
+    reserved = 0;
+    o.deliver({ id, raw, path, syncedAt: o.clock().toISOString() }, given);
+  } finally {
+    giveBack();
+  }
 }

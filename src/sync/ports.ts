@@ -20,6 +20,7 @@ export type {
   RunTrigger,
   SyncProgress,
   SyncResult,
+  WireDetail,
   WriteOutcome,
 } from './types.js';
 export type { FieldValueRecord, FtsText, MappedIssue, MappedIssueRow } from './records.js';
@@ -60,9 +61,12 @@ export interface ListPage {
  */
 export type ListEnd = 'empty-page' | 'envelope-end' | 'repeated-page' | 'total-reached' | 'unpaged';
 
-/** A detail as the source answered it: JSON text (parsed by the writer) and the request path. */
+/**
+ * A detail as the source answered it: JSON text, or for a large body its UTF-8 bytes (decoded and
+ * parsed by the writer), and the request path.
+ */
 export interface FetchedBody {
-  raw: string;
+  raw: string | Uint8Array;
   path: string;
 }
 
@@ -77,7 +81,11 @@ export interface SourceStats {
 export interface IssuesSource {
   /** Pages of the issue list, in order; the generator's return value says how the list ended. */
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
-  getIssue(id: number, signal?: AbortSignal): Promise<FetchedBody>;
+  /**
+   * One detail. `admit`, when given, is awaited once the answer's headers are in and before its body is
+   * read, with the body's announced size in bytes (0 when not announced).
+   */
+  getIssue(id: number, signal?: AbortSignal, admit?: (bytes: number) => Promise<void>): Promise<FetchedBody>;
   /**
    * Whether an issue is gone at the source: true when its detail answers 404, false when it answers;
    * throws for any other failure (which confirms nothing).
@@ -194,6 +202,8 @@ export type LockAttempt = { ok: true; lease: Lease; takenOver?: LockHolder } | {
 
 export interface RunLock {
   tryAcquire(): Promise<LockAttempt>;
+  /** How often a holder refreshes its lease (well inside the lock's stale limit); absent: every 10 s. */
+  readonly heartbeatMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------

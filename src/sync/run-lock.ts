@@ -24,7 +24,7 @@ export async function withRunLock<T>(
   fn: (lease: Lease) => Promise<T>,
 ): Promise<T> {
   const lease = await acquire(lock, opts);
-  const beat = setInterval(() => void heartbeat(lease, opts.log), opts.heartbeatMs ?? 10_000);
+  const beat = setInterval(() => void heartbeat(lease, opts.log), opts.heartbeatMs ?? lock.heartbeatMs ?? 10_000);
   beat.unref();
   try {
     return await fn(lease);

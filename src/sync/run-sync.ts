@@ -173,8 +173,10 @@ async function transfer(deps: SyncDeps, opts: SyncOptions, run: Run): Promise<Li
     concurrency: opts.concurrency,
     signal: stop.signal,
     clock: run.now,
-    deliver: (detail) => batcher.add(detail),
+    deliver: (detail, reserved) => batcher.add(detail, reserved),
     room: () => batcher.room(),
+    reserve: (bytes, signal) => batcher.reserve(bytes, signal),
+    unreserve: (bytes) => batcher.unreserve(bytes),
     onError: (id, err) => (err instanceof AuthError ? stop.die(err) : tally.record(itemFailure(id, err))),
   });
   let listingDone = false;

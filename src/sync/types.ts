@@ -74,7 +74,17 @@ export interface WriteOutcome {
   paths?: PathSighting;
 }
 
+/**
+ * A detail as it comes off the wire: a large body stays the bytes it was read into, so it is decoded
+ * once, by the writer that stores it, instead of being held as text by the thread that fetched it.
+ */
+export interface WireDetail extends Omit<FetchedDetail, 'raw'> {
+  raw: string | Uint8Array;
+}
+
 /** Parses, maps and stores fetched details, in one transaction per call. Calls are answered in order. */
 export interface DetailWriter {
   write(details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome>;
+  /** The same for details whose bodies may still be bytes; absent, they are decoded and given to write(). */
+  writeWire?(details: readonly WireDetail[], runId: number): Promise<WriteOutcome>;
 }

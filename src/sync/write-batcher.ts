@@ -3,9 +3,15 @@
  * waited long enough, then go to the detail writer as one write. Writes are chained, so outcomes arrive
  * in order, and at most `maxPending` wait for the writer: beyond that, room() makes the fetchers wait,
  * so fetching never outruns writing by much and memory stays bounded.
+ *
+ * Memory is bounded in bytes too, from the moment a body starts to be read: a fetcher reserves the
+ * body's announced size before reading it, and waits while the bodies being read plus the details
+ * buffered or being written would exceed the budget. Waiting after the read would be too late: every
+ * fetch in flight would already hold its whole body.
  */
 import { describeError, SyncError } from '../errors.js';
-import type { DetailWriter, FetchedDetail, WriteOutcome } from './ports.js';
+import { bodyText } from '../json-body.js';
+import type { DetailWriter, WireDetail, WriteOutcome } from './ports.js';
 
 export interface WriteBatcherOptions {
   writer: DetailWriter;
@@ -19,10 +25,11 @@ export interface WriteBatcherOptions {
   /** Writes asked for and not answered, beyond which room() makes the caller wait. */
   maxPending: number;
   /**
-   * Characters of detail JSON buffered or waiting for the writer, beyond which room() makes the caller
-   * wait too (default: maxChars × maxPending): a few huge details bound memory as many small ones do.
+   * Bytes of detail JSON reserved (bodies being read), buffered or waiting for the writer, beyond which
+   * reserve() and room() make the caller wait (default: maxChars × maxPending): a few huge details bound
+   * memory as many small ones do. A single body larger than this goes alone.
    */
-  maxQueuedChars?: number;
+  maxQueuedBytes?: number;
   /** Each write's outcome, in order; the next outcome waits for a returned promise. */
   onWritten(outcome: WriteOutcome): Promise<void> | void;
   /** A write (or onWritten) failed as a whole: the run must stop. */
@@ -30,28 +37,35 @@ export interface WriteBatcherOptions {
 }
 
 export interface WriteBatcher {
-  add(detail: FetchedDetail): void;
+  /** A fetched detail; `reserved` is what its fetcher reserved for it (given back, its length counted instead). */
+  add(detail: WireDetail, reserved?: number): void;
   /** Undefined while there is room; else a promise that settles when a pending write is answered. */
   room(): Promise<void> | undefined;
+  /**
+   * Resolves true once `bytes` fit in the byte budget, counted as queued from then on (callers wait in
+   * turn); false, reserving nothing, if `signal` aborts first.
+   */
+  reserve(bytes: number, signal?: AbortSignal): Promise<boolean>;
+  /** Gives back a reservation whose detail will not come (its fetch failed). */
+  unreserve(bytes: number): void;
   /** Writes asked for and not answered yet. */
   readonly pending: number;
-  /** Characters of detail JSON buffered or waiting for the writer. */
-  readonly queuedChars: number;
+  /** Bytes reserved, buffered or waiting for the writer. */
+  readonly queuedBytes: number;
   /** Stops the timer, writes what is buffered and settles once every write is answered. */
   close(): Promise<void>;
 }
 
 export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
-  let buffer: FetchedDetail[] = [];
+  let buffer: WireDetail[] = [];
   let chars = 0;
   let writes: Promise<void> = Promise.resolve();
   let pending = 0;
-  let queued = 0;
-  const maxQueued = o.maxQueuedChars ?? o.maxChars * o.maxPending;
+  const bytes = createByteGate(o.maxQueuedBytes ?? o.maxChars * o.maxPending);
   const waiting: Array<() => void> = [];
   const answered = (size: number): void => {
     pending--;
-    queued -= size;
+    bytes.free(size);
     for (const wake of waiting.splice(0)) wake();
   };
   const flush = (): void => {
@@ -62,7 +76,7 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
     chars = 0;
     pending++;
     writes = writes
-      .then(() => o.writer.write(batch, o.runId))
+      .then(() => writeBatch(o.writer, batch, o.runId))
       .then((out) => o.onWritten(out))
       .catch((err: unknown) => o.onFatal(asWriteError(err)))
       .finally(() => answered(size));
@@ -79,24 +93,31 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
       flush();
     });
   };
-  // A waiting fetcher is woken by an answered write; with nothing pending, a flush is what frees room.
-  const full = (): boolean => pending >= o.maxPending || (queued >= maxQueued && pending > 0);
+  // With nothing pending, only a flush frees room: a waiting caller is woken by an answered write.
+  const full = (): boolean => pending >= o.maxPending || (bytes.over() && pending > 0);
   return {
-    add(detail) {
+    add(detail, reserved = 0) {
       buffer.push(detail);
       chars += detail.raw.length;
-      queued += detail.raw.length;
-      if (buffer.length >= o.batchSize || chars >= o.maxChars) flushSoon();
+      bytes.swap(reserved, detail.raw.length);
+      if (buffer.length >= o.batchSize || chars >= o.maxChars || bytes.waiters() > 0) flushSoon();
     },
     room() {
-      if (queued >= maxQueued && pending === 0) flush();
+      if (bytes.over() && pending === 0) flush();
       return full() ? new Promise<void>((resolve) => waiting.push(resolve)) : undefined;
     },
+    reserve(size, signal) {
+      const got = bytes.take(size, signal);
+      // The budget is held by details waiting in the buffer: write them, their answer frees it.
+      if (bytes.waiters() > 0 && pending === 0) flushSoon();
+      return got;
+    },
+    unreserve: (size) => bytes.free(size),
     get pending() {
       return pending;
     },
-    get queuedChars() {
-      return queued;
+    get queuedBytes() {
+      return bytes.used();
     },
     async close() {
       clearInterval(timer);
@@ -104,6 +125,73 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
       await writes;
     },
   };
+}
+
+/**
+ * Bytes held against a budget; takers wait in turn (a large one is not overtaken forever by small
+ * ones), and one larger than the whole budget goes alone.
+ */
+function createByteGate(total: number) {
+  let used = 0;
+  const waiting: Array<{ size: number; go: (ok: boolean) => void }> = [];
+  const fits = (size: number): boolean => used === 0 || used + size <= total;
+  const wake = (): void => {
+    while (waiting.length > 0 && fits(waiting[0]!.size)) {
+      const next = waiting.shift()!;
+      used += next.size;
+      next.go(true);
+    }
+  };
+  return {
+    used: () => used,
+    over: () => used >= total,
+    waiters: () => waiting.length,
+    take(size: number, signal?: AbortSignal): Promise<boolean> {
+      if (signal?.aborted) return Promise.resolve(false);
+      if (waiting.length === 0 && fits(size)) {
+        used += size;
+        return Promise.resolve(true);
+      }
+      return new Promise<boolean>((resolve) => {
+        const abort = (): void => {
+          const at = waiting.indexOf(entry);
+          if (at < 0) return;
+          waiting.splice(at, 1);
+          resolve(false);
+          wake();
+        };
+        const entry = {
+          size,
+          go: (ok: boolean) => {
+            signal?.removeEventListener('abort', abort);
+            resolve(ok);
+          },
+        };
+        waiting.push(entry);
+        signal?.addEventListener('abort', abort, { once: true });
+      });
+    },
+    free(size: number): void {
+      used -= size;
+      wake();
+    },
+    /** A reservation replaced by what it became (a body's length as read). */
+    swap(reserved: number, size: number): void {
+      used += size - reserved;
+      if (size < reserved) wake();
+    },
+  };
+}
+
+/** Bodies still bytes go as such to a writer that takes them (it decodes them where it stores them). */
+function writeBatch(writer: DetailWriter, batch: WireDetail[], runId: number): Promise<WriteOutcome> {
+  if (writer.writeWire) return writer.writeWire(batch, runId);
+  return writer.write(
+    batch.map((d) =>
+      typeof d.raw === 'string' ? (d as WireDetail & { raw: string }) : { ...d, raw: bodyText(d.raw) },
+    ),
+    runId,
+  );
 }
 
 function asWriteError(err: unknown): SyncError {

@@ -63,7 +63,11 @@ export interface FakeSourceOptions {
   /** Thrown after the pages instead of ending. */
   listError?: Error;
   /** The answer for one detail (default: a JSON object with the id). */
-  detail?: (id: number, signal: AbortSignal | undefined) => Promise<FetchedBody>;
+  detail?: (
+    id: number,
+    signal: AbortSignal | undefined,
+    admit: ((bytes: number) => Promise<void>) | undefined,
+  ) => Promise<FetchedBody>;
   /** The answer to a deletion's confirmation (default: gone). */
   gone?: (id: number) => Promise<boolean>;
 }
@@ -82,9 +86,9 @@ export function fakeSource(o: FakeSourceOptions): FakeSource {
       if (o.listError !== undefined) throw o.listError;
       return o.end ?? 'empty-page';
     },
-    getIssue(id, signal) {
+    getIssue(id, signal, admit) {
       fetched.push(id);
-      if (o.detail) return o.detail(id, signal);
+      if (o.detail) return o.detail(id, signal, admit);
       return Promise.resolve({ raw: JSON.stringify({ id }), path: `/v1/public/issues/${id}` });
     },
     isGone: (id) => (o.gone ? o.gone(id) : Promise.resolve(true)),

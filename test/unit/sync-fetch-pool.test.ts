@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/errors.js';
 import { startFetchPool, type FetchPoolOptions } from '../../src/sync/fetch-pool.js';
-import type { FetchedBody, FetchedDetail } from '../../src/sync/ports.js';
-import { deferred, fakeSource, turns, until, type Deferred } from './sync-fakes.js';
+import type { FetchedBody, WireDetail } from '../../src/sync/ports.js';
+import { createWriteBatcher } from '../../src/sync/write-batcher.js';
+import { deferred, fakeSource, fakeWriter, turns, until, type Deferred } from './sync-fakes.js';
 
 const clock = () => new Date('2025-01-01T00:00:00.000Z');
 
@@ -25,7 +26,7 @@ function heldSource() {
 }
 
 function pool(source: FetchPoolOptions['source'], more: Partial<FetchPoolOptions> = {}) {
-  const delivered: FetchedDetail[] = [];
+  const delivered: WireDetail[] = [];
   const errors: Array<[number, unknown]> = [];
   const abort = new AbortController();
   const p = startFetchPool({
@@ -125,8 +126,15 @@ describe('startFetchPool', () => {
 
   it('waits for room before the next fetch', async () => {
     const s = heldSource();
-    let room: Deferred<void> | undefined = deferred<void>();
-    const { p, delivered } = pool(s.source, { concurrency: 1, room: () => room?.promise });
+    let room: Deferred<void> | undefined;
+    const { p, delivered } = pool(s.source, {
+      concurrency: 1,
+      room: () => room?.promise,
+      deliver: (d) => {
+        delivered.push(d);
+        if (d.id === 1) room = deferred<void>();
+      },
+    });
     p.push(1);
     p.push(2);
     p.end();
@@ -136,12 +144,90 @@ describe('startFetchPool', () => {
     // Let several turns pass: the worker must still be waiting for room, not fetching issue 2.
     await turns(50);
     expect(s.inFlight.has(2)).toBe(false);
-    const full = room;
+    const full = room!;
     room = undefined;
     full.resolve();
     await until(() => s.inFlight.has(2), 'the second fetch once there is room');
     s.answer(2);
     await p.done;
     expect(delivered.map((d) => d.id)).toEqual([1, 2]);
+  });
+
+  it('reads no body while the write queue is over its byte budget, then hands the reservation on', async () => {
+    // A source like the HTTP one: headers first (announcing the size), the body read once admitted.
+    const reading: number[] = [];
+    const source = fakeSource({
+      pages: [],
+      detail: async (id, _signal, admit) => {
+        await admit?.(1000);
+        reading.push(id);
+        return { raw: 'x'.repeat(1000), path: `/${id}` };
+      },
+    });
+    const w = fakeWriter(undefined, (batch) => ({ stored: batch.length, failures: [] }));
+    w.hold = true;
+    const fatal: unknown[] = [];
+    const b = createWriteBatcher({
+      writer: w,
+      runId: 1,
+      batchSize: 1,
+      maxChars: 1_000_000,
+      flushMs: 3_600_000,
+      maxPending: 10,
+      maxQueuedBytes: 1500,
+      onWritten: () => undefined,
+      onFatal: (err) => void fatal.push(err),
+    });
+    const reserved: number[] = [];
+    const { p } = pool(source, {
+      concurrency: 4,
+      room: () => b.room(),
+      reserve: (bytes, signal) => b.reserve(bytes, signal),
+      unreserve: (bytes) => b.unreserve(bytes),
+      deliver: (d, bytes) => {
+        reserved.push(bytes);
+        b.add(d, bytes);
+      },
+    });
+    for (const id of [1, 2, 3, 4]) p.push(id);
+    p.end();
+    // One body fills 1000 of the 1500 bytes: the other three fetchers have their headers and wait.
+    await until(() => w.held.length === 1, 'the first detail to wait for the writer');
+    await turns(50);
+    expect(reading).toEqual([1]);
+    expect(b.queuedBytes).toBe(1000);
+    w.held[0]!.resolve();
+    await until(() => w.held.length === 2, 'a second body once the write frees room');
+    await turns(50);
+    expect(reading).toEqual([1, 2]);
+    for (let i = 1; i < 4; i++) {
+      await until(() => w.held.length > i, `write ${i + 1}`);
+      w.held[i]!.resolve();
+    }
+    await p.done;
+    await b.close();
+    expect(reserved).toEqual([1000, 1000, 1000, 1000]);
+    expect(b.queuedBytes).toBe(0);
+    expect(fatal).toEqual([]);
+  });
+
+  it('gives a reservation back when the fetch fails after it', async () => {
+    const given: number[] = [];
+    const source = fakeSource({
+      pages: [],
+      detail: async (id, _signal, admit) => {
+        await admit?.(500);
+        throw new SyncError('HTTP_NETWORK', `[GET] "/${id}": connection lost mid-body`);
+      },
+    });
+    const { p, errors } = pool(source, {
+      reserve: () => Promise.resolve(true),
+      unreserve: (bytes) => void given.push(bytes),
+    });
+    p.push(1);
+    p.end();
+    await p.done;
+    expect(errors).toHaveLength(1);
+    expect(given).toEqual([500]);
   });
 });

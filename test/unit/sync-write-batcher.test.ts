@@ -112,6 +112,34 @@ describe('createWriteBatcher', () => {
     await b.close();
   });
 
+  it('reserve() waits while bodies being read plus details queued exceed maxQueuedBytes; an abort gives up', async () => {
+    const w = fakeWriter();
+    w.hold = true;
+    const { b } = batcher(w, { batchSize: 1, maxPending: 10, maxQueuedBytes: 100 });
+    expect(await b.reserve(60)).toBe(true);
+    b.add(detail(1, `{"id":1,"pad":"${'x'.repeat(43)}"}`), 60);
+    expect(b.queuedBytes).toBe(60);
+    await until(() => w.held.length === 1, 'the write to reach the writer');
+    let second: boolean | undefined;
+    void b.reserve(60).then((ok) => (second = ok));
+    const abort = new AbortController();
+    let third: boolean | undefined;
+    void b.reserve(10, abort.signal).then((ok) => (third = ok));
+    await until(() => w.batches.length === 1, 'nothing else');
+    // Waiting in turn: the small third one does not overtake the second.
+    expect([second, third]).toEqual([undefined, undefined]);
+    abort.abort();
+    await until(() => third !== undefined, 'the aborted reservation to give up');
+    expect(third).toBe(false);
+    w.held[0]!.resolve();
+    await until(() => second !== undefined, 'room once the write is answered');
+    expect(second).toBe(true);
+    expect(b.queuedBytes).toBe(60);
+    b.unreserve(60);
+    expect(b.queuedBytes).toBe(0);
+    await b.close();
+  });
+
   it('reports a writer that throws as one fatal DB_ERROR naming the cause', async () => {
     const w = fakeWriter(undefined, () => {
       throw new Error('disk I/O error');

@@ -57,6 +57,11 @@ export async function syncCommand(config: Config, log: Logger, args: SyncArgs, s
   }
   if (!args.quiet) process.stdout.write(`${summaryLine(result)}\n`);
   if (result.status === 'failed') throw result.fatal;
+  // Interrupted without a signal: the lease was lost to another process, which goes on with the work.
+  if (result.status === 'interrupted' && !signal.aborted) {
+    process.stderr.write(`${result.error ?? 'the sync lock was lost'}\n`);
+    return EXIT.LOCKED;
+  }
   if (result.status === 'partial') {
     process.stderr.write(`${result.error ?? 'some issues failed'}\n`);
     return EXIT.PARTIAL;
