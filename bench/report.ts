@@ -112,6 +112,16 @@ export function checkTargets(rows: ScenarioResult[]): BenchReport['targets'] {
     measured: s1 ? `${r2(s1.ratio.excl)} excl., ${r2(s1.ratio.incl)} incl., ${r2(s1.ratio.api)} API window` : 'not run',
     met: s1?.ratio.excl == null ? null : s1.ratio.excl >= 0.85,
   });
+  // Fixed cost per run: spawn to the first API request (start-up, database, login), and the last answer
+  // to the exit (last writes, run log, threads and database closed), from the first sync scenario run.
+  const fixed = rows.find((r) => r.phases && r.status === 'ok' && !['0', 'w', 'm', 'c', 'b'].includes(r.id))?.phases;
+  const toFirst = fixed ? fixed.startupMs + fixed.loginMs : null;
+  const total = fixed && toFirst !== null ? toFirst + fixed.tailMs : null;
+  out.push({
+    target: 'fixed cost: start → first API request + finish ≤ 0.5 s',
+    measured: fixed ? `${s(toFirst)} s to the first request + ${s(fixed.tailMs)} s finish = ${s(total)} s` : 'not run',
+    met: total === null ? null : total <= 500,
+  });
   const s7 = by('7');
   const up = num(s7?.extra.speedupIncl);
   const upEx = num(s7?.extra.speedupExcl);

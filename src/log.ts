@@ -3,8 +3,9 @@
  * readable coloured lines on a terminal. stdout stays free for command output (`status --json`).
  * Secrets are redacted by key as a second line of defence; the first is never passing them to a log call.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -46,6 +47,8 @@ export function createLogger(opts: LoggerOptions): Logger {
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { pid: process.pid } };
   const usePretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (usePretty) {
+    // Loaded only for a terminal: JSON logging (services, cron, the benchmark) never pays its start-up cost.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     const stream = pretty({
       sync: true,
       colorize: Boolean(process.stderr.isTTY),

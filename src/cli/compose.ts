@@ -4,15 +4,11 @@
  */
 import type { Logger } from 'pino';
 import { createHttpIssuesApi, type IssuesApi } from '../api/issues-api.js';
-import { AmplifyTokenProvider } from '../auth/amplify.js';
-import { ClientCredentialsProvider } from '../auth/client-credentials.js';
-import { CognitoPasswordProvider } from '../auth/cognito-password.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
 import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import { countIssues, lastSuccessfulRun } from '../db/status.js';
-import { retryPolicy } from '../retry/policy.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
 import { compileExclusion } from '../privacy/exclude.js';
 import { createDetailWriter } from '../sync/detail-writer.js';
@@ -20,22 +16,8 @@ import { fieldMapOverrides } from '../sync/field-map.js';
 import type { DetailWriter, RunLock, SyncStore } from '../sync/ports.js';
 import { startWriterThread } from './writer-thread.js';
 
-/** Build the token provider the configuration asks for (SPEAKUP_AUTH). */
-export function createTokenProvider(config: Config, log: Logger): TokenProvider {
-  const common = {
-    timeoutMs: config.retry.timeoutMs,
-    retry: retryPolicy(config.retry),
-    log: log.child({ component: 'auth', provider: config.auth.kind }),
-  };
-  switch (config.auth.kind) {
-    case 'password':
-      return new CognitoPasswordProvider({ ...common, auth: config.auth });
-    case 'client-credentials':
-      return new ClientCredentialsProvider({ ...common, auth: config.auth });
-    case 'amplify':
-      return new AmplifyTokenProvider({ ...common, auth: config.auth });
-  }
-}
+// Built in a module of its own, which `sync` loads first to start its login early.
+export { createTokenProvider } from './tokens.js';
 
 export function createApi(config: Config, tokens: TokenProvider, log: Logger): IssuesApi {
   return createHttpIssuesApi(config.api, config.retry, tokens, log.child({ component: 'api' }));
@@ -61,7 +43,7 @@ export function openStore(config: Config, log: Logger): OpenStore {
   const handle = openDatabase(config.dbPath);
   for (const w of handle.warnings) log.warn(w);
   const sqlite = createIssueStore(handle);
-  const { store, lock } = sqlitePorts(sqlite, config.lockStaleAfterMs);
+  const { store, lock } = sqlitePorts(sqlite);
   const here = createDetailWriter(sqlite, config.fieldMap, compileExclusion(config.privacy.exclude));
   const fieldMap = config.fieldMap ? fieldMapOverrides(config.fieldMap) : undefined;
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {

@@ -4,10 +4,12 @@
  * systemd show it); unknown ones print "internal error" and, with --verbose, the stack.
  */
 import { parseArgs } from 'node:util';
+import type { TokenProvider } from '../auth/token-provider.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadDbConfig } from '../config/load.js';
 import { ConfigError, SyncError, UsageError, describeError } from '../errors.js';
-import { createLogger, type LogLevel } from '../log.js';
+import type { Config } from '../config/types.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
@@ -218,6 +220,9 @@ async function runApiCommand(
     );
   }
   if (command === 'sync') {
+    // The login's round trips overlap loading the sync's modules and opening the database, instead of
+    // following them; a remap sends no request at all.
+    const tokens = values.remap ? undefined : await loginEarly(config, log, signal);
     const { syncCommand } = await import('./commands/sync.js');
     return syncCommand(
       config,
@@ -230,6 +235,7 @@ async function runApiCommand(
         quiet: values.quiet,
       },
       signal,
+      tokens,
     );
   }
   const { daemonCommand } = await import('./commands/daemon.js');
@@ -239,6 +245,12 @@ async function runApiCommand(
     { allowMassDelete: values['allow-mass-delete'], ...(values['no-run-at-start'] ? { runAtStart: false } : {}) },
     signal,
   );
+}
+
+/** The token provider with its login started (tokens.ts), loaded apart from the rest of the sync. */
+async function loginEarly(config: Config, log: Logger, signal: AbortSignal): Promise<TokenProvider> {
+  const { createTokenProvider, startLogin } = await import('./tokens.js');
+  return startLogin(createTokenProvider(config, log), signal);
 }
 
 // Exit explicitly: idle keep-alive sockets (ours and the Cognito library's fetch) would otherwise hold

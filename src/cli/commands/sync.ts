@@ -1,5 +1,6 @@
 /** `speakup-sync sync [--full] [--allow-mass-delete] [--wait]`: one run, then exit. */
 import type { Logger } from 'pino';
+import type { TokenProvider } from '../../auth/token-provider.js';
 import type { Config } from '../../config/types.js';
 import { runSync } from '../../sync/run-sync.js';
 import { withRunLock } from '../../sync/run-lock.js';
@@ -20,10 +21,20 @@ export interface SyncArgs {
 }
 
 /** Runs one sync and returns the exit code; a fatal run rethrows its error for the entry point to print. */
-export async function syncCommand(config: Config, log: Logger, args: SyncArgs, signal: AbortSignal): Promise<number> {
+export async function syncCommand(
+  config: Config,
+  log: Logger,
+  args: SyncArgs,
+  signal: AbortSignal,
+  /** A provider whose login is already under way (main.ts starts it before loading this module). */
+  early?: TokenProvider,
+): Promise<number> {
   if (args.remap) return remapCommand(config, log, args, signal);
-  const db = await openMirror(config, log);
-  const tokens = createTokenProvider(config, log);
+  const tokens = early ?? createTokenProvider(config, log);
+  const db = await openMirror(config, log).catch(async (err: unknown) => {
+    await tokens.close?.();
+    throw err;
+  });
   const api = createApi(config, tokens, log);
   const showProgress = !args.quiet && Boolean(process.stderr.isTTY);
   const bar = showProgress ? terminalProgress(process.stderr) : undefined;
