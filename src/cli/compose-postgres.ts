@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Config, PostgresDbConfig } from '../config/types.js';
 import { createPgDetailWriter } from '../db/postgres/detail-writer.js';
-import { countPgIssues, lastSuccessfulPgRun } from '../db/postgres/status.js';
+import { countPgIssues, emptyPartialPgStreak, lastSuccessfulPgRun } from '../db/postgres/status.js';
 import { openPgMirror } from '../db/postgres/store.js';
 import { parseJsonBody } from '../json-body.js';
 import { compileExclusion, stripDetail } from '../privacy/exclude.js';
@@ -39,6 +39,7 @@ export async function openPgRunMirror(config: Config, pg: PostgresDbConfig, log:
     withRunThreads: (fn) => fn(writer),
     countIssues: () => countPgIssues(mirror.pool, pg.schema),
     lastSuccessAt: async () => (await lastSuccessfulPgRun(mirror.pool, pg.schema))?.finishedAt ?? undefined,
+    emptyPartialRuns: (limit) => emptyPartialPgStreak(mirror.pool, pg.schema, limit),
     close: () => mirror.close(),
   };
 }

@@ -8,6 +8,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
 import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
+import { emptyPartialStreak } from '../db/partial-streak.js';
 import { countIssues, lastSuccessfulRun } from '../db/status.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
 import { compileExclusion } from '../privacy/exclude.js';
@@ -80,6 +81,8 @@ export interface Mirror {
   countIssues(): Promise<{ mirrored: number; deleted: number }>;
   /** When the newest successful (or partial) run finished, if any. */
   lastSuccessAt(): Promise<string | undefined>;
+  /** The latest finished runs, in a row, that ended `partial` with nothing stored (at most `limit`). */
+  emptyPartialRuns?(limit: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function openMirror(config: Config, log: Logger): Promise<Mirror> {
     withRunThreads: (fn) => db.withRunThreads(fn),
     countIssues: () => Promise.resolve(countIssues(db.handle.db)),
     lastSuccessAt: () => Promise.resolve(lastSuccessfulRun(db.handle.db)?.finishedAt ?? undefined),
+    emptyPartialRuns: (limit) => Promise.resolve(emptyPartialStreak(db.handle.sqlite, limit)),
     close: () => Promise.resolve(db.close()),
   };
 }

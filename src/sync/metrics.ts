@@ -45,8 +45,17 @@ export function withPartialAlert(health: Health, emptyPartialRuns: number, alert
 }
 
 /** Whether a run adds to the streak of `partial` runs that stored nothing. */
-export function isEmptyPartial(status: FinalStatus, fetched: number): boolean {
+export function isEmptyPartial(status: string, fetched: number): boolean {
   return status === 'partial' && fetched === 0;
+}
+
+/**
+ * The streak of `partial` runs that stored nothing, from finished runs newest first: the rule `status`
+ * (SQLite and PostgreSQL) and a starting daemon read from the run log, so a restart does not reset it.
+ */
+export function emptyPartialStreak(newestFirst: readonly { status: string; fetched: number }[]): number {
+  const broken = newestFirst.findIndex((r) => !isEmptyPartial(r.status, r.fetched));
+  return broken === -1 ? newestFirst.length : broken;
 }
 
 /** The last finished run as the daemon saw it. */

@@ -32,10 +32,12 @@ export async function daemonCommand(
   signal: AbortSignal,
 ): Promise<number> {
   const db = await openMirror(config, log);
-  // Seeded from the database, so a restarted daemon is healthy as long as the mirror is fresh.
+  // Seeded from the database, so a restarted daemon is healthy as long as the mirror is fresh, and
+  // still alerts on a streak of partial runs that stored nothing.
   const metrics = createSyncMetrics({
     lastSuccessAt: await db.lastSuccessAt(),
     issues: await db.countIssues(),
+    emptyPartialRuns: (await db.emptyPartialRuns?.(config.partialAlertAfter)) ?? 0,
   });
   let health: HealthServer | undefined;
   if (config.metrics.port !== undefined) {

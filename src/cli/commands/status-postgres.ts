@@ -7,11 +7,11 @@ import pg from 'pg';
 import type { DbConfig, PostgresDbConfig } from '../../config/types.js';
 import { mirrorTypes } from '../../db/postgres/connect.js';
 import { readPgDriftStatus } from '../../db/postgres/drift-status.js';
-import { readPgMirrorStatus } from '../../db/postgres/status.js';
+import { emptyPartialPgStreak, readPgMirrorStatus } from '../../db/postgres/status.js';
 import type { DriftStatus } from '../../db/drift-status.js';
 import type { MirrorStatus } from '../../db/status.js';
 import { firstLine, SyncError } from '../../errors.js';
-import { evaluateHealth } from '../../sync/metrics.js';
+import { evaluateHealth, withPartialAlert } from '../../sync/metrics.js';
 import { EXIT } from '../exit-codes.js';
 import { buildReport, renderStatus, STATUS_STALE_EXIT, type StatusArgs } from './status.js';
 
@@ -29,7 +29,8 @@ async function schemaBytes(client: pg.Client, schema: string): Promise<number> {
 async function readStatus(
   pgConfig: PostgresDbConfig,
   runs: number,
-): Promise<{ status: MirrorStatus; bytes: number; drift: DriftStatus | undefined }> {
+  partialAlertAfter: number,
+): Promise<{ status: MirrorStatus; bytes: number; drift: DriftStatus | undefined; emptyPartials: number }> {
   const { target, schema } = pgConfig;
   const client = new pg.Client({
     connectionString: target.connectionString,
@@ -47,7 +48,12 @@ async function readStatus(
       );
     }
     const status = await readPgMirrorStatus(client, schema, runs);
-    return { status, bytes: await schemaBytes(client, schema), drift: await readPgDriftStatus(client, schema) };
+    return {
+      status,
+      bytes: await schemaBytes(client, schema),
+      drift: await readPgDriftStatus(client, schema),
+      emptyPartials: await emptyPartialPgStreak(client, schema, partialAlertAfter),
+    };
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError(
@@ -66,12 +72,17 @@ export async function pgStatusCommand(
   args: StatusArgs,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const { status, bytes, drift } = await readStatus(config.postgres, args.runs ?? 5);
+  const { status, bytes, drift, emptyPartials } = await readStatus(
+    config.postgres,
+    args.runs ?? 5,
+    config.partialAlertAfter,
+  );
   const at = now();
-  const health = evaluateHealth(
-    status.lastSuccess?.finishedAt ?? undefined,
-    args.maxAgeMs ?? config.staleAfterMs,
-    at.getTime(),
+  // The same alert as on SQLite: `partial` runs in a row that stored nothing.
+  const health = withPartialAlert(
+    evaluateHealth(status.lastSuccess?.finishedAt ?? undefined, args.maxAgeMs ?? config.staleAfterMs, at.getTime()),
+    emptyPartials,
+    config.partialAlertAfter,
   );
   const path = `${config.postgres.target.redacted} (schema ${config.postgres.schema})`;
   const report = { ...buildReport(path, { db: bytes, wal: 0 }, status, health, at), drift: drift ?? null };

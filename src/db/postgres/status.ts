@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { MirrorStatus, RunSummary } from '../status.js';
 import { RUN_LOCK_KEY_SQL } from './lock.js';
 import { quoteSchema } from './names.js';
+import { emptyPartialStreak } from '../../sync/metrics.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -74,4 +75,13 @@ export async function readPgMirrorStatus(client: pg.ClientBase, schema: string, 
   } finally {
     await client.query('COMMIT').catch(() => undefined);
   }
+}
+
+/** How many of the latest finished runs, in a row, ended `partial` with nothing stored (at most `limit`). */
+export async function emptyPartialPgStreak(db: Queryable, schema: string, limit: number): Promise<number> {
+  const { rows } = await db.query<{ status: string; fetched: number }>(
+    `SELECT status, fetched FROM ${quoteSchema(schema)}.sync_runs WHERE status <> 'running' ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return emptyPartialStreak(rows);
 }
