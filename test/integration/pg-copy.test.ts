@@ -210,7 +210,7 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
     const id = (db.prepare('SELECT min(id) AS id FROM issues').get() as { id: number }).id;
     const data = '{"z": 1.50, "a": 1e2, "ä": "x\\u0001y\\/\\"", "nested": {"bb": [true, null, -0.0, 2E-7]}, "a": 7}';
     db.prepare(
-      `UPDATE issues SET summary = 'a "quoted", (paren) back\\slash  two  spaces', description = '', data = ?, labels = '[ ]' WHERE id = ?`,
+      `UPDATE issues SET summary = 'a "quoted", (paren) back\\slash  two  spaces', description = '', data = ?, labels = '[ ]', closed_at = '2025-06-01T10:00:00.120Z' WHERE id = ?`,
     ).run(data, id);
     const setNumber = db.prepare(
       'UPDATE issue_field_values SET value_number = ?, value_json = ? WHERE issue_id = ? AND position = ?',

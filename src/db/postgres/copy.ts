@@ -1,7 +1,7 @@
 /**
  * Moving an SQLite mirror into an empty PostgreSQL schema with everything the API cannot give back:
  * history, first-seen and deletion dates, the run log, the erase audit, the detail paths seen and the
- * mirror's settings. One PostgreSQL transaction: each table is read from SQLite once, as a stream, and
+ * mirror's settings. One PostgreSQL transaction: each table is read from SQLite once, in rowid order a page at a time, and
  * inserted in large chunks (one array parameter per column) while the next chunk is read; each row's
  * checksum is taken from the values as they are sent. Then PostgreSQL computes the same checksum over the
  * rows it stored, one query per table, and any difference in a row count or a checksum rolls everything
@@ -15,7 +15,7 @@ import { SyncError } from '../../errors.js';
 import { withBulkLoad } from './bulk-load.js';
 import { inTransaction } from './connect.js';
 import { quoteSchema } from './names.js';
-import { pgColumnText, recordText, sqliteValueText, type RowTextKind } from './row-text.js';
+import { pgColumnText, recordText, ROW_TEXT_SETTINGS, sqliteValueText, type RowTextKind } from './row-text.js';
 
 /** Tables in foreign-key order; sync_lock is a live process's lease and is not copied. */
 const TABLES = [
@@ -29,8 +29,14 @@ const TABLES = [
   'detail_paths',
   'settings',
 ];
-/** Rows per INSERT: large enough that statement overhead vanishes, small enough for bounded memory. */
-const CHUNK = 2000;
+/**
+ * Rows per INSERT: enough that statement overhead vanishes, few enough (and few enough characters) that
+ * memory stays bounded and little of it outlives a young-generation collection.
+ */
+const CHUNK_ROWS = 2000;
+const CHUNK_CHARS = 2_000_000;
+/** Rows per SQLite read. */
+const PAGE_ROWS = 500;
 
 interface Column {
   name: string;
@@ -75,6 +81,7 @@ async function copyAll(
   schema: string,
 ): Promise<CopiedTable[]> {
   await refuseNonEmpty(client, q, schema);
+  await client.query(ROW_TEXT_SETTINGS);
   // Compresses large values (the issues' JSON) faster than the default pglz, where the server has lz4.
   await client.query(
     `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
@@ -170,6 +177,24 @@ function sqliteColumn(table: string, column: string): string {
   return table === 'issues_fts' && column === 'issue_id' ? 'rowid' : `"${column}"`;
 }
 
+/**
+ * SQLite rows of `table` in rowid order, a page at a time (rowid first, then the columns). No statement
+ * stays open while the copy waits for PostgreSQL: the run lock's heartbeat writes to the same connection.
+ */
+function* sqlitePages(source: Database.Database, table: string, columns: Column[]): Generator<unknown[][]> {
+  const page = source
+    .prepare(
+      `SELECT rowid, ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE_ROWS}`,
+    )
+    .raw(true);
+  for (let after: unknown = Number.MIN_SAFE_INTEGER; ;) {
+    const rows = page.all(after) as unknown[][];
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1]![0];
+  }
+}
+
 /** Streams `table` from SQLite into PostgreSQL once; returns the sums of the rows as sent. */
 async function copyTable(
   source: Database.Database,
@@ -182,23 +207,24 @@ async function copyTable(
   const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
   const insert = `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
-  const rows = source
-    .prepare(`SELECT ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}"`)
-    .raw(true)
-    .iterate() as IterableIterator<unknown[]>;
   const sums = new RowSums();
   const texts: (string | null)[] = new Array<string | null>(columns.length);
   let chunk: unknown[][] = columns.map(() => []);
+  let chars = 0;
   let inFlight: Promise<unknown> = Promise.resolve();
-  for (const row of rows) {
-    for (let i = 0; i < columns.length; i++) {
-      const c = columns[i]!;
-      const v = row[i];
-      chunk[i]!.push(c.kind === 'bool' && typeof v === 'number' ? v !== 0 : v);
-      texts[i] = sqliteValueText(v, c.kind);
+  for (const rows of sqlitePages(source, table, columns)) {
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i]!;
+        const v = row[i + 1];
+        if (typeof v === 'string') chars += v.length;
+        chunk[i]!.push(c.kind === 'bool' && typeof v === 'number' ? v !== 0 : v);
+        texts[i] = sqliteValueText(v, c.kind);
+      }
+      sums.add(recordText(texts));
     }
-    sums.add(recordText(texts));
-    if (chunk[0]!.length >= CHUNK) {
+    if (chunk[0]!.length >= CHUNK_ROWS || chars >= CHUNK_CHARS) {
+      chars = 0;
       // The server inserts this chunk while the next one is read and hashed.
       await inFlight;
       inFlight = client.query(insert, chunk);

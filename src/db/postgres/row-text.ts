@@ -3,7 +3,7 @@
  * into PostgreSQL can be checked against a checksum the server computes over its own rows (copy.ts)
  * without reading the rows back. A row prints as `ROW(...)::text` does (record_out); jsonb as jsonb_out
  * does (keys ordered by byte length then bytes, the last of duplicate keys kept, numbers as numeric_out
- * prints them); float8 as float8out does (shortest exact digits); timestamps as epoch milliseconds.
+ * prints them); float8 as float8out does (shortest exact digits); timestamps in UTC, ISO style.
  */
 
 /** How PostgreSQL renders a column for the checksum, and how the same text is made from an SQLite value. */
@@ -12,9 +12,19 @@ export type RowTextKind = 'int' | 'text' | 'bool' | 'float' | 'time' | 'json';
 /** The column expression whose text output the JavaScript side reproduces. */
 export function pgColumnText(column: string, kind: RowTextKind): string {
   const c = `"${column}"`;
-  if (kind === 'time') return `(extract(epoch FROM ${c}) * 1000)::bigint`;
-  if (kind === 'json') return `${c}::text`;
-  return c;
+  return kind === 'json' ? `${c}::text` : c;
+}
+
+/** The session settings under which timestamptz prints as timeText() writes it. */
+export const ROW_TEXT_SETTINGS = "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'";
+
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** timestamptz_out in UTC with ISO DateStyle: `2024-01-02 03:04:05.12+00` (no trailing zeros in the fraction). */
+export function timeText(value: string): string {
+  const iso = ISO_MS.test(value) ? value : new Date(value).toISOString();
+  const fraction = iso.slice(19, 23).replace(/\.?0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00`;
 }
 
 /** The text PostgreSQL prints for `value` (an SQLite value) stored in a column of `kind`; null for NULL. */
@@ -28,7 +38,7 @@ export function sqliteValueText(value: unknown, kind: RowTextKind): string | nul
     case 'float':
       return float8Text(Number(v));
     case 'time':
-      return String(Date.parse(String(v)));
+      return timeText(String(v));
     case 'json':
       return jsonbText(String(v));
     default:
