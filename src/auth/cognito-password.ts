@@ -20,6 +20,7 @@ import { cognitoCode, toAuthError } from './cognito-errors.js';
 import { refuseIdpRedirects } from './idp-fetch.js';
 import { MemoryStorage } from './memory-storage.js';
 import { TokenCache, withTimeout } from './renewal.js';
+import { useOpenSslModPow } from './srp-openssl.js';
 import type { TokenProvider } from './token-provider.js';
 
 export interface CognitoProviderOptions {
@@ -46,6 +47,8 @@ export class CognitoPasswordProvider implements TokenProvider {
   private readonly releaseRedirectGuard: () => void;
 
   constructor(private readonly opts: CognitoProviderOptions) {
+    // The SRP arithmetic of a login through OpenSSL instead of the library's pure-JavaScript big integers.
+    useOpenSslModPow();
     this.now = opts.now ?? Date.now;
     this.releaseRedirectGuard = refuseIdpRedirects(this.endpoint());
     this.cache = new TokenCache((signal) => this.renew(signal), this.now);
