@@ -9,15 +9,32 @@ import type { RetryAfterMode } from '../../src/emulator/api/knobs.js';
 import { parseRetryAfter } from '../../src/retry/retry-after.js';
 import { Throttle, type ThrottleOptions } from '../../src/api/throttle.js';
 
+/**
+ * Event-loop lag of a busy machine: every timer fires late, most by under a millisecond, one in `every`
+ * by up to `maxMs` (a process left without a core for a while).
+ */
+export interface TimerLag {
+  maxMs: number;
+  every: number;
+}
+
 /** A simulated clock: timers fire in time order; between two, every pending promise settles. */
 export class SimClock {
   t = 1_700_000_000_000;
   private seq = 0;
+  private lagSeed = 11;
   private readonly timers: Array<{ at: number; seq: number; fire: () => void }> = [];
+  constructor(private readonly lag?: TimerLag) {}
   readonly now = (): number => this.t;
+  /** How late the next timer fires, ms. */
+  private lateness(): number {
+    if (!this.lag) return 0;
+    const rand = (): number => (this.lagSeed = (this.lagSeed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    return rand() * this.lag.every < 1 ? rand() * this.lag.maxMs : rand();
+  }
   readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fire: resolve };
+      const timer = { at: this.t + Math.max(0, ms) + this.lateness(), seq: this.seq++, fire: resolve };
       this.timers.push(timer);
       signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
     });
@@ -49,6 +66,8 @@ export interface SimSpec {
   latencyMs?: number;
   /** Largest random delay added to each request's arrival, ms (timer and network jitter). */
   jitterMs?: number;
+  /** Timers (the throttle's pacing, the latency) fire late, as on a busy machine. */
+  lag?: TimerLag;
   /** Stop after this much simulated time even if requests remain, ms. */
   maxMs?: number;
   throttle?: ThrottleOptions;
@@ -69,7 +88,7 @@ export interface SimResult {
 
 /** Runs the simulation to its end (every request accepted) or to `maxMs`. */
 export async function simulate(s: SimSpec): Promise<SimResult> {
-  const clock = new SimClock();
+  const clock = new SimClock(s.lag);
   const start = clock.t;
   const latency = s.latencyMs ?? 20;
   const jitter = s.jitterMs ?? 2;
