@@ -91,7 +91,11 @@ export function writeStatements(schema: string) {
   ]);
   const ftsText = ['summary', 'description', 'field_text'];
   return {
-    readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels, erased_at IS NOT NULL AS erased FROM ${q}.issues WHERE id = ANY($1::bigint[]) FOR UPDATE`,
+    // fields: how many field rows the issue has (positions count from 0), so that only issues with fewer
+    // fields than before have rows deleted.
+    readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels, erased_at IS NOT NULL AS erased,
+      (SELECT max(position) + 1 FROM ${q}.issue_field_values f WHERE f.issue_id = i.id) AS fields
+      FROM ${q}.issues i WHERE id = ANY($1::bigint[]) FOR UPDATE OF i`,
     // first_seen_at is set on insert only: it keeps the first sighting.
     upsertIssues: `INSERT INTO ${q}.issues (${names.join(', ')}, first_seen_at, deleted_at)
       SELECT ${issues.select}, u.synced_at, NULL FROM ${issues.from}
@@ -106,9 +110,9 @@ export function writeStatements(schema: string) {
     upsertFields: `INSERT INTO ${q}.issue_field_values AS f (${fieldNames.join(', ')}) SELECT ${fields.select} FROM ${fields.from}
       ON CONFLICT (issue_id, position) DO UPDATE SET ${fieldValues.map((n) => `${n} = excluded.${n}`).join(', ')}
       WHERE ${changed(fieldValues, 'f', 'excluded')}`,
-    /** Field rows past an issue's new number of fields. */
+    /** Field rows past an issue's new number of fields (`= ANY` lets the planner use the key's index). */
     trimFields: `DELETE FROM ${q}.issue_field_values f USING unnest($1::bigint[], $2::integer[]) AS u(id, n)
-      WHERE f.issue_id = u.id AND f.position >= u.n`,
+      WHERE f.issue_id = ANY($1::bigint[]) AND f.issue_id = u.id AND f.position >= u.n`,
     updateFts: `UPDATE ${q}.issues_fts f SET summary = u.summary, description = u.description, field_text = u.field_text
       FROM ${fts.from} WHERE f.issue_id = u.issue_id AND ${changed(ftsText, 'f', 'u')}`,
     insertFts: `INSERT INTO ${q}.issues_fts (issue_id, summary, description, field_text) SELECT ${fts.select} FROM ${fts.from}

@@ -35,6 +35,7 @@ interface TrackedRow {
   due_at: string | null;
   labels: unknown;
   erased: boolean;
+  fields: number | null;
 }
 
 /** Saves one batch of mapped issues in one transaction. */
@@ -63,6 +64,8 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       const old = finals.filter((r) => stored.has(r.issue.id));
       const fresh = finals.filter((r) => !stored.has(r.issue.id));
       const indexed = finals.filter((r) => !erased.has(r.issue.id));
+      const storedFields = new Map(rows.map((r) => [Number(r.id), r.fields ?? 0]));
+      const shrunk = old.filter((r) => r.fields.length < storedFields.get(r.issue.id)!);
       const q = (text: string, values: unknown[]): Promise<unknown> => client.query(text, values);
       return [
         q(
@@ -73,11 +76,13 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
         ...(old.length > 0
           ? [
               q(st.upsertFields, fieldColumns(old)),
-              q(st.trimFields, [old.map((r) => r.issue.id), old.map((r) => r.fields.length)]),
               q(st.updateFts, ftsColumns(indexed.filter((r) => stored.has(r.issue.id)))),
             ]
           : []),
         q(st.insertFts, ftsColumns(indexed)),
+        ...(shrunk.length > 0
+          ? [q(st.trimFields, [shrunk.map((r) => r.issue.id), shrunk.map((r) => r.fields.length)])]
+          : []),
         ...(changes[0]!.length > 0 ? [q(st.insertChanges, [runId, ...changes])] : []),
         q(st.sight, [ids, runId, finals.map((r) => r.issue.syncedAt)]),
       ];
