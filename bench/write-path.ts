@@ -208,7 +208,7 @@ try {
   const ratio = (r: Rate): string =>
     `${(r.wall / floorRate.wall).toFixed(2)} wall, ${(r.cpu / floorRate.cpu).toFixed(2)} per CPU-second`;
   console.log(
-    `RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall, ${fmt(floorRate.cpu).trim()} per CPU-second`,
+    `RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall, ${fmt(floorRate.cpu).trim()} per CPU-second; of the floor per CPU-second: new ${(insertRate.cpu / floorRate.cpu).toFixed(2)}, changed ${(updateRate.cpu / floorRate.cpu).toFixed(2)}`,
   );
   console.log(`RATIO saveIssues / floor: new issues ${ratio(insertRate)} (target >= 0.85)`);
   console.log(`RATIO saveIssues / floor: changed issues ${ratio(updateRate)} (target >= 0.8)`);
