@@ -8,11 +8,12 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../auth/token-provider.js';
-import { abortedError, BadResponseError, HttpError, NetworkError, type SyncError } from '../errors.js';
+import { abortedError, HttpError, NetworkError, type SyncError } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
 import type { RetryPolicy } from '../retry/policy.js';
 import { parseRetryAfter } from '../retry/retry-after.js';
 import { withRetry } from '../retry/with-retry.js';
+import { readResponse, type BodyAdmission, type BodyRules, type Call, type RawResponse } from './body-reader.js';
 import { ByteBudget } from './byte-budget.js';
 import type { Throttle } from './throttle.js';
 
@@ -31,25 +32,12 @@ export interface HttpClientOptions {
   bodyBudgetBytes?: number;
 }
 
+export type { BodyAdmission };
+
 export interface HttpStats {
   requests: number;
   retries: number;
   unauthorized: number;
-}
-
-/** Awaited before a body is read, with its announced size in bytes (0: not announced). */
-export type BodyAdmission = (bytes: number) => Promise<void>;
-
-/** How a response body may be read: its largest size, and what to wait for first. */
-interface BodyRules {
-  limit: number;
-  admit?: BodyAdmission;
-}
-
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
 }
 
 const USER_AGENT = 'speakup-sync/0.1 (+node)';
@@ -232,94 +220,4 @@ export class HttpClient {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** One request being answered, as the body reader sees it. */
-interface Call {
-  path: string;
-  rules: BodyRules;
-  budget: ByteBudget;
-  /** Gives back the share of the byte budget held for the body (replaced once it is taken). */
-  release(): void;
-  settled(): boolean;
-  pauseClock(): void;
-  startClock(): void;
-  fail(err: Error): void;
-  done(res: RawResponse): void;
-}
-
-/**
- * Reads an answer's body, paused until it may be: a body larger than accepted is refused before a byte
- * is read when its length is announced (else once it exceeds the limit); the caller's admission comes
- * first (its wait is not the server's, so the request's clock stops meanwhile), then a share of the
- * client's byte budget for announced large bodies.
- */
-function readResponse(res: http.IncomingMessage, call: Call): void {
-  const { path, rules } = call;
-  const tooLarge = (size: string) =>
-    new BadResponseError(
-      `[GET] "${path}": body of ${size} is larger than the ${rules.limit} bytes accepted; raise SPEAKUP_MAX_DETAIL_BYTES if it is genuine`,
-    );
-  const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
-  const announced = Number(res.headers['content-length']);
-  if (ok && announced > rules.limit) return call.fail(tooLarge(`${announced} bytes (content-length)`));
-  // Allocated at the first chunk: a body waiting for admission holds no memory.
-  let body: BodySink | undefined;
-  const sink = (): BodySink => (body ??= new BodySink(announced));
-  const admit = ok ? rules.admit : undefined;
-  const large = announced > 64 * 1024;
-  if (admit || large) {
-    res.pause();
-    void (async () => {
-      if (admit) {
-        call.pauseClock();
-        await admit(Number.isSafeInteger(announced) ? announced : 0);
-        if (call.settled()) return;
-        call.startClock();
-      }
-      if (large) call.release = await call.budget.take(announced);
-      if (call.settled()) call.release();
-      else res.resume();
-    })().catch((err: unknown) => call.fail(err instanceof Error ? err : new Error(String(err))));
-  }
-  res.on('data', (chunk: Buffer) => {
-    const got = sink();
-    if (got.size + chunk.length > rules.limit)
-      call.fail(tooLarge(`more than ${got.size + chunk.length} bytes (read so far)`));
-    else if (!call.settled()) got.add(chunk);
-  });
-  res.on('error', (err: NodeJS.ErrnoException) =>
-    call.fail(new NetworkError('HTTP_NETWORK', 'GET', path, `connection lost mid-body (${err.code ?? err.message})`)),
-  );
-  res.on('aborted', () => call.fail(new NetworkError('HTTP_NETWORK', 'GET', path, 'connection lost mid-body')));
-  res.on('end', () => call.done({ status: res.statusCode ?? 0, headers: res.headers, body: sink().take() }));
-}
-
-/**
- * A response body being read. With a content-length, the chunks are copied into one buffer of that
- * size as they come (one copy of a large body in memory, not chunks plus their concatenation).
- */
-class BodySink {
-  size = 0;
-  private chunks: Buffer[] = [];
-  private whole: Buffer | undefined;
-
-  constructor(announced: number) {
-    if (Number.isSafeInteger(announced) && announced > 64 * 1024) this.whole = Buffer.allocUnsafe(announced);
-  }
-
-  add(chunk: Buffer): void {
-    if (this.whole && this.size + chunk.length <= this.whole.length) chunk.copy(this.whole, this.size);
-    else {
-      // More than announced: keep what was copied and go on in chunks.
-      if (this.whole) this.chunks.push(this.whole.subarray(0, this.size));
-      this.whole = undefined;
-      this.chunks.push(chunk);
-    }
-    this.size += chunk.length;
-  }
-
-  take(): Buffer {
-    return this.whole ? this.whole.subarray(0, this.size) : Buffer.concat(this.chunks, this.size);
-  }
 }

@@ -1,6 +1,6 @@
 /** The streak of `partial` runs that stored no issue, read from the run log (`status`, the daemon's start). */
 import type Database from 'better-sqlite3';
-import { emptyPartialStreak as streakOf } from '../sync/metrics.js';
+import { emptyPartialStreak as streakOf } from '../empty-partial-streak.js';
 
 /** How many of the latest finished runs, in a row, ended `partial` with nothing stored (at most `limit`). */
 export function emptyPartialStreak(sqlite: Database.Database, limit: number): number {

@@ -19,10 +19,10 @@ export interface FetchPoolOptions {
   /** Undefined while the receiver has room; else a promise to wait on before the next fetch. */
   room(): Promise<void> | undefined;
   /**
-   * Waits until a body of `bytes` (0: not announced) may be read, reserving them; false if the signal
-   * aborted first. Absent: bodies are read at once.
+   * Waits until a body of `bytes` (0: not announced) may be read, reserving them (true at once when
+   * there is room); false if the signal aborted first. Absent: bodies are read at once.
    */
-  reserve?(bytes: number, signal: AbortSignal): Promise<boolean>;
+  reserve?(bytes: number, signal: AbortSignal): Promise<boolean> | boolean;
   /** Gives back a reservation whose detail will not be delivered. */
   unreserve?(bytes: number): void;
   /** A fetch failed (not called once the signal has aborted). */
@@ -96,11 +96,17 @@ async function fetchOne(o: FetchPoolOptions, id: number): Promise<void> {
     reserved = 0;
   };
   // Called once per attempt (a retried request announces its body again): the previous reservation goes back.
+  // Room at once (the usual case) answers undefined: the body is read without a pause.
   const admit =
     o.reserve &&
-    (async (bytes: number): Promise<void> => {
+    ((bytes: number): Promise<void> | undefined => {
       giveBack();
-      if (await o.reserve?.(bytes, o.signal)) reserved = bytes;
+      const got = o.reserve?.(bytes, o.signal);
+      if (got === true) reserved = bytes;
+      if (typeof got !== 'object') return undefined;
+      return got.then((ok) => {
+        if (ok) reserved = bytes;
+      });
     });
   try {
     const { raw, path } = await o.source.getIssue(id, o.signal, admit);

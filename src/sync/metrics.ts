@@ -3,6 +3,7 @@
  * plus gauges of the last run and of the mirror. Pure state and rendering; the HTTP server is in cli/.
  * Prometheus text exposition format: https://prometheus.io/docs/instrumenting/exposition_formats/
  */
+import { isEmptyPartial } from '../empty-partial-streak.js';
 import { formatDuration as formatAge } from '../format.js';
 import type { FinalStatus, SyncResult } from './types.js';
 
@@ -44,19 +45,8 @@ export function withPartialAlert(health: Health, emptyPartialRuns: number, alert
   return { ...health, ok: false, reason };
 }
 
-/** Whether a run adds to the streak of `partial` runs that stored nothing. */
-export function isEmptyPartial(status: string, fetched: number): boolean {
-  return status === 'partial' && fetched === 0;
-}
-
-/**
- * The streak of `partial` runs that stored nothing, from finished runs newest first: the rule `status`
- * (SQLite and PostgreSQL) and a starting daemon read from the run log, so a restart does not reset it.
- */
-export function emptyPartialStreak(newestFirst: readonly { status: string; fetched: number }[]): number {
-  const broken = newestFirst.findIndex((r) => !isEmptyPartial(r.status, r.fetched));
-  return broken === -1 ? newestFirst.length : broken;
-}
+// The streak rule is shared with `status` and the daemon's start, which read it from the run log.
+export { emptyPartialStreak, isEmptyPartial } from '../empty-partial-streak.js';
 
 /** The last finished run as the daemon saw it. */
 export interface LastRun {

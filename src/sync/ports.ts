@@ -82,10 +82,15 @@ export interface IssuesSource {
   /** Pages of the issue list, in order; the generator's return value says how the list ended. */
   listPages(signal?: AbortSignal): AsyncGenerator<ListPage, ListEnd>;
   /**
-   * One detail. `admit`, when given, is awaited once the answer's headers are in and before its body is
-   * read, with the body's announced size in bytes (0 when not announced).
+   * One detail. `admit`, when given, is asked once the answer's headers are in and before its body is
+   * read, with the body's announced size in bytes (0 when not announced); a promise it returns is
+   * awaited first.
    */
-  getIssue(id: number, signal?: AbortSignal, admit?: (bytes: number) => Promise<void>): Promise<FetchedBody>;
+  getIssue(
+    id: number,
+    signal?: AbortSignal,
+    admit?: (bytes: number) => Promise<void> | undefined,
+  ): Promise<FetchedBody>;
   /**
    * Whether an issue is gone at the source: true when its detail answers 404, false when it answers;
    * throws for any other failure (which confirms nothing).

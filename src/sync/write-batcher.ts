@@ -42,10 +42,10 @@ export interface WriteBatcher {
   /** Undefined while there is room; else a promise that settles when a pending write is answered. */
   room(): Promise<void> | undefined;
   /**
-   * Resolves true once `bytes` fit in the byte budget, counted as queued from then on (callers wait in
-   * turn); false, reserving nothing, if `signal` aborts first.
+   * True once `bytes` fit in the byte budget, counted as queued from then on: at once when they fit now,
+   * else a promise (callers wait in turn), false, reserving nothing, if `signal` aborts first.
    */
-  reserve(bytes: number, signal?: AbortSignal): Promise<boolean>;
+  reserve(bytes: number, signal?: AbortSignal): Promise<boolean> | boolean;
   /** Gives back a reservation whose detail will not come (its fetch failed). */
   unreserve(bytes: number): void;
   /** Writes asked for and not answered yet. */
@@ -146,11 +146,11 @@ function createByteGate(total: number) {
     used: () => used,
     over: () => used >= total,
     waiters: () => waiting.length,
-    take(size: number, signal?: AbortSignal): Promise<boolean> {
-      if (signal?.aborted) return Promise.resolve(false);
+    take(size: number, signal?: AbortSignal): Promise<boolean> | boolean {
+      if (signal?.aborted) return false;
       if (waiting.length === 0 && fits(size)) {
         used += size;
-        return Promise.resolve(true);
+        return true;
       }
       return new Promise<boolean>((resolve) => {
         const abort = (): void => {

@@ -1,6 +1,6 @@
 /** The one rule for the streak of `partial` runs that stored nothing (status on SQLite and PostgreSQL, the daemon). */
 import { describe, expect, it } from 'vitest';
-import { emptyPartialStreak } from '../../src/sync/metrics.js';
+import { emptyPartialStreak } from '../../src/empty-partial-streak.js';
 
 const run = (status: string, fetched = 0) => ({ status, fetched });
 

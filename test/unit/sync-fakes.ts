@@ -66,7 +66,7 @@ export interface FakeSourceOptions {
   detail?: (
     id: number,
     signal: AbortSignal | undefined,
-    admit: ((bytes: number) => Promise<void>) | undefined,
+    admit: ((bytes: number) => Promise<void> | undefined) | undefined,
   ) => Promise<FetchedBody>;
   /** The answer to a deletion's confirmation (default: gone). */
   gone?: (id: number) => Promise<boolean>;

@@ -121,10 +121,10 @@ describe('createWriteBatcher', () => {
     expect(b.queuedBytes).toBe(60);
     await until(() => w.held.length === 1, 'the write to reach the writer');
     let second: boolean | undefined;
-    void b.reserve(60).then((ok) => (second = ok));
+    void Promise.resolve(b.reserve(60)).then((ok) => (second = ok));
     const abort = new AbortController();
     let third: boolean | undefined;
-    void b.reserve(10, abort.signal).then((ok) => (third = ok));
+    void Promise.resolve(b.reserve(10, abort.signal)).then((ok) => (third = ok));
     await until(() => w.batches.length === 1, 'nothing else');
     // Waiting in turn: the small third one does not overtake the second.
     expect([second, third]).toEqual([undefined, undefined]);

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { MirrorStatus, RunSummary } from '../status.js';
 import { RUN_LOCK_KEY_SQL } from './lock.js';
 import { quoteSchema } from './names.js';
-import { emptyPartialStreak } from '../../sync/metrics.js';
+import { emptyPartialStreak } from '../../empty-partial-streak.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
