@@ -98,10 +98,14 @@ export async function recordDrift(
 
 /** Stored details read for a baseline, at most: enough to see the optional fields, bounded in time. */
 const BASELINE_SAMPLE = 5000;
-/** Characters of stored detail JSON read per page of the baseline. */
+/** Characters of stored detail JSON read per page of the baseline, and in all. */
 const BASELINE_PAGE_CHARS = 8 * 1024 * 1024;
+const BASELINE_MAX_CHARS = 32 * 1024 * 1024;
 
-/** `seen` plus the paths of up to BASELINE_SAMPLE stored details (a store that cannot read them: as is). */
+/**
+ * `seen` plus the paths of up to BASELINE_SAMPLE stored details and BASELINE_MAX_CHARS of their JSON
+ * (a store that cannot read them: as is).
+ */
 async function withStored(
   store: Partial<MappingStore>,
   seen: ReadonlyMap<string, number>,
@@ -109,9 +113,9 @@ async function withStored(
 ): Promise<{ seen: ReadonlyMap<string, number>; details: number }> {
   if (!store.storedDetails) return { seen, details };
   const collector = createPathCollector();
-  // Pages sized by the details' length, starting with one: a mirror of huge details is read a few at a
-  // time, not hundreds of them at once.
-  for (let after = 0, read = 0, limit = 1; read < BASELINE_SAMPLE;) {
+  // Pages sized by the details' length, starting with one, and a sample bounded in size as well as in
+  // count: a mirror of huge details is read a few at a time, and only a few of them.
+  for (let after = 0, read = 0, limit = 1, total = 0; read < BASELINE_SAMPLE && total < BASELINE_MAX_CHARS;) {
     const page = await store.storedDetails(after, limit);
     if (page.length === 0) break;
     let chars = 0;
@@ -120,6 +124,7 @@ async function withStored(
       collector.add(JSON.parse(s.data));
     }
     read += page.length;
+    total += chars;
     after = page[page.length - 1]!.id;
     limit = Math.max(1, Math.min(500, Math.floor((BASELINE_PAGE_CHARS * page.length) / Math.max(1, chars))));
   }
