@@ -250,7 +250,10 @@ export class Throttle {
     if (measured === undefined) this.setLimit(this.limit * tuning.FALL_STEP);
     else if (measured > 0 && measured < this.limit) this.setLimit(measured);
     this.learntAt = now;
-    this.plateauMs = tuning.PLATEAU_MS;
+    // A fall during the fast first probe ends it: probing on would overshoot again. The limit is rough.
+    this.plateauMs = this.startup ? tuning.FIRST_PLATEAU_MS : tuning.PLATEAU_MS;
+    this.startup = false;
+    this.probe = 1;
     this.rate = Math.max(tuning.MIN_RATE, Math.min(tuning.PACE_SHARE * this.limit, this.rate / 2));
     // Nothing accepted since the last change: a spent window, which the server says when it reopens.
     if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt)

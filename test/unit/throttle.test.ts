@@ -71,6 +71,18 @@ describe('throttle on a simulated clock against each limiter model', () => {
     expect((r.accepted * 1000) / r.wallMs / 20).toBeGreaterThanOrEqual(0.85);
   });
 
+  // A window hands out its quota at once, then refuses: the fast first probe must stop at that fall.
+  it.each([
+    ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
+    ['sliding log, fractional seconds', { rps: 50, burst: 50, kind: 'sliding-log' }, 'fractional'],
+  ] as Array<[string, LimiterSpec, RetryAfterMode]>)(
+    '%s: the first probe ends at the first fall',
+    async (_n, limit, ra) => {
+      const r = await simulate({ limit, retryAfter: ra, n: 1000, maxMs: 120_000 });
+      expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.025);
+    },
+  );
+
   it('a steady limit is probed less and less often: over two minutes, a few refusals after the first ten seconds', async () => {
     const r = await simulate({ limit: { rps: 50, burst: 10 }, retryAfter: 'seconds', n: 6000, maxMs: 400_000 });
     expect(r.refusedAt.filter((t) => t > 10_000).length).toBeLessThanOrEqual(15);
