@@ -34,7 +34,7 @@ const TABLES = [
  * memory stays bounded and little of it outlives a young-generation collection.
  */
 const CHUNK_ROWS = 2000;
-const CHUNK_CHARS = 2_000_000;
+const CHUNK_CHARS = 1_000_000;
 /** Rows per SQLite read. */
 const PAGE_ROWS = 500;
 
