@@ -66,7 +66,13 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       const indexed = finals.filter((r) => !erased.has(r.issue.id));
       const storedFields = new Map(rows.map((r) => [Number(r.id), r.fields ?? 0]));
       const shrunk = old.filter((r) => r.fields.length < storedFields.get(r.issue.id)!);
-      const q = (text: string, values: unknown[]): Promise<unknown> => client.query(text, values);
+      // Each statement's failure is also seen by the caller's Promise.all; the catch keeps one that fails
+      // while a later statement is still being built from turning into an unhandled rejection.
+      const q = (text: string, values: unknown[]): Promise<unknown> => {
+        const sent = client.query(text, values);
+        sent.catch(() => undefined);
+        return sent;
+      };
       return [
         q(
           st.upsertIssues,
