@@ -38,7 +38,14 @@ export function srpLibrary(): { BigInteger: JsbnClass; jsbnModPow: Jsbn['modPow'
 
 /** Routes the library's modPow to OpenSSL (once per process; later calls do nothing). */
 export function useOpenSslModPow(): void {
-  const { BigInteger, jsbnModPow } = srpLibrary();
+  let lib: ReturnType<typeof srpLibrary>;
+  try {
+    lib = srpLibrary();
+  } catch {
+    // A release of the library laid out differently: its own arithmetic stays, slower but the same.
+    return;
+  }
+  const { BigInteger, jsbnModPow } = lib;
   if (BigInteger.prototype.modPow !== jsbnModPow) return;
   const modPow: ModPow = function modPow(this: Jsbn, e, m, callback) {
     const result = openSslModPow(BigInteger, this, e, m);
