@@ -44,7 +44,7 @@ export function openStore(config: Config, log: Logger): OpenStore {
   const handle = openDatabase(config.dbPath);
   for (const w of handle.warnings) log.warn(w);
   const sqlite = createIssueStore(handle);
-  const { store, lock } = sqlitePorts(sqlite);
+  const { store, lock } = sqlitePorts(sqlite, config.lockStaleAfterMs);
   const here = createDetailWriter(sqlite, config.fieldMap, compileExclusion(config.privacy.exclude));
   const fieldMap = config.fieldMap ? fieldMapOverrides(config.fieldMap) : undefined;
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
