@@ -53,6 +53,8 @@ export interface RunEnding {
   interrupted: boolean;
   /** Another process took the run lock over while this run went on. */
   lostLease?: boolean;
+  /** Why the lease was lost, as the lock said (on SQLite only that it was taken over). */
+  lostReason?: string | undefined;
   failed: number;
   /** Issues stored. */
   fetched?: number;
@@ -68,9 +70,10 @@ export interface RunEnding {
 export function finalStatus(e: RunEnding): { status: FinalStatus; error: string | undefined } {
   if (e.fatal !== undefined) return { status: 'failed', error: describeError(e.fatal) };
   if (e.lostLease) {
-    const error =
-      'the sync lock was taken over by another process while this run went on (a pause longer than the lock stale limit?): this run stopped, kept what it had written and deleted nothing';
-    return { status: 'interrupted', error };
+    const why =
+      e.lostReason ??
+      'the sync lock was taken over by another process while this run went on (a pause longer than SPEAKUP_LOCK_STALE_AFTER?)';
+    return { status: 'interrupted', error: `${why}: this run stopped, kept what it had written and deleted nothing` };
   }
   if (e.interrupted) return { status: 'interrupted', error: 'stopped by signal before the run finished' };
   if (e.refusal !== undefined) return { status: 'partial', error: e.refusal };

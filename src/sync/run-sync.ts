@@ -124,6 +124,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     fatal,
     interrupted: outer?.aborted === true,
     lostLease: opts.lease?.lost.aborted === true,
+    lostReason: lostReason(opts.lease?.lost),
     failed: counts.failed,
     fetched: counts.fetched,
     unconfirmed: counts.unconfirmed ?? 0,
@@ -297,4 +298,10 @@ async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<voi
   } catch (err) {
     run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);
   }
+}
+
+/** The lock's own account of a lost lease, when it gave a specific one (PostgreSQL names the new holder). */
+function lostReason(lost: AbortSignal | undefined): string | undefined {
+  const reason: unknown = lost?.reason;
+  return reason instanceof SyncError ? reason.message : undefined;
 }

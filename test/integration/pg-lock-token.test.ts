@@ -86,7 +86,7 @@ describe('the PostgreSQL run lock token', () => {
     expect(await old.heartbeat()).toBe(false);
     expect(old.lost.aborted).toBe(true);
     expect(String(old.lost.reason)).toMatch(
-      /lost the PostgreSQL run lock of schema ".*": it was taken over by pid 202 on host-b; the run stops without deleting anything/,
+      /lost the PostgreSQL run lock of schema ".*": it was taken over by pid 202 on host-b$/,
     );
     await old.release();
     expect(await lockRow(s)).toEqual({ pid: 202, host: 'host-b', token: 'f'.repeat(32) });
@@ -168,7 +168,9 @@ describe('a run whose PostgreSQL lock row is taken over', () => {
       )
     )[0];
     expect(last).toMatchObject({ status: 'interrupted', deleted: 0 });
-    expect(last!.error).toMatch(/taken over by another process.*deleted nothing/);
+    expect(last!.error).toMatch(
+      /^lost the PostgreSQL run lock of schema .*: it was taken over by pid \d+ on .*: this run stopped, kept what it had written and deleted nothing$/,
+    );
     expect(await c.rows('SELECT id FROM $schema.issues WHERE deleted_at IS NOT NULL')).toEqual([]);
 
     // The row left behind names no holder: the lock itself is free.

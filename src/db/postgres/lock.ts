@@ -117,10 +117,7 @@ function unknownHolder(): LockHolder {
 
 /** Why a lease is lost, as the run reports it. */
 function lostError(schema: string, why: string): SyncError {
-  return new SyncError(
-    'LOCKED',
-    `lost the PostgreSQL run lock of schema "${schema}": ${why}; the run stops without deleting anything`,
-  );
+  return new SyncError('LOCKED', `lost the PostgreSQL run lock of schema "${schema}": ${why}`);
 }
 
 function createLease(client: pg.Client, q: string, token: string, options: PgRunLockOptions, now: () => Date): Lease {
