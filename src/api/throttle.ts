@@ -8,7 +8,8 @@
  *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
  * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
  *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
- *   where the limit is: the accepted rate over the last second of activity;
+ *   where the limit is: the accepted rate over the last second of activity (a fall of the limit, below,
+ *   ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
  *   above the pace means a probe went too far: the limit becomes the accepted rate over the probe's last
  *   half second, but never lower than the limit the probe started from (a late start or a stalled server
