@@ -9,29 +9,13 @@ import type { MappedIssue, MappingStore, StoredDetail } from '../../sync/ports.j
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inTransaction } from './connect.js';
 import { quoteSchema } from './names.js';
+import { ISSUE_COLUMNS } from './write-statements.js';
 
 type Row = MappedIssue['issue'];
 
-/** The mapped columns a remap rewrites (not id, updated_at, data or synced_at: the stored detail's own). */
-const REMAPPED: [string, keyof Row, string, string?][] = [
-  ['custom_id', 'customId', 'text'],
-  ['created_at', 'createdAt', 'timestamptz'],
-  ['summary', 'summary', 'text'],
-  ['description', 'description', 'text'],
-  ['status', 'status', 'text'],
-  ['issue_type', 'issueType', 'text'],
-  ['channel', 'channel', 'text'],
-  ['domain_id', 'domainId', 'bigint'],
-  ['domain_name', 'domainName', 'text'],
-  ['assignee_id', 'assigneeId', 'text'],
-  ['assignee_name', 'assigneeName', 'text'],
-  ['assignee_email', 'assigneeEmail', 'text'],
-  ['labels', 'labels', 'text', 'jsonb'],
-  ['received_at', 'receivedAt', 'timestamptz'],
-  ['acknowledged_at', 'acknowledgedAt', 'timestamptz'],
-  ['due_at', 'dueAt', 'timestamptz'],
-  ['closed_at', 'closedAt', 'timestamptz'],
-];
+/** The mapped columns a remap rewrites: the writer's, less the id and what belongs to the stored detail. */
+const NOT_REMAPPED = new Set(['id', 'updated_at', 'data', 'synced_at']);
+const REMAPPED = ISSUE_COLUMNS.filter(([name]) => !NOT_REMAPPED.has(name));
 
 const FIELD_KEYS = [
   'issueId',
