@@ -1,5 +1,5 @@
 /** The run's verdicts, as pure functions: may it delete, what does it delete, how did it end. */
-import { describeError } from '../errors.js';
+import { describeError, SyncError } from '../errors.js';
 import type { DeletionCandidates, FinalStatus, ListEnd } from './ports.js';
 
 /** How the listing ended: `complete` when the source said it was over, `clean` when no page had a hole or an item without an id. */
@@ -92,4 +92,10 @@ export function finalStatus(e: RunEnding): { status: FinalStatus; error: string 
     };
   }
   return { status: 'succeeded', error: undefined };
+}
+
+/** The lock's own account of a lost lease, when it gave a specific one (PostgreSQL names the new holder). */
+export function lostReason(lost: AbortSignal | undefined): string | undefined {
+  const reason: unknown = lost?.reason;
+  return reason instanceof SyncError ? reason.message : undefined;
 }

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { AuthError, describeError, SyncError } from '../errors.js';
 import { confirmDeletions } from './confirm-deletions.js';
-import { decideDeletions, deletionGate, finalStatus, type ListingVerdict } from './decisions.js';
+import { decideDeletions, deletionGate, finalStatus, lostReason, type ListingVerdict } from './decisions.js';
 import { itemFailure } from './detail-writer.js';
 import { startFetchPool } from './fetch-pool.js';
 import { listIssues } from './lister.js';
@@ -298,10 +298,4 @@ async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<voi
   } catch (err) {
     run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);
   }
-}
-
-/** The lock's own account of a lost lease, when it gave a specific one (PostgreSQL names the new holder). */
-function lostReason(lost: AbortSignal | undefined): string | undefined {
-  const reason: unknown = lost?.reason;
-  return reason instanceof SyncError ? reason.message : undefined;
 }
