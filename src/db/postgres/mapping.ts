@@ -9,26 +9,12 @@ import type { MappedIssue, MappingStore, StoredDetail } from '../../sync/ports.j
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inTransaction } from './connect.js';
 import { quoteSchema } from './names.js';
-import { ISSUE_COLUMNS } from './write-statements.js';
-
-type Row = MappedIssue['issue'];
+import { FIELD_KEYS, ISSUE_COLUMNS } from './write-statements.js';
+import { canonicalJson, tracked } from './writes.js';
 
 /** The mapped columns a remap rewrites: the writer's, less the id and what belongs to the stored detail. */
 const NOT_REMAPPED = new Set(['id', 'updated_at', 'data', 'synced_at']);
 const REMAPPED = ISSUE_COLUMNS.filter(([name]) => !NOT_REMAPPED.has(name));
-
-const FIELD_KEYS = [
-  'issueId',
-  'position',
-  'formId',
-  'formName',
-  'fieldId',
-  'label',
-  'type',
-  'valueText',
-  'valueNumber',
-  'valueJson',
-] as const;
 
 /** The statements of one mirror schema; rows travel as one array parameter per column. */
 function statements(schema: string) {
@@ -78,16 +64,6 @@ interface TrackedRow {
   labels: string | null;
 }
 
-/** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
-function canonical(text: string | null): string | null {
-  return text === null ? null : JSON.stringify(JSON.parse(text));
-}
-
-function trackedOf(r: Row): TrackedValues {
-  const domain = r.domainId === null ? null : String(r.domainId);
-  return { status: r.status, assignee: r.assigneeId, domain, due_at: r.dueAt, labels: canonical(r.labels) };
-}
-
 /** Rewrites the mapped content of the stored issues among `records`, with their history, in one transaction. */
 async function remap(
   pool: pg.Pool,
@@ -105,8 +81,8 @@ async function remap(
     const changes: unknown[][] = [[], [], [], []];
     for (const r of rows) {
       const old = { status: r.status, assignee: r.assignee_id, domain: r.domain, due_at: r.due_at };
-      const before: TrackedValues = { ...old, labels: canonical(r.labels) };
-      for (const c of diffTracked(before, trackedOf(latest.get(r.id)!.issue))) {
+      const before: TrackedValues = { ...old, labels: canonicalJson(r.labels) };
+      for (const c of diffTracked(before, tracked(latest.get(r.id)!.issue))) {
         [r.id, c.field, c.oldValue, c.newValue].forEach((v, i) => changes[i]!.push(v));
       }
     }

@@ -13,11 +13,12 @@ import { inPipelinedTransaction } from './pipeline.js';
 import { FIELD_KEYS, ISSUE_COLUMNS, writeStatements } from './write-statements.js';
 
 /** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
-function canonicalJson(text: string | null): string | null {
+export function canonicalJson(text: string | null): string | null {
   return text === null ? null : JSON.stringify(JSON.parse(text));
 }
 
-function tracked(issue: MappedIssueRow): TrackedValues {
+/** The values whose changes the history records, as the writer and the remap compare them. */
+export function tracked(issue: MappedIssueRow): TrackedValues {
   return {
     status: issue.status,
     assignee: issue.assigneeId,
