@@ -31,6 +31,22 @@ afterEach(async () => {
   h = undefined;
 });
 
+/**
+ * A kill inside a write whose WAL holds issue content: the positive controls below look for the probes in
+ * the WAL, and a WAL change can also be a heartbeat or a run-progress update that holds none of them.
+ */
+function killInIssueWrite(after: number, x: Harness): () => boolean {
+  const inWrite = killTrigger({ phase: 'write', after, delayMs: 0 }, x.emu, x.dbPath);
+  return () => {
+    if (!inWrite()) return false;
+    try {
+      return readFileSync(`${x.dbPath}-wal`).includes('wal-probe-');
+    } catch {
+      return false;
+    }
+  };
+}
+
 /** Everything secret the emulator and the configuration hold. */
 function secretsOf(x: Harness): string[] {
   return [
@@ -109,7 +125,7 @@ describe('no secret in output, errors or the database', () => {
     // A recognisable summary per issue, known from the emulator (not read back from the file).
     const probes = h.emu.data.ids().map((id) => `wal-probe-${id}-Kq7x`);
     for (const id of h.emu.data.ids()) h.emu.data.update(id, { summary: `wal-probe-${id}-Kq7x` });
-    const trigger = killTrigger({ phase: 'write', after: 60, delayMs: 0 }, h.emu, h.dbPath);
+    const trigger = killInIssueWrite(60, h);
     const r = await killWhen(() => startCli(['sync', '--verbose', '--full'], h!.env, h!.dir), trigger);
     expect(r.signal).toBe('SIGKILL');
     expect(readWal(h.dbPath).frames).toBeGreaterThan(0);
@@ -149,7 +165,7 @@ describe('no secret in output, errors or the database', () => {
       // A second run, killed inside a write: its WAL is scanned too.
       for (const id of h.emu.data.ids())
         h.emu.data.update(id, { summary: `wal-probe-${id}-Kq7x`, description: `${'w'.repeat(20_000)} ${id}` });
-      const trigger = killTrigger({ phase: 'write', after: 30, delayMs: 0 }, h.emu, h.dbPath);
+      const trigger = killInIssueWrite(30, h);
       const killed = await killWhen(() => startCli(['sync', '--verbose', '--full'], h!.env, h!.dir), trigger);
       expect(killed.signal).toBe('SIGKILL');
       const hay: Record<string, string | Buffer> = {
