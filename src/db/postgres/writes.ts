@@ -5,6 +5,7 @@
  * then every write with COMMIT. New issues' rows are inserted; stored issues' rows are rewritten only
  * where something changed.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
@@ -44,7 +45,7 @@ export type PgSaveIssues = (records: readonly MappedIssue[], runId: number) => P
 
 /** The batch writer of mirror `schema`. */
 export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues {
-  const st = writeStatements(schema);
+  const st = named(writeStatements(schema));
   return async (records, runId) => {
     if (records.length === 0) return;
     // A duplicate id in one batch: its history sees every version, its rows keep the last one.
@@ -52,7 +53,7 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
     for (const r of records) latest.set(r.issue.id, r);
     const ids = [...latest.keys()];
     await inPipelinedTransaction(pool, async (client) => {
-      const { rows } = await client.query<TrackedRow>(st.readTracked, [ids]);
+      const { rows } = await client.query<TrackedRow>({ ...st.readTracked, values: [ids] });
       // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
       const erased = new Set(rows.filter((r) => r.erased).map((r) => Number(r.id)));
       if (erased.size > 0) {
@@ -69,8 +70,8 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       const shrunk = old.filter((r) => r.fields.length < storedFields.get(r.issue.id)!);
       // Each statement's failure is also seen by the caller's Promise.all; the catch keeps one that fails
       // while a later statement is still being built from turning into an unhandled rejection.
-      const q = (text: string, values: unknown[]): Promise<unknown> => {
-        const sent = client.query(text, values);
+      const q = (statement: Named, values: unknown[]): Promise<unknown> => {
+        const sent = client.query({ ...statement, values });
         sent.catch(() => undefined);
         return sent;
       };
@@ -95,6 +96,24 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       ];
     });
   };
+}
+
+interface Named {
+  name: string;
+  text: string;
+}
+
+/**
+ * The statements as named (prepared) ones: each connection parses and analyses a statement once, then
+ * only binds and runs it. The name carries a hash of the text, so two mirror schemas never share one.
+ */
+function named<K extends string>(statements: Record<K, string>): Record<K, Named> {
+  const out = {} as Record<K, Named>;
+  for (const [key, text] of Object.entries(statements) as [K, string][]) {
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    out[key] = { name: `speakup_${key}_${hash}`, text };
+  }
+  return out;
 }
 
 function storedTracked(r: TrackedRow): TrackedValues {
