@@ -11,7 +11,7 @@ import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inPipelinedTransaction } from './pipeline.js';
-import { FIELD_KEYS, ISSUE_COLUMNS, writeStatements } from './write-statements.js';
+import { FIELD_KEYS, ISSUE_COLUMNS, JOIN_SEPARATOR, writeStatements } from './write-statements.js';
 
 /** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
 export function canonicalJson(text: string | null): string | null {
@@ -76,10 +76,7 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
         return sent;
       };
       return [
-        q(
-          st.upsertIssues,
-          ISSUE_COLUMNS.map(([, key]) => finals.map((r) => r.issue[key])),
-        ),
+        q(st.upsertIssues, issueColumns(finals)),
         ...(fresh.length > 0 ? [q(st.insertFields, fieldColumns(fresh))] : []),
         ...(old.length > 0
           ? [
@@ -137,6 +134,16 @@ function changesOf(records: readonly MappedIssue[], before: Map<number, TrackedV
     before.set(issue.id, now);
   }
   return changes;
+}
+
+/** The issue rows as one parameter per column; the detail JSON as one text (JOIN_SEPARATOR). */
+function issueColumns(records: readonly MappedIssue[]): unknown[] {
+  // A detail is JSON text that parsed, so it holds no raw separator. One that did (not JSON) would split
+  // into more documents than there are rows, and the row past the end, without an id, fails the
+  // statement: a document is never shifted onto another issue.
+  return ISSUE_COLUMNS.map(([, key]) =>
+    key === 'data' ? records.map((r) => r.issue.data).join(JOIN_SEPARATOR) : records.map((r) => r.issue[key]),
+  );
 }
 
 function fieldColumns(records: readonly MappedIssue[]): unknown[][] {
