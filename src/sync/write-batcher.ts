@@ -77,7 +77,7 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
     pending++;
     // A concurrent writer gets the batch now (it works on it while earlier ones are written); any
     // other gets it once the previous write is answered.
-    const early = o.writer.concurrent ? writeBatch(o.writer, batch, o.runId) : undefined;
+    const early = o.writer.concurrent ? Promise.resolve().then(() => writeBatch(o.writer, batch, o.runId)) : undefined;
     early?.catch(() => undefined);
     writes = writes
       .then(() => early ?? writeBatch(o.writer, batch, o.runId))
