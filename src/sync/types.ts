@@ -87,4 +87,6 @@ export interface DetailWriter {
   write(details: readonly FetchedDetail[], runId: number): Promise<WriteOutcome>;
   /** The same for details whose bodies may still be bytes; absent, they are decoded and given to write(). */
   writeWire?(details: readonly WireDetail[], runId: number): Promise<WriteOutcome>;
+  /** True: takes a write before the previous one is answered (answers still come in order). */
+  readonly concurrent?: boolean;
 }

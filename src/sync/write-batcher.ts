@@ -75,8 +75,12 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
     buffer = [];
     chars = 0;
     pending++;
+    // A concurrent writer gets the batch now (it works on it while earlier ones are written); any
+    // other gets it once the previous write is answered.
+    const early = o.writer.concurrent ? Promise.resolve().then(() => writeBatch(o.writer, batch, o.runId)) : undefined;
+    early?.catch(() => undefined);
     writes = writes
-      .then(() => writeBatch(o.writer, batch, o.runId))
+      .then(() => early ?? writeBatch(o.writer, batch, o.runId))
       .then((out) => o.onWritten(out))
       .catch((err: unknown) => o.onFatal(asWriteError(err)))
       .finally(() => answered(size));

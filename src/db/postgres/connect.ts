@@ -20,7 +20,7 @@ export const mirrorTypes: pg.CustomTypesConfig = {
 
 export interface PgPoolOptions {
   connectionString: string;
-  /** At most this many connections (default 4: one run writes in one transaction at a time). */
+  /** At most this many connections (default 6: the batch writer's lanes, the listing, the run log). */
   max?: number;
 }
 
@@ -28,11 +28,17 @@ export interface PgPoolOptions {
 export function createMirrorPool(options: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.max ?? 4,
+    max: options.max ?? 6,
     types: mirrorTypes,
     application_name: 'speakup-sync',
   });
   pool.on('error', () => undefined);
+  // No JIT: the mirror's statements are short, and a table just filled (no statistics yet) makes the
+  // planner overestimate them enough to compile one, which takes longer than running it. Set by a query
+  // queued ahead of the connection's first (a startup option would be refused by PgBouncer).
+  pool.on('connect', (client) => {
+    client.query(`SELECT set_config('jit', 'off', false) FROM pg_settings WHERE name = 'jit'`).catch(() => undefined);
+  });
   return pool;
 }
 

@@ -4,9 +4,14 @@
  * alone; a batch refused because of one record (isPgRecordError) is written again record by record so
  * that record fails alone; a database that refuses everything makes the write fatal. It runs on the
  * calling thread: the driver is asynchronous, so the event loop is free while PostgreSQL works.
+ *
+ * It takes a write before the previous one is answered (`concurrent`): each call is parsed and mapped at
+ * once, while PostgreSQL works on the batches before it, and written on one of `lanes` connections
+ * (lanes.ts: in call order, never two batches holding a common issue at once). Answers come in call order.
  */
 import { describeError, SyncError } from '../../errors.js';
 import type { DetailWriter, FetchedDetail, ItemFailure, MappedIssue, WriteOutcome } from '../../sync/ports.js';
+import { createLanes } from './lanes.js';
 import type { PgMirror } from './store.js';
 
 type Sink = Pick<PgMirror, 'saveIssues' | 'isRecordError'>;
@@ -27,32 +32,43 @@ export interface PathCollector {
  */
 export type ToRecord = (detail: FetchedDetail, see?: (parsed: unknown) => void) => MappedIssue;
 
-/** The writer over a PostgreSQL mirror; with `paths`, each write reports the detail paths it stored. */
-export function createPgDetailWriter(mirror: Sink, toRecord: ToRecord, paths?: PathCollector): DetailWriter {
-  // Calls are answered in order: each write starts when the previous one is done, so a batch's paths
-  // are taken before the next batch adds any.
-  let tail: Promise<unknown> = Promise.resolve();
+/** Batches written at once by default: two connections, one for each of a small host's cores. */
+export const DEFAULT_WRITE_LANES = 2;
+
+/**
+ * The writer over a PostgreSQL mirror; with `paths`, each write reports the detail paths it stored.
+ * `lanes`: batches written at once, each on its own connection.
+ */
+export function createPgDetailWriter(
+  mirror: Sink,
+  toRecord: ToRecord,
+  paths?: PathCollector,
+  lanes = DEFAULT_WRITE_LANES,
+): DetailWriter {
+  const flights = createLanes(lanes);
+  let answered: Promise<unknown> = Promise.resolve();
   const see = paths && ((parsed: unknown) => paths.add(parsed));
   return {
+    concurrent: true,
     write(details, runId) {
-      const result = tail.then(async () => {
-        const out = await writeDetails(mirror, (d) => toRecord(d, see), details, runId);
-        const seen = paths?.take();
-        return seen && out.stored > 0 ? { ...out, paths: seen } : out;
-      });
-      tail = result;
+      // Mapped now, in full, so that this batch's paths are taken before the next call adds any.
+      const { records, failures } = mapDetails(details, (d) => toRecord(d, see));
+      const seen = paths?.take();
+      const ids = records.map((r) => r.issue.id);
+      const written = flights.run(ids, () => storeRecords(mirror, records, failures, runId));
+      const out = written.then((o) => (seen && o.stored > 0 ? { ...o, paths: seen } : o));
+      // Answers in call order: a later batch on the other lane may commit first.
+      const result = answered.then(() => out);
+      answered = result;
       return result;
     },
   };
 }
 
-/** One write; never throws (everything ends up in the outcome). */
-async function writeDetails(
-  mirror: Sink,
-  toRecord: (detail: FetchedDetail) => MappedIssue,
+function mapDetails(
   details: readonly FetchedDetail[],
-  runId: number,
-): Promise<WriteOutcome> {
+  toRecord: (detail: FetchedDetail) => MappedIssue,
+): { records: MappedIssue[]; failures: ItemFailure[] } {
   const failures: ItemFailure[] = [];
   const records: MappedIssue[] = [];
   for (const d of details) {
@@ -62,6 +78,16 @@ async function writeDetails(
       failures.push(itemFailure(d.id, err));
     }
   }
+  return { records, failures };
+}
+
+/** One write of mapped records; never throws (everything ends up in the outcome). */
+async function storeRecords(
+  mirror: Sink,
+  records: readonly MappedIssue[],
+  failures: ItemFailure[],
+  runId: number,
+): Promise<WriteOutcome> {
   if (records.length === 0) return { stored: 0, failures };
   try {
     await mirror.saveIssues(records, runId);

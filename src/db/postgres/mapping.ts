@@ -22,8 +22,10 @@ function statements(schema: string) {
   const cols = [['id', 'id', 'bigint'] as const, ...REMAPPED];
   const unnest = `unnest(${cols.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS u(${cols.map(([c]) => c).join(', ')})`;
   return {
-    stored: `SELECT id, data::text AS data, synced_at AS "syncedAt" FROM ${q}.issues
-      WHERE id > $1 AND purged_at IS NULL AND erased_at IS NULL ORDER BY id LIMIT $2`,
+    // The JSON is turned into text after the LIMIT: without statistics (a table just filled, before
+    // autovacuum analyses it) the planner sorts every row, and would convert every detail for a page.
+    stored: `SELECT id, data::text AS data, synced_at AS "syncedAt" FROM (SELECT id, data, synced_at FROM ${q}.issues
+      WHERE id > $1 AND purged_at IS NULL AND erased_at IS NULL ORDER BY id LIMIT $2) s ORDER BY id`,
     // Only issues with content are remapped: one erased or purged meanwhile keeps no content.
     tracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels::text AS labels FROM ${q}.issues
       WHERE id = ANY($1::bigint[]) AND erased_at IS NULL AND purged_at IS NULL FOR UPDATE`,

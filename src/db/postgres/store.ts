@@ -59,7 +59,10 @@ export function createPgMirrorStore(
     },
     async deletionCandidates(runId) {
       const { rows } = await pool.query<{ missing: number; active: number }>(
-        `SELECT count(*) FILTER (WHERE ${missing})::int AS missing, count(*) FILTER (WHERE deleted_at IS NULL)::int AS active FROM ${q}.issues i`,
+        // Two counts rather than one scan with FILTER: NOT EXISTS inside an aggregate's FILTER is probed
+        // row by row, in a WHERE clause it becomes one anti-join.
+        `SELECT (SELECT count(*) FROM ${q}.issues i WHERE ${missing})::int AS missing,
+           (SELECT count(*) FROM ${q}.issues WHERE deleted_at IS NULL)::int AS active`,
         [runId],
       );
       return rows[0]!;

@@ -62,9 +62,20 @@ const FIELD_COLUMNS: [string, string, string?][] = [
   ['value_json', 'text', 'jsonb'],
 ];
 
+/**
+ * The element type of a parameter sent as one text of JSON documents joined by JOIN_SEPARATOR instead
+ * of an array: an array literal needs every quote and backslash of every document escaped, in the
+ * client, then parsed back in the server; JSON text never holds this character unescaped.
+ */
+const JOINED_JSON = 'joined-json';
+/** U+0001: a control character, which JSON allows in a text only escaped. */
+export const JOIN_SEPARATOR = '\u0001';
+
 /** `unnest($1::t1[], $2::t2[], …) AS u(c1, c2, …)` and the select list with casts. */
 function unnest(columns: [string, string, string?][], firstParam = 1): { from: string; select: string } {
-  const args = columns.map(([, type], i) => `$${firstParam + i}::${type}[]`).join(', ');
+  const param = (type: string, n: number): string =>
+    type === JOINED_JSON ? `string_to_array($${n}::text, chr(1))` : `$${n}::${type}[]`;
+  const args = columns.map(([, type], i) => param(type, firstParam + i)).join(', ');
   const names = columns.map(([name]) => name).join(', ');
   const select = columns.map(([name, , cast]) => (cast ? `u.${name}::${cast}` : `u.${name}`)).join(', ');
   return { from: `unnest(${args}) AS u(${names})`, select };
@@ -78,7 +89,11 @@ function changed(names: string[], t: string, x: string): string {
 /** The statements of mirror `schema`. */
 export function writeStatements(schema: string) {
   const q = quoteSchema(schema);
-  const issues = unnest(ISSUE_COLUMNS.map(([name, , type, cast]) => [name, type, cast] as [string, string, string?]));
+  const issues = unnest(
+    ISSUE_COLUMNS.map(
+      ([name, , type, cast]) => [name, name === 'data' ? JOINED_JSON : type, cast] as [string, string, string?],
+    ),
+  );
   const names = ISSUE_COLUMNS.map(([n]) => n);
   const fields = unnest(FIELD_COLUMNS);
   const fieldNames = FIELD_COLUMNS.map(([n]) => n);

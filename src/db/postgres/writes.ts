@@ -5,12 +5,13 @@
  * then every write with COMMIT. New issues' rows are inserted; stored issues' rows are rewritten only
  * where something changed.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inPipelinedTransaction } from './pipeline.js';
-import { FIELD_KEYS, ISSUE_COLUMNS, writeStatements } from './write-statements.js';
+import { FIELD_KEYS, ISSUE_COLUMNS, JOIN_SEPARATOR, writeStatements } from './write-statements.js';
 
 /** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
 export function canonicalJson(text: string | null): string | null {
@@ -44,7 +45,7 @@ export type PgSaveIssues = (records: readonly MappedIssue[], runId: number) => P
 
 /** The batch writer of mirror `schema`. */
 export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues {
-  const st = writeStatements(schema);
+  const st = named(writeStatements(schema));
   return async (records, runId) => {
     if (records.length === 0) return;
     // A duplicate id in one batch: its history sees every version, its rows keep the last one.
@@ -52,7 +53,7 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
     for (const r of records) latest.set(r.issue.id, r);
     const ids = [...latest.keys()];
     await inPipelinedTransaction(pool, async (client) => {
-      const { rows } = await client.query<TrackedRow>(st.readTracked, [ids]);
+      const { rows } = await client.query<TrackedRow>({ ...st.readTracked, values: [ids] });
       // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
       const erased = new Set(rows.filter((r) => r.erased).map((r) => Number(r.id)));
       if (erased.size > 0) {
@@ -69,16 +70,13 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       const shrunk = old.filter((r) => r.fields.length < storedFields.get(r.issue.id)!);
       // Each statement's failure is also seen by the caller's Promise.all; the catch keeps one that fails
       // while a later statement is still being built from turning into an unhandled rejection.
-      const q = (text: string, values: unknown[]): Promise<unknown> => {
-        const sent = client.query(text, values);
+      const q = (statement: Named, values: unknown[]): Promise<unknown> => {
+        const sent = client.query({ ...statement, values });
         sent.catch(() => undefined);
         return sent;
       };
       return [
-        q(
-          st.upsertIssues,
-          ISSUE_COLUMNS.map(([, key]) => finals.map((r) => r.issue[key])),
-        ),
+        q(st.upsertIssues, issueColumns(finals)),
         ...(fresh.length > 0 ? [q(st.insertFields, fieldColumns(fresh))] : []),
         ...(old.length > 0
           ? [
@@ -95,6 +93,24 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       ];
     });
   };
+}
+
+interface Named {
+  name: string;
+  text: string;
+}
+
+/**
+ * The statements as named (prepared) ones: each connection parses and analyses a statement once, then
+ * only binds and runs it. The name carries a hash of the text, so two mirror schemas never share one.
+ */
+function named<K extends string>(statements: Record<K, string>): Record<K, Named> {
+  const out = {} as Record<K, Named>;
+  for (const [key, text] of Object.entries(statements) as [K, string][]) {
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    out[key] = { name: `speakup_${key}_${hash}`, text };
+  }
+  return out;
 }
 
 function storedTracked(r: TrackedRow): TrackedValues {
@@ -118,6 +134,16 @@ function changesOf(records: readonly MappedIssue[], before: Map<number, TrackedV
     before.set(issue.id, now);
   }
   return changes;
+}
+
+/** The issue rows as one parameter per column; the detail JSON as one text (JOIN_SEPARATOR). */
+function issueColumns(records: readonly MappedIssue[]): unknown[] {
+  // A detail is JSON text that parsed, so it holds no raw separator. One that did (not JSON) would split
+  // into more documents than there are rows, and the row past the end, without an id, fails the
+  // statement: a document is never shifted onto another issue.
+  return ISSUE_COLUMNS.map(([, key]) =>
+    key === 'data' ? records.map((r) => r.issue.data).join(JOIN_SEPARATOR) : records.map((r) => r.issue[key]),
+  );
 }
 
 function fieldColumns(records: readonly MappedIssue[]): unknown[][] {
