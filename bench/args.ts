@@ -9,7 +9,10 @@ physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approac
 
   --n N              issues of scenarios 1-4 and 7                (default 10000)
   --n-write N        issues of scenario 5 (L = 0)                 (default 20000)
-  --n-scale N        issues of scenario 6 (L = 0, RSS)            (default 100000)
+  --n-scale N        issues of scenario 6 (L = 0, RSS): a full sync,
+                     then an unchanged re-sync of that mirror     (default 100000)
+  --scale-reference N  scenario 6 runs at N issues first too, and compares the
+                     re-syncs' cost per issue (e.g. 100000 with --n-scale 1000000)  (default: not)
   --latency MS       API latency L of scenarios 1-4 and 7         (default 20)
   --rate RPS         rate limit R of scenario 2                   (default 200)
   --concurrency C    SPEAKUP_CONCURRENCY                          (default: the project's)
@@ -34,6 +37,7 @@ const OPTIONS = {
   n: { type: 'string' },
   'n-write': { type: 'string' },
   'n-scale': { type: 'string' },
+  'scale-reference': { type: 'string' },
   latency: { type: 'string' },
   rate: { type: 'string' },
   concurrency: { type: 'string' },
@@ -81,12 +85,15 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   const timeoutS = optional('timeout');
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgres') problems.push(`--db: expected sqlite or postgres (got "${db}")`);
+  if (values['scale-reference'] !== undefined && !scenarios.has('6'))
+    problems.push('--scale-reference: compares runs of scenario 6, which --scenarios leaves out');
   if (scenarios.has('c') && db !== 'postgres')
     problems.push('--scenarios: "c" (copy into PostgreSQL) needs --db postgres');
   const opts: BenchOptions = {
     n: num('n', 10_000, 1),
     nWrite: num('n-write', 20_000, 1),
     nScale: num('n-scale', 100_000, 1),
+    scaleReference: values['scale-reference'] === undefined ? undefined : num('scale-reference', 0, 1),
     latencyMs: num('latency', 20, 0, false),
     rate: num('rate', 200, 1, false),
     concurrency: optional('concurrency'),

@@ -1,5 +1,6 @@
 /** Markdown tables and the target check of a benchmark run. */
 import { matrixTable, type MatrixRow } from './limiter-matrix.js';
+import { REFERENCE_SUFFIX, type PerIssue } from './scale.js';
 import type { BenchReport, ScenarioResult } from './types.js';
 
 const s = (ms: number | null | undefined, digits = 2): string =>
@@ -200,13 +201,39 @@ export function checkTargets(rows: ScenarioResult[]): BenchReport['targets'] {
       });
     }
   }
-  const s6 = by('6');
-  out.push({
-    target: '6: peak RSS < 250 MB',
-    measured: s6?.peakRssMb == null ? 'not run' : `${s6.peakRssMb.toFixed(0)} MB`,
-    met: s6?.peakRssMb == null ? null : s6.peakRssMb < 250,
-  });
+  out.push(...scaleTargets(by));
   return out;
+}
+
+/** Peak RSS below this at N issues: 250 MB up to 100,000 issues, 300 MB beyond (up to a million). */
+export const scaleRssLimitMb = (n: number): number => (n <= 100_000 ? 250 : 300);
+
+/** Scenario 6's rows: peak RSS of the full sync and the re-sync; the re-sync's cost per issue, against the reference. */
+function scaleTargets(by: (id: string) => ScenarioResult | undefined): BenchReport['targets'] {
+  const full = by('6');
+  const resync = by('6r');
+  const ref = by(`6r${REFERENCE_SUFFIX}`);
+  const peaks = [full, resync].map((r) => r?.peakRssMb ?? null);
+  const n = full?.n ?? resync?.n;
+  const limit = scaleRssLimitMb(n ?? 0);
+  const cost = (r: ScenarioResult): PerIssue | undefined => r.extra.perIssue as PerIssue | undefined;
+  const us = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(1));
+  const describe = (r: ScenarioResult): string =>
+    `${us(cost(r)?.wallUs)} µs wall, ${us(cost(r)?.cpuUs)} µs CPU per issue at N = ${int(r.n)}`;
+  const [here, there] = [resync && cost(resync), ref && cost(ref)];
+  return [
+    {
+      target: `6: peak RSS < ${limit} MB at N = ${int(n)} (full sync / unchanged re-sync)`,
+      measured: n === undefined ? 'not run' : peaks.map((p) => (p === null ? '—' : `${p.toFixed(0)} MB`)).join(' / '),
+      met: peaks.every((p) => p === null) ? null : peaks.every((p) => p === null || p < limit),
+    },
+    {
+      target: '6r: unchanged re-sync cost per issue at N ≤ at the reference N (--scale-reference)',
+      measured: !resync ? 'not run' : `${describe(resync)}${ref ? `; ${describe(ref)}` : '; no reference in this run'}`,
+      met:
+        here?.cpuUs == null || there?.cpuUs == null ? null : here.cpuUs <= there.cpuUs && here.wallUs <= there.wallUs,
+    },
+  ];
 }
 
 /** The whole Markdown report. */

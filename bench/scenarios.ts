@@ -4,9 +4,8 @@
  * with; 0, 3, 7, 4 and 2 (rate limit, last) run on 1's emulator; 5 and 6 get emulators of their own;
  * w (the write path alone) and m (the limiter matrix) need none.
  */
-import { basename, join } from 'node:path';
-import { analyzeSync, boundMs } from './analyze.js';
-import type { ScenarioSpec } from './analyze.js';
+import { join } from 'node:path';
+import { analyzeSync } from './analyze.js';
 import { startEmulatorProcess } from './emulator-process.js';
 import type { EmulatorProcess } from './emulator-process.js';
 import { runIdeal } from './ideal-process.js';
@@ -14,7 +13,9 @@ import { matrixTable, runMatrix } from './limiter-matrix.js';
 import { runNaive, runWritePath } from './naive-process.js';
 import { runCopy } from './copy-process.js';
 import { toResult } from './result.js';
+import { scaleScenario } from './scale.js';
 import { runSyncProcess } from './sync-process.js';
+import { deadline, spec, syncScenario } from './sync-scenario.js';
 import type { RunContext, ScenarioResult } from './types.js';
 
 /** What a scenario's run gets: the context, its emulator (if any) and the results so far. */
@@ -29,7 +30,11 @@ interface Turn {
  * of its own with `issues` and no latency; none), which scenario it needs first, and how it runs.
  */
 type Scenario = { id: string; needs?: string } & (
-  | { emulator: 'shared' | 'own'; issues?: (ctx: RunContext) => number; run: (t: Turn) => Promise<ScenarioResult> }
+  | {
+      emulator: 'shared' | 'own';
+      issues?: (ctx: RunContext) => number;
+      run: (t: Turn) => Promise<ScenarioResult | ScenarioResult[]>;
+    }
   | { emulator: 'none'; run: (ctx: RunContext) => Promise<ScenarioResult> }
 );
 
@@ -109,18 +114,8 @@ export const SCENARIOS: Scenario[] = [
         spec(ctx, '5', 'write path end to end (L = 0)', ctx.opts.nWrite, 0, null, ctx.opts.nWrite),
       ),
   },
-  {
-    id: '6',
-    emulator: 'own',
-    issues: (ctx) => ctx.opts.nScale,
-    run: ({ ctx, emu }) =>
-      syncScenario(
-        ctx,
-        emu,
-        join(ctx.workDir, 'scenario6.db'),
-        spec(ctx, '6', 'scale (L = 0)', ctx.opts.nScale, 0, null, ctx.opts.nScale),
-      ),
-  },
+  // Scenario 6: a full sync of --n-scale issues and an unchanged re-sync of that mirror (bench/scale.ts).
+  { id: '6', emulator: 'own', issues: (ctx) => ctx.opts.nScale, run: ({ ctx, emu }) => scaleScenario(ctx, emu) },
   {
     id: 'w',
     emulator: 'none',
@@ -151,11 +146,13 @@ export async function runScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
     (s) => ctx.opts.scenarios.has(s.id) || SCENARIOS.some((o) => o.needs === s.id && ctx.opts.scenarios.has(o.id)),
   );
   const results: ScenarioResult[] = [];
-  const push = (r: ScenarioResult): void => {
-    results.push(r);
-    ctx.log(
-      `  -> ${r.status}: ${(r.wallMs / 1000).toFixed(2)} s${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`,
-    );
+  const push = (rs: ScenarioResult | ScenarioResult[]): void => {
+    for (const r of Array.isArray(rs) ? rs : [rs]) {
+      results.push(r);
+      ctx.log(
+        `  -> ${r.id} ${r.status}: ${(r.wallMs / 1000).toFixed(2)} s${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`,
+      );
+    }
   };
   const shared = selected.flatMap((s) => (s.emulator === 'shared' ? [s] : []));
   if (shared.length > 0) {
@@ -282,44 +279,4 @@ async function hugeDetails(ctx: RunContext, emu: EmulatorProcess): Promise<Scena
     r.problems.push(`peak RSS ${Math.round(r.peakRssMb)} MB, over the 1 GB bound`);
   }
   return r;
-}
-
-function spec(
-  ctx: RunContext,
-  id: string,
-  title: string,
-  n: number,
-  latencyMs: number,
-  rps: number | null,
-  expectDetails: number,
-): ScenarioSpec {
-  return { id, title, n, latencyMs, rps, concurrency: ctx.concurrency, pageSize: ctx.pageSize, expectDetails };
-}
-/** Deadline of one child: generous against the bound, never below 2 minutes or 2 ms per issue. */
-function deadline(ctx: RunContext, s: ScenarioSpec): number {
-  return ctx.opts.timeoutMs ?? Math.max(120_000, 3 * boundMs(s) + 60_000, s.n * 2);
-}
-
-async function syncScenario(
-  ctx: RunContext,
-  emu: EmulatorProcess,
-  dbPath: string,
-  s: ScenarioSpec,
-): Promise<ScenarioResult> {
-  ctx.log(
-    `scenario ${s.id}: ${s.title} (N ${s.n}, L ${s.latencyMs} ms${s.rps ? `, R ${s.rps}/s` : ''}, C ${s.concurrency})`,
-  );
-  await emu.reset();
-  const run = await runSyncProcess({
-    repoRoot: ctx.repoRoot,
-    workDir: ctx.workDir,
-    emulatorEnv: emu.env,
-    // On PostgreSQL each database file of the SQLite runs becomes a schema of its own name.
-    ...(ctx.pgUrl ? { dbPath: ctx.pgUrl, dbSchema: `bench_${process.pid}_${basename(dbPath, '.db')}` } : { dbPath }),
-    concurrency: ctx.opts.concurrency,
-    pageSize: ctx.opts.pageSize,
-    timeoutMs: deadline(ctx, s),
-    emulatorPid: emu.pid,
-  });
-  return analyzeSync(s, run, await emu.counters(), ctx.noopSyncMs);
 }

@@ -7,6 +7,8 @@ export interface BenchOptions {
   /** N of scenario 5 (write path end to end) and 6 (scale). */
   nWrite: number;
   nScale: number;
+  /** Scenario 6 also runs at this N first, to compare the re-sync's cost per issue (undefined: not). */
+  scaleReference: number | undefined;
   latencyMs: number;
   /** R of scenario 2, requests per second. */
   rate: number;

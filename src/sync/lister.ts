@@ -6,7 +6,8 @@
  */
 import { BadResponseError } from '../errors.js';
 import type { ListingVerdict } from './decisions.js';
-import type { Clock, IssuesSource, ListedIssue, ListPage, MirrorStore } from './ports.js';
+import { IdSet } from './id-set.js';
+import type { Clock, IssuesSource, ListPage, MirrorStore } from './ports.js';
 import type { Tally } from './tally.js';
 import { toIsoUtc } from '../timestamps.js';
 
@@ -31,9 +32,10 @@ export const PAGING_WARNING =
 
 /** Lists to the end; returns the verdict, throws when the listing fails (the source's error). */
 export async function listIssues(o: ListerOptions): Promise<ListingVerdict> {
-  // The page each id was first listed on: an id on two pages means the pages moved under the listing
-  // (an insert shifts items forward, so a deletion may have shifted one past us unseen).
-  const seen = new Map<number, number>();
+  // Every id listed so far (typed arrays: a million ids must not weigh on the heap). An id on two pages
+  // means the pages moved under the listing (an insert shifts items forward, so a deletion may have
+  // shifted one past us unseen).
+  const seen = new IdSet();
   const state = { clean: true, overlap: false, lastPage: 0 };
   const pages = o.source.listPages(o.signal);
   for (;;) {
@@ -50,7 +52,7 @@ export async function listIssues(o: ListerOptions): Promise<ListingVerdict> {
 /** Records and queues one page; false when the page makes the listing unclean. */
 async function takePage(
   page: ListPage,
-  seen: Map<number, number>,
+  seen: IdSet,
   state: { overlap: boolean; lastPage: number },
   o: ListerOptions,
 ): Promise<boolean> {
@@ -59,27 +61,28 @@ async function takePage(
     clean = false;
     o.tally.fail(undefined, new BadResponseError(page.hole));
   }
-  // A page read again (to repair a short one) repeats ids by design; only a new page can overlap.
+  // A page read again (to repair a short one) repeats ids by design; only a new page can overlap. Page
+  // numbers of new pages only grow, so an id seen before a new page began was listed on another page;
+  // one this page added already is a duplicate within the page (listed and fetched once).
   const fresh = page.page > state.lastPage;
   state.lastPage = Math.max(state.lastPage, page.page);
+  const mine = new Set<number>();
+  /** True for an id new to the listing; an item (not an unusable entry) seen on another page is an overlap. */
+  const take = (id: number, item: boolean): boolean => {
+    if (seen.add(id)) {
+      mine.add(id);
+      return true;
+    }
+    if (item && fresh && !mine.has(id)) state.overlap = true;
+    return false;
+  };
   const badIds: number[] = [];
   for (const bad of page.invalid) {
     if (bad.id === undefined) clean = false;
-    else if (!seen.has(bad.id)) {
-      seen.set(bad.id, page.page);
-      badIds.push(bad.id);
-    }
+    else if (take(bad.id, false)) badIds.push(bad.id);
     o.tally.fail(bad.id, new BadResponseError(`list page ${bad.page}, item ${bad.index}: ${bad.reason}`));
   }
-  const news: ListedIssue[] = [];
-  for (const it of page.items) {
-    const first = seen.get(it.id);
-    if (first === undefined) {
-      seen.set(it.id, page.page);
-      news.push(it);
-    } else if (fresh && first !== page.page) state.overlap = true;
-    // Same page twice (a duplicate within the page): listed and fetched once.
-  }
+  const news = page.items.filter((it) => take(it.id, true));
   const ids = news.map((it) => it.id);
   const versions = await o.store.recordListing(
     badIds.length === 0 ? ids : [...ids, ...badIds],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { listIssues, type ListerOptions } from '../../src/sync/lister.js';
+import { listIssues, PAGING_WARNING, type ListerOptions } from '../../src/sync/lister.js';
 import type { ListPage } from '../../src/sync/ports.js';
 import { createTally } from '../../src/sync/tally.js';
 import { fakeSource, fakeStore, page, type FakeSourceOptions, type FakeStore } from './sync-fakes.js';
@@ -110,6 +110,77 @@ describe('listIssues', () => {
     await l.run();
     expect(l.queued).toEqual([1, 2, 3]);
     expect(l.tally.counts.listed).toBe(3);
+  });
+
+  it('a page read again repeats ids without overlap; its new ids are queued once', async () => {
+    const l = lister(
+      {
+        pages: [
+          page(1, [[1, T1]]),
+          page(2, [
+            [3, T1],
+            [4, T1],
+          ]),
+          // Page 1 again (a short page repaired): 1 repeats by design, 2 went missing the first time.
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+          page(3, [[5, T1]]),
+        ],
+      },
+      fakeStore(),
+    );
+    expect(await l.run()).toEqual({ complete: true, clean: true, end: 'empty-page' });
+    expect(l.queued).toEqual([1, 3, 4, 2, 5]);
+    expect(l.tally.counts.listed).toBe(5);
+  });
+
+  it('an id a page read again brought in, listed again on a new page, is an overlap', async () => {
+    const l = lister(
+      {
+        pages: [
+          page(1, [[1, T1]]),
+          page(2, [[3, T1]]),
+          page(1, [
+            [1, T1],
+            [2, T1],
+          ]),
+          page(3, [[2, T1]]),
+        ],
+      },
+      fakeStore(),
+    );
+    expect(await l.run()).toMatchObject({ complete: true, clean: false, warning: PAGING_WARNING });
+    expect(l.queued).toEqual([1, 3, 2]);
+  });
+
+  it('an item on a new page whose id an earlier page listed as unusable is an overlap, and not queued', async () => {
+    const bad: ListPage = page(1, [[1, T1]], {
+      invalid: [{ page: 1, index: 1, id: 5, reason: 'issue 5: list item has no usable updatedAt (null)' }],
+    });
+    const l = lister({ pages: [bad, page(2, [[5, T1]])] }, fakeStore());
+    expect(await l.run()).toMatchObject({ complete: true, clean: false, warning: PAGING_WARNING });
+    expect(l.queued).toEqual([1]);
+    expect(l.tally.counts.listed).toBe(2);
+  });
+
+  it('tells ids on two pages apart among many thousands, in any order', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 20_011);
+    const pages = Array.from({ length: 40 }, (_, p) =>
+      page(
+        p + 1,
+        ids.slice(p * 500, p * 500 + 500).map((id): [number, string] => [id + 1, T1]),
+      ),
+    );
+    const clean = lister({ pages }, fakeStore());
+    expect(await clean.run()).toMatchObject({ clean: true });
+    expect(clean.queued).toHaveLength(20_000);
+    const last = pages[39]!;
+    const moved = { ...last, items: [...last.items, { id: ids[123]! + 1, updatedAt: T1 }] };
+    const overlapping = lister({ pages: [...pages.slice(0, 39), moved] }, fakeStore());
+    expect(await overlapping.run()).toMatchObject({ clean: false, warning: PAGING_WARNING });
+    expect(overlapping.queued).toHaveLength(20_000);
   });
 
   it('an unusable entry with an id fails alone and still counts as listed; the listing stays clean', async () => {
