@@ -1,18 +1,76 @@
-// `npm run build`: compile src/ to dist/ and stamp the build, so bin/speakup-sync.js can tell a fresh
-// build from a stale one.
-import { execFileSync } from 'node:child_process';
+// `npm run build`: bundle the CLI and its worker threads from src/ into dist/ with esbuild, and stamp the
+// build, so bin/speakup-sync.js can tell a fresh build from a stale one. A handful of files start far
+// faster than the hundreds an unbundled tree (and its ESM dependencies) would make Node resolve and read.
+// Type checking is not the build's job: `npm run typecheck` (part of `npm test`).
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 const require = createRequire(import.meta.url);
-let tsc;
+let esbuild;
 try {
-  tsc = require.resolve('typescript/bin/tsc');
+  esbuild = require('esbuild');
 } catch {
   // An install without dev dependencies: bin/speakup-sync.js then runs the sources through tsx.
-  console.warn('speakup-sync: typescript is not installed, skipping the build (the sources run through tsx)');
+  console.warn('speakup-sync: esbuild is not installed, skipping the build (the sources run through tsx)');
   process.exit(0);
 }
+
+// Each module that starts a worker thread, and the worker modules themselves, at the path the code
+// resolves them by (db/worker.ts): entries keep their place under dist/.
+const ENTRIES = ['src/cli/main.ts', 'src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
+
+// Bundled: pure-ESM packages of many small files, which cost most to load one by one. Every other
+// package stays a plain import: native code (better-sqlite3), CommonJS that one module patches in place
+// (amazon-cognito-identity-js: src/auth/srp-openssl.ts must see the instance the library uses), packages
+// that load their own files at run time (pino's transports, aws-amplify), and those only some commands need.
+const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error']);
+
+/** Packages not in BUNDLED are left to Node to resolve at run time, as without a bundle. */
+const externals = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return BUNDLED.has(name) ? undefined : { external: true };
+    });
+  },
+};
+
+/**
+ * Every output file lies one folder under dist/ (entries in their own folder, shared chunks in
+ * dist/chunks/). A module's `import.meta.url` is rewritten to the URL its own compiled file would have
+ * had (dist/db/open.js), so paths the code resolves from it (migrations, worker entries, bin/) stay right.
+ */
+const moduleUrls = {
+  name: 'module-urls',
+  setup(build) {
+    build.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const own = relative('src', args.path).replace(/\\/g, '/').replace(/\.ts$/, '.js');
+      const url = `new URL(${JSON.stringify(`../${own}`)}, import.meta.url).href`;
+      return { contents: source.replaceAll('import.meta.url', url), loader: 'ts', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+await esbuild.build({
+  entryPoints: ENTRIES,
+  outbase: 'src',
+  outdir: 'dist',
+  entryNames: '[dir]/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [externals, moduleUrls],
+});
 writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`);
