@@ -21,20 +21,30 @@ try {
 // resolves them by (db/worker.ts): entries keep their place under dist/.
 const ENTRIES = ['src/cli/main.ts', 'src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
 
-// Bundled: pure-ESM packages of many small files, which cost most to load one by one. Every other
-// package stays a plain import: native code (better-sqlite3), CommonJS that one module patches in place
-// (amazon-cognito-identity-js: src/auth/srp-openssl.ts must see the instance the library uses), packages
-// that load their own files at run time (pino's transports, aws-amplify), and those only some commands need.
-const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error']);
+// Bundled, with their own dependencies: packages of many small files, which cost most to load one by
+// one. Every other package stays a plain import: native code (better-sqlite3), CommonJS that one module
+// patches in place (amazon-cognito-identity-js: src/auth/srp-openssl.ts must see the instance the library
+// uses), packages that load their own files at run time (aws-amplify, pino-pretty), and those only some
+// commands need (pg).
+const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error', 'pino']);
 
-/** Packages not in BUNDLED are left to Node to resolve at run time, as without a bundle. */
+// Never bundled, whoever imports them (drizzle-orm's drivers import better-sqlite3 and pg).
+const EXTERNAL = new Set(['better-sqlite3', 'pg', 'amazon-cognito-identity-js', 'aws-amplify', 'pino-pretty']);
+
+const packageOf = (specifier) =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+
+/**
+ * Packages in BUNDLED, and whatever bundled package code imports, are bundled; the rest is left to Node
+ * to resolve at run time, as without a bundle.
+ */
 const externals = {
   name: 'externals',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('node:')) return { external: true };
-      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-      return BUNDLED.has(name) ? undefined : { external: true };
+      if (args.path.startsWith('node:') || EXTERNAL.has(packageOf(args.path))) return { external: true };
+      if (BUNDLED.has(packageOf(args.path)) || /[/\\]node_modules[/\\]/.test(args.importer)) return undefined;
+      return { external: true };
     });
   },
 };
@@ -71,6 +81,8 @@ await esbuild.build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // Bundled CommonJS code (pino) requires Node's modules: ESM has no `require` of its own.
+  banner: { js: "import { createRequire as __speakupRequire } from 'node:module';\nconst require = __speakupRequire(import.meta.url);" },
   plugins: [externals, moduleUrls],
 });
 writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`);
