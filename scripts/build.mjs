@@ -26,10 +26,12 @@ const ENTRIES = ['src/cli/main.ts', 'src/cli/writer-worker.ts', 'src/db/checkpoi
 // patches in place (amazon-cognito-identity-js: src/auth/srp-openssl.ts must see the instance the library
 // uses), packages that load their own files at run time (aws-amplify, pino-pretty), and those only some
 // commands need (pg).
-const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error', 'pino']);
+const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error', 'pino', 'amazon-cognito-identity-js']);
 
 // Never bundled, whoever imports them (drizzle-orm's drivers import better-sqlite3 and pg).
-const EXTERNAL = new Set(['better-sqlite3', 'pg', 'amazon-cognito-identity-js', 'aws-amplify', 'pino-pretty']);
+const EXTERNAL = new Set(['better-sqlite3', 'pg', 'aws-amplify', 'pino-pretty', 'isomorphic-unfetch']);
+// The Cognito library's big integers stay one shared module: src/auth/srp-openssl.ts patches that instance.
+const SHARED = 'amazon-cognito-identity-js/lib/BigInteger.js';
 
 const packageOf = (specifier) =>
   specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
@@ -41,7 +43,11 @@ const packageOf = (specifier) =>
 const externals = {
   name: 'externals',
   setup(build) {
+    build.onResolve({ filter: /^\.\/BigInteger(\.js)?$/ }, (args) =>
+      /amazon-cognito-identity-js[/\\]lib[/\\]/.test(args.importer) ? { path: SHARED, external: true } : undefined,
+    );
     build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path === SHARED) return { external: true };
       if (args.path.startsWith('node:') || EXTERNAL.has(packageOf(args.path))) return { external: true };
       if (BUNDLED.has(packageOf(args.path)) || /[/\\]node_modules[/\\]/.test(args.importer)) return undefined;
       return { external: true };
@@ -82,7 +88,9 @@ await esbuild.build({
   sourcemap: true,
   logLevel: 'warning',
   // Bundled CommonJS code (pino) requires Node's modules: ESM has no `require` of its own.
-  banner: { js: "import { createRequire as __speakupRequire } from 'node:module';\nconst require = __speakupRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __speakupRequire } from 'node:module';\nconst require = __speakupRequire(import.meta.url);",
+  },
   plugins: [externals, moduleUrls],
 });
 writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`);
