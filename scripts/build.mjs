@@ -19,7 +19,8 @@ try {
 
 // Each module that starts a worker thread, and the worker modules themselves, at the path the code
 // resolves them by (db/worker.ts): entries keep their place under dist/.
-const ENTRIES = ['src/cli/main.ts', 'src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
+const MAIN = 'src/cli/main.ts';
+const WORKERS = ['src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
 
 // Bundled, with their own dependencies: packages of many small files, which cost most to load one by
 // one. Every other package stays a plain import: native code (better-sqlite3), CommonJS that one module
@@ -73,15 +74,12 @@ const moduleUrls = {
   },
 };
 
-rmSync('dist', { recursive: true, force: true });
-await esbuild.build({
-  entryPoints: ENTRIES,
+const common = {
   outbase: 'src',
   outdir: 'dist',
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -92,5 +90,12 @@ await esbuild.build({
     js: "import { createRequire as __speakupRequire } from 'node:module';\nconst require = __speakupRequire(import.meta.url);",
   },
   plugins: [externals, moduleUrls],
-});
+};
+
+rmSync('dist', { recursive: true, force: true });
+// The CLI: each command's modules in chunks loaded on demand (`status` does not load the HTTP client).
+await esbuild.build({ ...common, entryPoints: [MAIN], splitting: true });
+// Each worker in one file of its own: a thread starts by reading one file, and the CLI's chunks are not
+// cut finer to share code with it.
+await esbuild.build({ ...common, entryPoints: WORKERS });
 writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`);
