@@ -17,16 +17,15 @@ try {
   process.exit(0);
 }
 
-// Each module that starts a worker thread, and the worker modules themselves, at the path the code
-// resolves them by (db/worker.ts): entries keep their place under dist/.
+// The CLI and the worker modules, each at the path the code resolves it by (db/worker.ts finds a worker
+// next to the module that starts it): entries keep their place under dist/.
 const MAIN = 'src/cli/main.ts';
 const WORKERS = ['src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
 
 // Bundled, with their own dependencies: packages of many small files, which cost most to load one by
-// one. Every other package stays a plain import: native code (better-sqlite3), CommonJS that one module
-// patches in place (amazon-cognito-identity-js: src/auth/srp-openssl.ts must see the instance the library
-// uses), packages that load their own files at run time (aws-amplify, pino-pretty), and those only some
-// commands need (pg).
+// one. Every other package stays a plain import: native code (better-sqlite3), packages that load their
+// own files at run time (aws-amplify, pino-pretty), those only some commands need (pg, node-cron) and one
+// that only re-exports the global fetch (isomorphic-unfetch).
 const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error', 'pino', 'amazon-cognito-identity-js']);
 
 // Never bundled, whoever imports them (drizzle-orm's drivers import better-sqlite3 and pg).
