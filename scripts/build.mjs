@@ -24,8 +24,8 @@ const WORKERS = ['src/cli/writer-worker.ts', 'src/db/checkpoint-worker.ts'];
 
 // Bundled, with their own dependencies: packages of many small files, which cost most to load one by
 // one. Every other package stays a plain import: native code (better-sqlite3), packages that load their
-// own files at run time (aws-amplify, pino-pretty), those only some commands need (pg, node-cron) and one
-// that only re-exports the global fetch (isomorphic-unfetch).
+// own files at run time (aws-amplify, pino-pretty, node-cron's background tasks), one only the PostgreSQL
+// commands need (pg) and one that only re-exports the global fetch (isomorphic-unfetch).
 const BUNDLED = new Set(['zod', 'drizzle-orm', 'p-retry', 'is-network-error', 'pino', 'amazon-cognito-identity-js']);
 
 // Never bundled, whoever imports them (drizzle-orm's drivers import better-sqlite3 and pg).
