@@ -6,16 +6,18 @@ import type { Logger } from 'pino';
 import { createHttpIssuesApi, type IssuesApi } from '../api/issues-api.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { Config } from '../config/types.js';
-import { startCheckpointer, WRITER_AUTOCHECKPOINT } from '../db/checkpointer.js';
+import { startCheckpointer, WRITER_AUTOCHECKPOINT, type Checkpointer } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/open.js';
 import { emptyPartialStreak } from '../db/partial-streak.js';
 import { countIssues, lastSuccessfulRun } from '../db/status.js';
 import { createIssueStore, sqlitePorts } from '../db/issue-store.js';
+import { describeError } from '../errors.js';
 import { compileExclusion } from '../privacy/exclude.js';
 import { createDetailWriter } from '../sync/detail-writer.js';
 import { fieldMapOverrides } from '../sync/field-map.js';
 import type { DetailWriter, RunLock, SyncStore } from '../sync/ports.js';
-import { startWriterThread } from './writer-thread.js';
+import type { WireDetail, WriteOutcome } from '../sync/types.js';
+import { onThisThread, startWriterThread, type WriterThread } from './writer-thread.js';
 
 // Built in a module of its own, which `sync` loads first to start its login early.
 export { createTokenProvider } from './tokens.js';
@@ -48,27 +50,63 @@ export function openStore(config: Config, log: Logger): OpenStore {
   const here = createDetailWriter(sqlite, config.fieldMap, compileExclusion(config.privacy.exclude));
   const fieldMap = config.fieldMap ? fieldMapOverrides(config.fieldMap) : undefined;
   const withRunThreads = async <T>(fn: (writer: DetailWriter) => Promise<T>): Promise<T> => {
+    if (handle.path === ':memory:') return fn(here);
     const dbLog = log.child({ component: 'db' });
-    const checkpointer = startCheckpointer(handle, { log: dbLog });
-    const thread =
-      handle.path === ':memory:'
-        ? undefined
-        : startWriterThread({
-            dbPath: handle.path,
-            autocheckpoint: WRITER_AUTOCHECKPOINT,
-            fallback: here,
-            log: dbLog,
-            ...(fieldMap ? { fieldMap } : {}),
-            exclude: config.privacy.exclude,
-          });
+    const threads = startSoon(here, dbLog, () => ({
+      checkpointer: startCheckpointer(handle, { log: dbLog }),
+      thread: startWriterThread({
+        dbPath: handle.path,
+        autocheckpoint: WRITER_AUTOCHECKPOINT,
+        fallback: here,
+        log: dbLog,
+        ...(fieldMap ? { fieldMap } : {}),
+        exclude: config.privacy.exclude,
+      }),
+    }));
     try {
-      return await fn(thread ?? here);
+      return await fn(threads.writer);
     } finally {
-      await thread?.close();
-      await checkpointer.stop();
+      await threads.stop();
     }
   };
   return { handle, store, lock, writer: here, withRunThreads, close: () => handle.close() };
+}
+
+/**
+ * A run's threads, started on the event loop's next turn instead of before the run: the run sends its
+ * first request first, and the threads boot while it is answered (the first details come later still).
+ * A write asked for before the start waits for it; a run over by then starts no thread.
+ */
+function startSoon(
+  here: DetailWriter,
+  log: Logger,
+  start: () => { checkpointer: Checkpointer; thread: WriterThread },
+): { writer: DetailWriter; stop(): Promise<void> } {
+  let over = false;
+  let checkpointer: Checkpointer | undefined;
+  const started = new Promise<WriterThread>((resolve) =>
+    setImmediate(() => {
+      if (over) return resolve(onThisThread(here));
+      try {
+        const threads = start();
+        checkpointer = threads.checkpointer;
+        resolve(threads.thread);
+      } catch (err) {
+        log.warn({ reason: describeError(err) }, 'the writer thread did not start; writing on the main thread');
+        resolve(onThisThread(here));
+      }
+    }),
+  );
+  const write = async (details: readonly WireDetail[], runId: number): Promise<WriteOutcome> =>
+    (await started).writeWire(details, runId);
+  return {
+    writer: { write, writeWire: write },
+    async stop() {
+      over = true;
+      await (await started).close();
+      await checkpointer?.stop();
+    },
+  };
 }
 
 /** The mirror a run uses, on either database (SQLite file or PostgreSQL schema). */

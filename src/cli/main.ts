@@ -5,13 +5,26 @@
  */
 import { parseArgs } from 'node:util';
 import type { TokenProvider } from '../auth/token-provider.js';
-import { parseDuration } from '../config/duration.js';
-import { loadConfig, loadDbConfig } from '../config/load.js';
 import { ConfigError, SyncError, UsageError, describeError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import { createLogger, type Logger, type LogLevel } from '../log.js';
+import type { Logger, LogLevel } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './usage.js';
+
+/**
+ * The configuration loader, logger and duration parser, loaded once a command runs: `--help` and a
+ * mistyped command answer without loading the configuration schema (zod), the logger (pino) or cron.
+ */
+async function runtime() {
+  const [config, log, duration] = await Promise.all([
+    import('../config/load.js'),
+    import('../log.js'),
+    import('../config/duration.js'),
+  ]);
+  const { loadConfig, loadDbConfig } = config;
+  return { loadConfig, loadDbConfig, createLogger: log.createLogger, parseDuration: duration.parseDuration };
+}
+type Runtime = Awaited<ReturnType<typeof runtime>>;
 
 const COMMANDS = ['sync', 'daemon', 'demo', 'status', 'snapshot', 'inspect', 'erase', 'copy'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -52,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return command || values.help ? EXIT.OK : EXIT.USAGE;
     }
     if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
-    checkCommandArgs(command, positionals, values['max-age']);
+    await checkCommandArgs(command, positionals, values['max-age']);
     checkSample(command, values.sample);
     return await runCommand({ command, positionals, values }, onSignals());
   } catch (err) {
@@ -79,12 +92,12 @@ function isCommand(name: string): name is Command {
 }
 
 /** Positional and option checks per command; throws UsageError naming the problem. */
-function checkCommandArgs(command: Command, positionals: string[], maxAge: string | undefined): void {
+async function checkCommandArgs(command: Command, positionals: string[], maxAge: string | undefined): Promise<void> {
   if (command === 'snapshot' && positionals.length !== 2)
     throw new UsageError('snapshot needs exactly one path: speakup-sync snapshot <path>');
   if (command !== 'snapshot' && positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (maxAge !== undefined && command !== 'status') throw new UsageError('--max-age only applies to status');
-  if (maxAge !== undefined && parseDuration(maxAge) === undefined)
+  if (maxAge !== undefined && (await import('../config/duration.js')).parseDuration(maxAge) === undefined)
     throw new UsageError(`--max-age: expected a duration such as 90m, 2h or 1d (got ${JSON.stringify(maxAge)})`);
 }
 
@@ -124,6 +137,8 @@ function logLevel(values: CommandLine['values'], base: LogLevel): LogLevel {
 
 /** Loads what the command needs and runs it. Commands are imported on demand: `status` should not pay for the HTTP, auth and emulator modules. */
 async function runCommand({ command, positionals, values }: CommandLine, signal: AbortSignal): Promise<number> {
+  const rt = await runtime();
+  const { loadDbConfig, createLogger } = rt;
   switch (command) {
     case 'demo': {
       const { demoCommand } = await import('./commands/demo.js');
@@ -151,7 +166,7 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
     case 'status': {
       const maxAge = values['max-age'];
       const config = loadDbConfig(process.env);
-      const statusArgs = { json: values.json, ...(maxAge ? { maxAgeMs: parseDuration(maxAge)! } : {}) };
+      const statusArgs = { json: values.json, ...(maxAge ? { maxAgeMs: rt.parseDuration(maxAge)! } : {}) };
       if (config.postgres) {
         const { pgStatusCommand } = await import('./commands/status-postgres.js');
         return pgStatusCommand({ ...config, postgres: config.postgres }, statusArgs);
@@ -160,11 +175,11 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
       return statusCommand(config, statusArgs);
     }
     case 'copy':
-      return runCopy(values);
+      return runCopy(values, rt);
     case 'sync':
     case 'daemon':
     case 'inspect':
-      return runApiCommand(command, values, signal);
+      return runApiCommand(command, values, signal, rt);
   }
 }
 
@@ -172,7 +187,7 @@ async function runCommand({ command, positionals, values }: CommandLine, signal:
  * `copy --to URL [--schema NAME]`: the source is SPEAKUP_DB; the target is checked as SPEAKUP_DB and
  * SPEAKUP_DB_SCHEMA would be (same TLS rule, same messages), under the option's own name.
  */
-async function runCopy(values: CommandLine['values']): Promise<number> {
+async function runCopy(values: CommandLine['values'], { loadDbConfig, createLogger }: Runtime): Promise<number> {
   if (!values.to) throw new UsageError('copy needs a target: speakup-sync copy --to postgres://user:password@host/db');
   const source = loadDbConfig(process.env);
   let target: ReturnType<typeof loadDbConfig>;
@@ -201,6 +216,7 @@ async function runApiCommand(
   command: 'sync' | 'daemon' | 'inspect',
   values: CommandLine['values'],
   signal: AbortSignal,
+  { loadConfig, createLogger }: Runtime,
 ): Promise<number> {
   const config = loadConfig(process.env);
   const log = createLogger({ level: logLevel(values, config.logLevel) });

@@ -11,6 +11,7 @@ import type { FieldMapOverrides } from '../sync/field-map.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface WriterThread extends DetailWriter {
+  writeWire(details: readonly WireDetail[], runId: number): Promise<WriteOutcome>;
   /** Finishes the writes already asked for, closes the thread's connection and ends the thread. */
   close(): Promise<void>;
 }
@@ -104,6 +105,13 @@ export function startWriterThread(opts: WriterThreadOptions): WriterThread {
       await exited;
     },
   };
+}
+
+/** `fallback` behind the WriterThread interface: the writes on this thread, nothing to close. */
+export function onThisThread(fallback: DetailWriter): WriterThread {
+  const write = (details: readonly WireDetail[], runId: number): Promise<WriteOutcome> =>
+    fallback.write(details.map(asText), runId);
+  return { write, writeWire: write, close: () => Promise.resolve() };
 }
 
 /** The buffers of bodies that own theirs whole: moved to the thread, they leave this one at once. */

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import cron from 'node-cron';
-import { z } from 'zod';
+import * as z from 'zod';
 import { schemaNameProblem } from '../db/postgres/names.js';
 import { parseDuration } from './duration.js';
 

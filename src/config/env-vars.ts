@@ -3,7 +3,7 @@
  * source for validation (schema.ts assembles the schemas into one), `.env.example` and the configuration
  * table of the docs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_LEVELS } from '../log.js';
 import {
   int,

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { readFieldMapFile, type FieldMap } from '../sync/ports.js';
 import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';

@@ -5,7 +5,7 @@
  * typed Config (database path still relative to the working directory). Field schemas come from ENV_VARS.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultStaleAfterMs } from './duration.js';
 import { ENV_VARS as V } from './env-vars.js';
 import { isPostgresUrl, parsePostgresUrl } from '../db/postgres/url.js';

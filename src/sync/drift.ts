@@ -71,12 +71,12 @@ export async function recordDrift(
   seen: ReadonlyMap<string, number>,
   details: number,
   map: FieldMap,
-  run: { runId: number; at: string; log: Logger },
+  run: { runId: number; at: string; log: Logger; since?: string },
 ): Promise<{ newPaths: number; lostPaths: number } | undefined> {
   if (!store.knownPaths || !store.recordPaths || details === 0) return undefined;
   const known = await store.knownPaths();
   // The first comparison of a mirror that already holds issues: the baseline also covers what is stored.
-  if (known.length === 0) ({ seen, details } = await withStored(store, seen, details));
+  if (known.length === 0) ({ seen, details } = await withStored(store, seen, details, run.since));
   const drift = compareDrift(known, seen, details, mappedPaths(map));
   if (known.length === 0)
     run.log.info({ paths: seen.size }, 'recorded the detail paths of this run as the baseline for schema drift');
@@ -104,12 +104,14 @@ const BASELINE_MAX_CHARS = 32 * 1024 * 1024;
 
 /**
  * `seen` plus the paths of up to BASELINE_SAMPLE stored details and BASELINE_MAX_CHARS of their JSON
- * (a store that cannot read them: as is).
+ * (a store that cannot read them: as is). Details stored since `since` (the run's start) are the run's
+ * own, already in `seen`: counted once, and not parsed again (on a first sync, that is every one).
  */
 async function withStored(
   store: Partial<MappingStore>,
   seen: ReadonlyMap<string, number>,
   details: number,
+  since: string | undefined,
 ): Promise<{ seen: ReadonlyMap<string, number>; details: number }> {
   if (!store.storedDetails) return { seen, details };
   const collector = createPathCollector();
@@ -121,7 +123,7 @@ async function withStored(
     let chars = 0;
     for (const s of page) {
       chars += s.data.length;
-      collector.add(JSON.parse(s.data));
+      if (!ownDetail(s.syncedAt, since)) collector.add(JSON.parse(s.data));
     }
     read += page.length;
     total += chars;
@@ -132,17 +134,25 @@ async function withStored(
   return { seen: merged, details: details + mergeSightings(merged, collector.take()) };
 }
 
+/** Whether a detail stored at `syncedAt` was fetched by the run that started at `since` (ISO timestamps). */
+function ownDetail(syncedAt: string, since: string | undefined): boolean {
+  return since !== undefined && Date.parse(syncedAt) >= Date.parse(since);
+}
+
 /** One run's paths, summed over its writes. */
 export interface PathTally {
   seen: Map<string, number>;
   details: number;
+  /** When the run began to fetch: the details it stores have a syncedAt from then on. */
+  since?: string;
   add(sighting: PathSighting | undefined): void;
 }
 
-export function createPathTally(): PathTally {
+export function createPathTally(since?: string): PathTally {
   const tally: PathTally = {
     seen: new Map(),
     details: 0,
+    ...(since === undefined ? {} : { since }),
     add(sighting) {
       if (sighting) tally.details += mergeSightings(tally.seen, sighting);
     },

@@ -104,7 +104,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     stop: createRunStop(outer),
     now,
     started,
-    paths: createPathTally(),
+    paths: createPathTally(now().toISOString()),
   };
   const map = deps.fieldMap ?? DEFAULT_FIELD_MAP;
   await mapAtRunStart(deps.store, map, opts.remap === true, { ...run, counts: run.tally.counts });
@@ -293,6 +293,7 @@ async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<voi
       runId: run.runId,
       at,
       log: run.log,
+      ...(run.paths.since === undefined ? {} : { since: run.paths.since }),
     });
     if (drift) Object.assign(run.tally.counts, drift);
   } catch (err) {
