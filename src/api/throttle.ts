@@ -11,9 +11,9 @@
  *   where the limit is: the accepted rate over the last second of activity (a fall of the limit, below,
  *   ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
- *   above the pace means a probe went too far: the limit becomes the accepted rate over the probe's last
- *   half second, but never lower than the limit the probe started from (a late start or a stalled server
- *   refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
+ *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
+ *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
+ *   than the limit the probe started from (a late start refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
  *   the last answers (the pace steps back a little; when they repeat, the limit gives a notch too), else
  *   the limit fell: it follows the accepted rate since it was last learnt, the pace halves and recovers
  *   once requests pass again. Active time only is measured (nothing to send is not a lower limit), and
@@ -214,6 +214,7 @@ export class Throttle {
       ? Math.max(
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
+          // Past a spent window, what was accepted is the limit; else the overshoot was a round trip's.
           this.spentWindow() ? 0 : reached * tuning.STARTUP_FLOOR,
         )
       : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
@@ -274,10 +275,7 @@ export class Throttle {
     return true;
   }
 
-  /**
-   * Refusals as many as a fall makes: the probe's pace went past a window's quota, which passed it for a
-   * while (not a round trip's overshoot): what was accepted is the limit.
-   */
+  /** Refusals as many as a fall makes: a window's quota let the probe far past the limit, then ran out. */
   private spentWindow(): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
