@@ -78,14 +78,15 @@ export class AcceptanceLog {
   /**
    * Accepted per second over the most recent `horizonMs` of active time (whole slices, up to the log's
    * length, up to the last `advance`); undefined when less than `minMs` of active time is on record.
+   * With `withRefused`, refused answers count too: the rate the server was sent.
    */
-  rate(horizonMs: number, minMs: number): number | undefined {
+  rate(horizonMs: number, minMs: number, withRefused = false): number | undefined {
     let count = 0;
     let active = 0;
     for (let i = 0; i < SLICES && active < horizonMs; i++) {
       const k = (this.slice - i) % SLICES;
       if (this.slice - i < 0) break;
-      count += this.counts[k] as number;
+      count += (this.counts[k] as number) + (withRefused ? (this.refusals[k] as number) : 0);
       active += this.activeMs[k] as number;
     }
     return active >= minMs ? (count * 1000) / active : undefined;

@@ -32,7 +32,7 @@ export const RECOVER_DOUBLING_MS = 100;
 export const STARTUP_DOUBLING_MS = 400;
 export const STARTUP_MEASURE_MIN_MS = 250;
 /** The fast first probe overshoots by at most a round trip's growth: the limit is at least this share of where it got. */
-export const STARTUP_FLOOR = 0.75;
+export const STARTUP_FLOOR = 0.85;
 /** Requests in flight at the start, before any answer. */
 export const INITIAL_WINDOW = 2;
 /** A burst allowance is taken to be at most this much of the limit's time. */
@@ -40,8 +40,12 @@ export const FIRST_ESTIMATE_MIN_MS = 1000;
 /** Measurement horizon of the limit (active time), and the least that makes a measurement. */
 export const MEASURE_MS = 1000;
 export const MEASURE_MIN_MS = 500;
-/** A probe climbs slowly: the accepted rate over its last half second is its level when it met the limit. */
-export const PROBE_MEASURE_MS = 500;
+/**
+ * A probe climbs slowly: the rate the server was sent over its last second, refusals included, is its
+ * level when it met the limit (a second spans a whole 1 s window; a bucket that holds one request refuses
+ * now and then below its limit, so counting acceptances alone would learn a limit too low).
+ */
+export const PROBE_MEASURE_MS = 1000;
 export const MIN_RATE = 0.5;
 /** Longest sleep of the pacer between looks at the pace. */
 export const PACER_STEP_MS = 100;

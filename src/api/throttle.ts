@@ -11,9 +11,9 @@
  *   where the limit is: the accepted rate over the last second of activity (a fall of the limit, below,
  *   ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
- *   above the pace means a probe went too far: the limit becomes the accepted rate over the probe's last
- *   half second, but never lower than the limit the probe started from (a late start or a stalled server
- *   refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
+ *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
+ *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
+ *   than the limit the probe started from (a late start refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
  *   the last answers (the pace steps back a little; when they repeat, the limit gives a notch too), else
  *   the limit fell: it follows the accepted rate since it was last learnt, the pace halves and recovers
  *   once requests pass again. Active time only is measured (nothing to send is not a lower limit), and
@@ -52,6 +52,13 @@ export interface ThrottleStats {
   limit: number;
 }
 
+/** A request in flight: when it started, whether it caught up a late timer, and the pace then. */
+interface Start {
+  at: number;
+  caughtUp: boolean;
+  pace: number;
+}
+
 export class Throttle {
   private inFlight = 0;
   private readonly waiters: Array<() => void> = [];
@@ -59,7 +66,7 @@ export class Throttle {
    * Requests in flight, oldest first (an answer is matched to the oldest): when each started, and whether
    * it started closer than an interval after the one before, catching up a late timer.
    */
-  private readonly starts: Array<{ at: number; caughtUp: boolean }> = [];
+  private readonly starts: Start[] = [];
   private rate = Infinity;
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
@@ -120,7 +127,7 @@ export class Throttle {
     }
     const now = this.now();
     this.firstStartAt ??= now;
-    this.starts.push({ at: now, caughtUp });
+    this.starts.push({ at: now, caughtUp, pace: this.rate });
   }
 
   /**
@@ -138,7 +145,7 @@ export class Throttle {
     const now = this.now();
     this.tick(now);
     this.inFlight--;
-    const start = this.starts.shift() ?? { at: now, caughtUp: false };
+    const start = this.starts.shift() ?? { at: now, caughtUp: false, pace: this.rate };
     if (headers) this.readPolicy(headers);
     if (status === 429) this.onRefused(now, start, this.bounds.retryAfter(headers, retryAfterMs, now));
     else if (status >= 200 && status < 300) this.accepted.add(now);
@@ -177,7 +184,7 @@ export class Throttle {
     }
   }
 
-  private onRefused(now: number, start: { at: number; caughtUp: boolean }, pauseMs: number | undefined): void {
+  private onRefused(now: number, start: Start, pauseMs: number | undefined): void {
     this.throttled++;
     this.accepted.refuse(now);
     this.lastRefusalAt = now;
@@ -193,22 +200,24 @@ export class Throttle {
       this.learntAt = now;
       this.startup = true;
       this.rate = tuning.PACE_SHARE * this.limit;
-    } else if (this.probe > 1) this.probeRefused(now, elapsed);
+    } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
     this.changedAt = now;
     this.pacer.restart(now, this.rate);
   }
 
   /** The probe went past the limit: the limit is what was accepted, at most where the probe got to. */
-  private probeRefused(now: number, elapsed: number): void {
-    const reached = this.limit * this.probe;
+  private probeRefused(now: number, elapsed: number, startPace: number): void {
+    // Where the probe was when the refused request started: it has grown since, by a round trip's worth.
+    const reached = Math.min(this.limit * this.probe, startPace / tuning.PACE_SHARE);
     const measured = this.startup
       ? Math.max(
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
-          reached * tuning.STARTUP_FLOOR,
+          // Past a spent window, what was accepted is the limit; else the overshoot was a round trip's.
+          this.spentWindow() ? 0 : reached * tuning.STARTUP_FLOOR,
         )
-      : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS);
+      : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
     // A 429 past a limit that held is no proof of a lower one (a late start may have bunched two): a
     // lower limit is the business of refusals at the pace.
     const found = Math.min(measured ?? this.limit, reached);
@@ -246,13 +255,17 @@ export class Throttle {
     const sinceMs = now - this.learntAt;
     const measured =
       sinceMs >= tuning.MEASURE_MIN_MS
-        ? this.accepted.rate(Math.min(tuning.MEASURE_MS, sinceMs), tuning.MEASURE_MIN_MS)
+        ? Math.max(
+            this.accepted.rate(Math.min(tuning.MEASURE_MS, sinceMs), tuning.MEASURE_MIN_MS) ?? 0,
+            this.accepted.rate(tuning.MEASURE_MS, tuning.MEASURE_MIN_MS) ?? 0,
+          )
         : undefined;
     if (measured === undefined) this.setLimit(this.limit * tuning.FALL_STEP);
     else if (measured > 0 && measured < this.limit) this.setLimit(measured);
     this.learntAt = now;
-    // A fall during the fast first probe ends it: probing on would overshoot again. The limit is rough.
-    this.plateauMs = this.startup ? tuning.FIRST_PLATEAU_MS : tuning.PLATEAU_MS;
+    // A fall during the fast first probe ends it: probing on would overshoot again. The limit is rough,
+    // as is one stepped down without a measurement: probed again soon.
+    this.plateauMs = this.startup || measured === undefined ? tuning.FIRST_PLATEAU_MS : tuning.PLATEAU_MS;
     this.startup = false;
     this.probe = 1;
     this.rate = Math.max(tuning.MIN_RATE, Math.min(tuning.PACE_SHARE * this.limit, this.rate / 2));
@@ -260,6 +273,12 @@ export class Throttle {
     if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
     return true;
+  }
+
+  /** Refusals as many as a fall makes: a window's quota let the probe far past the limit, then ran out. */
+  private spentWindow(): boolean {
+    const refused = this.accepted.refused(tuning.MEASURE_MS);
+    return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
   }
 
   private setLimit(perSecond: number): void {

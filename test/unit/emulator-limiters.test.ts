@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLimiter, limiterProblems, type LimiterSpec } from '../../src/emulator/api/limiters.js';
-import { rateLimitHeaders } from '../../src/emulator/api/rate-limit.js';
+import { limiterClock, rateLimitHeaders } from '../../src/emulator/api/rate-limit.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -29,6 +29,17 @@ describe('emulator limiter models', () => {
   it('token bucket with burst 1: never two requests closer than 1/rate', () => {
     const ok = offer({ rps: 20, burst: 1 }, 7, 5000);
     for (let i = 1; i < ok.length; i++) expect(ok[i]! - ok[i - 1]!).toBeGreaterThanOrEqual(50);
+  });
+
+  it("token bucket with burst 1: judged to the fraction of a millisecond, as by the emulator's clock", () => {
+    const limiter = createLimiter({ rps: 20, burst: 1 }, T0);
+    expect(limiter.take(T0 + 0.9).ok).toBe(true);
+    // 49.6 ms later: refused. A clock of whole milliseconds reads the two 50 ms apart and admits it.
+    expect(limiter.take(T0 + 50.5).ok).toBe(false);
+    expect(limiter.take(T0 + 50.9).ok).toBe(true);
+    expect(limiterClock()).toBeGreaterThan(T0);
+    const [a, b] = [limiterClock(), limiterClock()];
+    expect(b).toBeGreaterThanOrEqual(a);
   });
 
   it('fixed window: the whole quota at the window start, the rest refused until the next window', () => {

@@ -71,6 +71,8 @@ export interface SimSpec {
   /** Stop after this much simulated time even if requests remain, ms. */
   maxMs?: number;
   throttle?: ThrottleOptions;
+  /** Seed of the arrival jitter and the retries' backoff. Default 7. */
+  seed?: number;
 }
 
 export interface SimResult {
@@ -94,7 +96,7 @@ export async function simulate(s: SimSpec): Promise<SimResult> {
   const jitter = s.jitterMs ?? 2;
   const limiter = createLimiter(s.limit, start);
   const throttle = new Throttle(s.concurrency ?? 16, clock.now, { sleep: clock.sleep, ...s.throttle });
-  let seed = 7;
+  let seed = s.seed ?? 7;
   const rand = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const r: SimResult = { wallMs: 0, accepted: 0, refused: 0, acceptedAt: [], refusedAt: [], rates: [], throttle };
   let next = 0;

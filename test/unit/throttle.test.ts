@@ -10,53 +10,78 @@ import { Throttle } from '../../src/api/throttle.js';
 import type { BoundsWarning } from '../../src/api/bounds.js';
 import { SimClock, type TimerLag, rateBetween, simulate } from './throttle-sim.js';
 
-/**
- * Every model of the bench's matrix, run for about 30 s of requests at the limit, with the least share of
- * the limit it must reach: 0.9, but a bucket that holds a single request costs its whole first second
- * (nothing but probing tells 2 requests/s from 20 when the server allows no two at once).
- */
-const MODELS: Array<[string, LimiterSpec, RetryAfterMode, number]> = [
-  ['token bucket, burst = rate, no Retry-After', { rps: 50, burst: 50 }, 'none', 0.9],
-  ['token bucket, burst 10, whole seconds', { rps: 50, burst: 10 }, 'seconds', 0.9],
-  ['token bucket, burst 5, no Retry-After', { rps: 50, burst: 5 }, 'none', 0.9],
-  ['token bucket 20/s, burst 1, whole seconds', { rps: 20, burst: 1 }, 'seconds', 0.85],
-  ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date', 0.9],
-  ['fixed 10 s windows, whole seconds', { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 }, 'seconds', 0.9],
-  ['sliding log, fractional seconds', { rps: 50, burst: 50, kind: 'sliding-log' }, 'fractional', 0.9],
-  ['token bucket with RateLimit-Policy headers', { rps: 50, burst: 10, headers: 'ietf' }, 'seconds', 0.9],
-  ['token bucket without any rate headers', { rps: 50, burst: 10, headers: 'none' }, 'none', 0.9],
-  ['shared with a client using 40% of it', { rps: 50, burst: 10, sharedShare: 0.4 }, 'seconds', 0.9],
+/** Every model of the bench's matrix. */
+const MODELS: Array<[string, LimiterSpec, RetryAfterMode]> = [
+  ['token bucket, burst = rate, no Retry-After', { rps: 50, burst: 50 }, 'none'],
+  ['token bucket, burst 10, whole seconds', { rps: 50, burst: 10 }, 'seconds'],
+  ['token bucket, burst 5, no Retry-After', { rps: 50, burst: 5 }, 'none'],
+  ['token bucket 20/s, burst 1, whole seconds', { rps: 20, burst: 1 }, 'seconds'],
+  ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
+  ['fixed 10 s windows, whole seconds', { rps: 50, burst: 50, kind: 'fixed-window', windowMs: 10_000 }, 'seconds'],
+  ['sliding log, fractional seconds', { rps: 50, burst: 50, kind: 'sliding-log' }, 'fractional'],
+  ['token bucket with RateLimit-Policy headers', { rps: 50, burst: 10, headers: 'ietf' }, 'seconds'],
+  ['token bucket without any rate headers', { rps: 50, burst: 10, headers: 'none' }, 'none'],
+  ['shared with a client using 40% of it', { rps: 50, burst: 10, sharedShare: 0.4 }, 'seconds'],
 ];
 
 /** A busy machine: one timer in ten fires up to 30 ms late (the others within a millisecond). */
 const BUSY: TimerLag = { maxMs: 30, every: 10 };
+/** Seeds of the arrival jitter: each model runs once per seed, and every run must meet the targets. */
+const SEEDS = [3, 7, 11, 19];
 
-/** Runs one model for 30 s of its limit; the share of the limit reached and of requests refused. */
-async function shares(limit: LimiterSpec, retryAfter: RetryAfterMode, lag?: TimerLag) {
+/**
+ * Runs one model for 30 s of its limit once per seed, each request arriving up to `jitterMs` late; the
+ * lowest share of the limit reached, and the highest and the mean share of requests refused.
+ */
+async function shares(limit: LimiterSpec, retryAfter: RetryAfterMode, jitterMs: number, lag?: TimerLag) {
   const available = limit.rps * (1 - (limit.sharedShare ?? 0));
   const n = Math.round(available * 30);
-  const r = await simulate({ limit, retryAfter, n, maxMs: 120_000, ...(lag ? { lag } : {}) });
-  expect(r.accepted).toBe(n);
-  // Fixed windows hand out a whole window at its start: over a run that is not a whole number of
-  // windows, the rate may exceed the limit; it must never be far below it.
-  return { rate: (r.accepted * 1000) / r.wallMs / available, refused: r.refused / (r.accepted + r.refused), r };
+  const rates: number[] = [];
+  const refused: number[] = [];
+  for (const seed of SEEDS) {
+    const r = await simulate({ limit, retryAfter, n, maxMs: 120_000, jitterMs, seed, ...(lag ? { lag } : {}) });
+    expect(r.accepted).toBe(n);
+    // Fixed windows hand out a whole window at its start: over a run that is not a whole number of
+    // windows, the rate may exceed the limit; it must never be far below it.
+    rates.push((r.accepted * 1000) / r.wallMs / available);
+    refused.push(r.refused / (r.accepted + r.refused));
+  }
+  const meanRefused = refused.reduce((a, b) => a + b, 0) / refused.length;
+  return { rate: Math.min(...rates), refused: Math.max(...refused), meanRefused };
 }
 
 describe('throttle on a simulated clock against each limiter model', () => {
-  it.each(MODELS)('%s: at least its floor of the limit, under 3 in 100 refused', async (_n, limit, ra, floor) => {
-    const s = await shares(limit, ra);
-    expect(s.rate).toBeGreaterThanOrEqual(floor);
-    expect(s.refused).toBeLessThan(0.03);
+  it.each(MODELS)('%s: 0.9 of the limit, under 5 in 100 refused (3 on average), in every run', async (...m) => {
+    const [, limit, ra] = m;
+    const s = await shares(limit, ra, 2);
+    expect(s.rate).toBeGreaterThanOrEqual(0.9);
+    expect(s.refused).toBeLessThan(0.05);
+    expect(s.meanRefused).toBeLessThan(0.03);
   });
 
   // Late timers bunch starts: catching up in one go is refused by a bucket that holds one request, and
   // a limit learnt from such refusals ratchets down.
   it.each(MODELS)('%s, timers firing late as on a busy machine: the same, a bucket of one at 0.8', async (...m) => {
-    const [, limit, ra, floor] = m;
-    const s = await shares(limit, ra, BUSY);
-    expect(s.rate).toBeGreaterThanOrEqual(Math.min(floor, limit.burst === 1 ? 0.8 : floor));
-    expect(s.refused).toBeLessThan(0.03);
+    const [, limit, ra] = m;
+    const s = await shares(limit, ra, 2, BUSY);
+    expect(s.rate).toBeGreaterThanOrEqual(limit.burst === 1 ? 0.8 : 0.9);
+    expect(s.refused).toBeLessThan(0.05);
+    expect(s.meanRefused).toBeLessThan(0.03);
   });
+
+  // The network and a busy server delay some requests more than others: two sent a full interval apart
+  // may arrive closer, which a bucket that holds one request refuses below its limit.
+  it.each([
+    ['token bucket 20/s, burst 1, whole seconds', 0.8, { rps: 20, burst: 1 }, 'seconds'],
+    ['fixed 1 s windows, HTTP-date', 0.9, { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
+  ] as Array<[string, number, LimiterSpec, RetryAfterMode]>)(
+    '%s, arrivals up to 8 ms late: at least %s of the limit, under 5 in 100 refused',
+    async (_n, floor, limit, ra) => {
+      const s = await shares(limit, ra, 8);
+      expect(s.rate).toBeGreaterThanOrEqual(floor);
+      expect(s.refused).toBeLessThan(0.05);
+    },
+  );
 
   // A refused probe is no proof of a lower limit: learnt from such refusals, the limit ratchets down.
   it('a bucket that holds one request, timers firing late: over a minute the learnt limit stays near it', async () => {
@@ -83,27 +108,47 @@ describe('throttle on a simulated clock against each limiter model', () => {
     },
   );
 
+  // The first probe can start just before a window opens (as with this seed): the fresh quota lets it
+  // climb far past the limit before a refusal comes back. Where the probe got is then no measure of the
+  // limit: what passed is.
+  it.each([
+    ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
+    ['sliding log, fractional seconds', { rps: 50, burst: 50, kind: 'sliding-log' }, 'fractional'],
+  ] as Array<[string, LimiterSpec, RetryAfterMode]>)(
+    '%s: a first probe that a fresh window let through is not taken for the limit',
+    async (_n, limit, ra) => {
+      for (const jitterMs of [2, 8]) {
+        const r = await simulate({ limit, retryAfter: ra, n: 1000, maxMs: 120_000, jitterMs, seed: 11 });
+        expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.04);
+      }
+    },
+  );
+
   it('a steady limit is probed less and less often: over two minutes, a few refusals after the first ten seconds', async () => {
     const r = await simulate({ limit: { rps: 50, burst: 10 }, retryAfter: 'seconds', n: 6000, maxMs: 400_000 });
     expect(r.refusedAt.filter((t) => t > 10_000).length).toBeLessThanOrEqual(15);
   });
 
-  it('a limit that halves mid-run: under it within 5 s; doubled back: 0.9 of it within 30 s', async () => {
-    const limit: LimiterSpec = {
-      rps: 50,
-      burst: 10,
-      changes: [
-        { afterMs: 10_000, factor: 0.5 },
-        { afterMs: 30_000, factor: 1 },
-      ],
-    };
-    const r = await simulate({ limit, retryAfter: 'seconds', n: 2600, maxMs: 120_000 });
-    expect(rateBetween(r, 5000, 10_000)).toBeGreaterThanOrEqual(45);
-    // From 5 s after the halving on, no 5 s see more accepted than the new limit allows (and its burst).
-    for (let t = 15_000; t < 30_000; t += 5000) expect(rateBetween(r, t, t + 5000)).toBeLessThanOrEqual(25 + 1);
-    expect(r.refusedAt.filter((t) => t >= 15_000 && t < 30_000).length).toBeLessThan(10);
-    expect(rateBetween(r, 55_000, 60_000)).toBeGreaterThanOrEqual(45);
-  });
+  it.each(SEEDS)(
+    'a limit that halves mid-run: under it within 5 s; doubled back: 0.9 of it within 30 s (seed %s)',
+    async (seed) => {
+      const limit: LimiterSpec = {
+        rps: 50,
+        burst: 10,
+        changes: [
+          { afterMs: 10_000, factor: 0.5 },
+          { afterMs: 30_000, factor: 1 },
+        ],
+      };
+      const r = await simulate({ limit, retryAfter: 'seconds', n: 2600, maxMs: 120_000, seed });
+      expect(rateBetween(r, 5000, 10_000)).toBeGreaterThanOrEqual(45);
+      // From 5 s after the halving on, no 5 s see more accepted than the new limit allows (and its burst).
+      for (let t = 15_000; t < 30_000; t += 5000) expect(rateBetween(r, t, t + 5000)).toBeLessThanOrEqual(25 + 1);
+      // Under 5 in 100 of the halved limit's requests refused.
+      expect(r.refusedAt.filter((t) => t >= 15_000 && t < 30_000).length).toBeLessThan(0.05 * 25 * 15);
+      expect(rateBetween(r, 55_000, 60_000)).toBeGreaterThanOrEqual(45);
+    },
+  );
 
   it('RateLimit-Policy sets the pace at once: hardly a refusal after the first answer', async () => {
     const r = await simulate({

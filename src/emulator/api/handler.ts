@@ -10,7 +10,7 @@ import type { ApiCounters, FaultKind, RequestKind } from './counters.js';
 import type { Dataset } from './dataset.js';
 import type { ApiKnobs } from './knobs.js';
 import { listBody, parsePageWindow } from './paging.js';
-import { createTokenBucket, rateLimitHeaders } from './rate-limit.js';
+import { createTokenBucket, limiterClock, rateLimitHeaders } from './rate-limit.js';
 import type { TokenBucket } from './rate-limit.js';
 import { chance, mulberry32, pick } from './rng.js';
 
@@ -31,7 +31,7 @@ export interface ApiHandlerOptions {
   clientSystem?: string;
   /** Seed of the fault/jitter RNG, so fault sequences repeat. Default 1. */
   faultSeed?: number;
-  /** Wall clock for the rate limiter and HTTP-dates. Default Date.now. */
+  /** Clock of the rate limiter and HTTP-dates. Default limiterClock (monotonic, sub-millisecond). */
   now?: () => number;
 }
 
@@ -41,7 +41,7 @@ export function createApiHandler(opts: ApiHandlerOptions): EmuHandler {
   const prefix = normalizePrefix(opts.prefix ?? '');
   const clientHeader = (opts.clientHeader ?? 'client').toLowerCase();
   const clientSystem = opts.clientSystem ?? 'showroom';
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? limiterClock;
   const rng = mulberry32(opts.faultSeed ?? 1);
   let bucket: TokenBucket | null = null;
 

@@ -6,6 +6,14 @@ import type { RateLimit, RetryAfterMode } from './knobs.js';
 import { createLimiter } from './limiters.js';
 import type { LimitDecision } from './limiters.js';
 
+/**
+ * The clock a server's limiter judges by: monotonic and finer than a millisecond, on the epoch's scale (a
+ * fixed window is aligned to it, a Retry-After date is read from it). Date.now() truncates to whole
+ * milliseconds and may be stepped by the system clock: against a bucket that holds one request, a
+ * millisecond is a share of the interval between two requests.
+ */
+export const limiterClock = (): number => performance.timeOrigin + performance.now();
+
 /** Outcome of one request against the limiter. */
 export type BucketResult = LimitDecision;
 
