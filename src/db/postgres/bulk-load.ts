@@ -24,8 +24,11 @@ export interface BulkLoad {
   foreignKeys(): string[];
 }
 
-/** Memory for the index builds of the load (a session setting: the server's own memory, for one build). */
-export const BULK_LOAD_SETTINGS = "SET LOCAL maintenance_work_mem = '256MB'";
+/**
+ * Server memory for the load, for this transaction only: the index builds sort in memory, and a chunk's
+ * rows (unnest materialises them) stay in memory instead of spilling to a temporary file.
+ */
+export const BULK_LOAD_SETTINGS = ["SET LOCAL maintenance_work_mem = '256MB'", "SET LOCAL work_mem = '64MB'"];
 
 async function droppable(client: pg.ClientBase, schema: string): Promise<Dropped> {
   const foreignKeys = await client.query<{ table: string; name: string; def: string }>(

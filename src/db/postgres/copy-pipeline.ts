@@ -15,6 +15,7 @@ type Pipelined = pg.PoolClient & { pipeline?: boolean };
 export class Pipeline {
   private readonly pending = new Set<Promise<unknown>>();
   private failure: { error: unknown } | undefined;
+  private waiters: { most: number; resolve: () => void }[] = [];
 
   constructor(private readonly client: pg.ClientBase) {}
 
@@ -24,13 +25,26 @@ export class Pipeline {
     const sent = this.client.query<R>(text, values);
     this.pending.add(sent);
     sent.then(
-      () => this.pending.delete(sent),
+      () => this.answered(sent),
       (err: unknown) => {
         this.failure ??= { error: err };
-        this.pending.delete(sent);
+        this.answered(sent);
       },
     );
     return sent;
+  }
+
+  /** Resolves once at most `most` statements are in flight: for work that should only fill the server's gaps. */
+  async atMost(most: number): Promise<void> {
+    if (this.pending.size <= most) return;
+    await new Promise<void>((resolve) => this.waiters.push({ most, resolve }));
+  }
+
+  private answered(sent: Promise<unknown>): void {
+    this.pending.delete(sent);
+    const ready = this.waiters.filter((w) => this.pending.size <= w.most);
+    this.waiters = this.waiters.filter((w) => this.pending.size > w.most);
+    for (const w of ready) w.resolve();
   }
 
   /** Waits until every statement sent is answered; throws the first failure. */

@@ -37,6 +37,8 @@ const TABLES = [
 ];
 /** Loaded alongside the other tables when the foreign keys are off: little to read, much for the server. */
 const SIDE_TABLE = 'issues_fts';
+/** The side table's chunk is sent when at most this many statements are in flight. */
+const FILLER_QUEUE = 2;
 /**
  * Rows per INSERT: enough that statement overhead vanishes, few enough (and few enough characters) that
  * memory stays bounded and little of it outlives a young-generation collection.
@@ -90,7 +92,7 @@ export async function copySqliteToPostgres(
 async function prepare(client: pg.ClientBase, q: string, schema: string): Promise<Prepared> {
   await refuseNonEmpty(client, q, schema);
   await client.query(ROW_TEXT_SETTINGS);
-  await client.query(BULK_LOAD_SETTINGS);
+  for (const setting of BULK_LOAD_SETTINGS) await client.query(setting);
   // Compresses large values (the issues' JSON) faster than the default pglz, where the server has lz4.
   await client.query(
     `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
@@ -107,16 +109,16 @@ async function copyAll(
   { columns, load }: Prepared,
 ): Promise<CopiedTable[]> {
   const loaded: Loaded[] = [];
-  const lane = async (tables: string[]): Promise<void> => {
+  const lane = async (tables: string[], filler: boolean): Promise<void> => {
     for (const table of tables) {
       const cols = columns.get(table)!;
-      const sent = await copyTable(source, pipeline, q, table, cols);
+      const sent = await copyTable(source, pipeline, q, table, cols, filler);
       for (const index of load.indexesOf(table)) void pipeline.send(index);
       loaded.push({ table, sent, stored: pipeline.send<StoredSumsRow>(storedSumsQuery(q, table, cols)) });
     }
   };
   const lanes = load.dropped ? [TABLES.filter((t) => t !== SIDE_TABLE), [SIDE_TABLE]] : [TABLES];
-  const ended = await Promise.allSettled(lanes.map(lane));
+  const ended = await Promise.allSettled(lanes.map((tables, i) => lane(tables, i > 0)));
   for (const e of ended) if (e.status === 'rejected') throw e.reason;
   for (const key of load.foreignKeys()) void pipeline.send(key);
   // Identity columns continue after the copied ids.
@@ -160,6 +162,7 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
  */
 const JSON_SEPARATOR = '\x1e';
 const JSON_NULL = '\x1f';
+// eslint-disable-next-line no-control-regex -- the two separators are control characters
 const JSON_SEPARATORS = /[\x1e\x1f]/;
 
 /** The INSERT of one chunk: one parameter per column, an array or (JSON) a joined text. */
@@ -177,10 +180,12 @@ function chunkValue(table: string, c: Column, v: unknown): unknown {
   if (v === null || v === undefined) return c.kind === 'json' ? JSON_NULL : null;
   if (c.kind === 'bool' && typeof v === 'number') return v !== 0;
   if (c.kind !== 'json') return v;
-  const text = String(v);
-  if (JSON_SEPARATORS.test(text))
-    throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} is not valid JSON (a raw control character); nothing was copied`);
-  return text;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v !== 'string' || JSON_SEPARATORS.test(v)) {
+    const what = typeof v === 'string' ? 'a raw control character' : 'a blob';
+    throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} is not valid JSON (${what}); nothing was copied`);
+  }
+  return v;
 }
 
 /** The parameters of one chunk. */
@@ -198,15 +203,19 @@ async function copyTable(
   q: string,
   table: string,
   columns: Column[],
+  filler: boolean,
 ): Promise<RowSums> {
   const insert = insertStatement(q, table, columns);
   const sums = new RowSums();
   const texts: (string | null)[] = new Array<string | null>(columns.length);
   let chunk: unknown[][] = columns.map(() => []);
   let chars = 0;
-  let inFlight: Promise<unknown>[] = [];
+  const inFlight: Promise<unknown>[] = [];
   const send = async (): Promise<void> => {
     if (inFlight.length >= 2) await inFlight.shift();
+    // The side table's chunks go to the server when it has little else queued, so that its work fills the
+    // time the server would otherwise wait for the client, instead of taking turns with the other tables.
+    if (filler) await pipeline.atMost(FILLER_QUEUE);
     inFlight.push(pipeline.send(insert, chunkParams(columns, chunk)));
     chunk = columns.map(() => []);
     chars = 0;
