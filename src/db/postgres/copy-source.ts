@@ -48,7 +48,8 @@ export async function targetColumns(client: pg.ClientBase, schema: string, table
 /**
  * Where `table`'s rows are read from and how each target column is spelled there. The full-text table is
  * read from the FTS5 table's own content table where it has one: a scan of the virtual table from a rowid
- * on starts again from its first row, so reading it a page at a time would take time quadratic in its size.
+ * on costs about as much as one from its first row, so reading it a page at a time takes time quadratic
+ * in its size.
  */
 function sqliteSelect(source: Database.Database, table: string, columns: Column[]): { from: string; cols: string[] } {
   const plain = { from: `"${table}"`, cols: ['rowid', ...columns.map((c) => `"${c.name}"`)] };

@@ -29,7 +29,10 @@ export function timeText(value: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00`;
 }
 
-/** The text PostgreSQL prints for `value` (an SQLite value) stored in a column of `kind`; null for NULL. */
+/**
+ * The text PostgreSQL prints for `value` (an SQLite value) stored in a column of `kind` (for jsonb, the md5
+ * of it, as pgColumnText asks of the server); null for NULL.
+ */
 export function sqliteValueText(value: unknown, kind: RowTextKind): string | null {
   if (value === null || value === undefined) return null;
   // What better-sqlite3 returns: text, numbers (bigint with safeIntegers) or a Buffer for a blob.
