@@ -4,11 +4,21 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorTypes } from '../../src/db/postgres/connect.js';
 import { copySqliteToPostgres } from '../../src/db/postgres/copy.js';
 import { openPgMirror, type PgMirror } from '../../src/db/postgres/store.js';
 import { harness, type Harness } from '../helpers/harness.js';
-import { testSchema, type TestSchema } from '../helpers/postgres.js';
+import { pgAdminUrl, testSchema, type TestSchema } from '../helpers/postgres.js';
+
+/** `url` with another role, whose password is its name. */
+function withUser(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = role;
+  return u.toString();
+}
 
 const COPIED = [
   'sync_runs',
@@ -164,6 +174,32 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
         });
     } finally {
       db.close();
+    }
+  });
+
+  it('copies with the keys and indexes in place, one table after another, for a role that does not own the tables', async () => {
+    const m = await target();
+    const before = await keysAndIndexes(m);
+    const role = `${m.schema}_loader`;
+    const admin = new pg.Client({ connectionString: pgAdminUrl() });
+    await admin.connect();
+    const pool = new pg.Pool({ connectionString: withUser(s!.url, role), types: mirrorTypes, max: 1 });
+    const db = h.read();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+      await admin.query(
+        `GRANT USAGE ON SCHEMA "${m.schema}" TO ${role}; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA "${m.schema}" TO ${role}; GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA "${m.schema}" TO ${role}`,
+      );
+      const report = await copySqliteToPostgres(db, pool, m.schema);
+      expect(report.map((r) => [r.table, r.rows])).toEqual(
+        COPIED.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+      );
+      expect(await keysAndIndexes(m)).toEqual(before);
+    } finally {
+      db.close();
+      await pool.end();
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await admin.end();
     }
   });
 
