@@ -44,7 +44,7 @@ const FILLER_QUEUE = 2;
  * memory stays bounded and little of it outlives a young-generation collection.
  */
 const CHUNK_ROWS = 2000;
-const CHUNK_CHARS = 1_000_000;
+const CHUNK_CHARS = 500_000;
 
 /** What was copied and verified, per table. */
 export interface CopiedTable {
