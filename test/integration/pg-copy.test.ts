@@ -4,11 +4,21 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorTypes } from '../../src/db/postgres/connect.js';
 import { copySqliteToPostgres } from '../../src/db/postgres/copy.js';
 import { openPgMirror, type PgMirror } from '../../src/db/postgres/store.js';
 import { harness, type Harness } from '../helpers/harness.js';
-import { testSchema, type TestSchema } from '../helpers/postgres.js';
+import { pgAdminUrl, testSchema, type TestSchema } from '../helpers/postgres.js';
+
+/** `url` with another role, whose password is its name. */
+function withUser(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = role;
+  return u.toString();
+}
 
 const COPIED = [
   'sync_runs',
@@ -92,6 +102,16 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
         expect(lite.length, table).toBeGreaterThan(0);
         expect((await m.pool.query(`SELECT * FROM "${m.schema}".${table} ORDER BY ${order}`)).rows).toEqual(lite);
       }
+      // The full-text rows (read from FTS5's own storage) are SQLite's, each column in its place.
+      expect(
+        (
+          await m.pool.query(
+            `SELECT issue_id, summary, description, field_text FROM "${m.schema}".issues_fts ORDER BY issue_id`,
+          )
+        ).rows,
+      ).toEqual(
+        db.prepare('SELECT rowid AS issue_id, summary, description, field_text FROM issues_fts ORDER BY rowid').all(),
+      );
       const deleted = (
         await m.pool.query(
           `SELECT id, deleted_at, first_seen_at FROM "${m.schema}".issues WHERE deleted_at IS NOT NULL ORDER BY id`,
@@ -152,6 +172,75 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
           t,
           n: 0,
         });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('copies with the keys and indexes in place, one table after another, for a role that does not own the tables', async () => {
+    const m = await target();
+    const before = await keysAndIndexes(m);
+    const role = `${m.schema}_loader`;
+    const admin = new pg.Client({ connectionString: pgAdminUrl() });
+    await admin.connect();
+    const pool = new pg.Pool({ connectionString: withUser(s!.url, role), types: mirrorTypes, max: 1 });
+    const db = h.read();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+      await admin.query(
+        `GRANT USAGE ON SCHEMA "${m.schema}" TO ${role}; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA "${m.schema}" TO ${role}; GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA "${m.schema}" TO ${role}`,
+      );
+      const report = await copySqliteToPostgres(db, pool, m.schema);
+      expect(report.map((r) => [r.table, r.rows])).toEqual(
+        COPIED.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+      );
+      expect(await keysAndIndexes(m)).toEqual(before);
+    } finally {
+      db.close();
+      await pool.end();
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await admin.end();
+    }
+  });
+
+  /** Copies `db` into a fresh target and expects it to fail with nothing copied and the schema as it was. */
+  async function failedCopy(db: Database.Database): Promise<Error> {
+    const m = await target();
+    const before = await keysAndIndexes(m);
+    const err = await copySqliteToPostgres(db, m.pool, m.schema).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DB_ERROR' });
+    for (const t of COPIED)
+      expect({ t, n: (await m.pool.query(`SELECT count(*)::int AS n FROM "${m.schema}".${t}`)).rows[0].n }).toEqual({
+        t,
+        n: 0,
+      });
+    expect(await keysAndIndexes(m)).toEqual(before);
+    return err as Error;
+  }
+
+  it('copies nothing when a full-text row, loaded alongside the other tables, cannot go into PostgreSQL', async () => {
+    const db = sourceCopy('bad-fts');
+    try {
+      db.prepare(
+        "UPDATE issues_fts SET summary = 'bad ' || char(0) || ' text' WHERE rowid = (SELECT max(rowid) FROM issues_fts)",
+      ).run();
+      expect((await failedCopy(db)).message).toMatch(
+        /^copy into PostgreSQL schema "[^"]+" failed, nothing was copied: /,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a JSON value holding a raw control character, and copies nothing', async () => {
+    const db = sourceCopy('bad-json');
+    try {
+      db.prepare(
+        `UPDATE issues SET data = '{"a": "x' || char(30) || 'y"}' WHERE id = (SELECT max(id) FROM issues)`,
+      ).run();
+      expect((await failedCopy(db)).message).toBe(
+        'a value of issues.data is not valid JSON (a raw control character); nothing was copied',
+      );
     } finally {
       db.close();
     }

@@ -1,21 +1,27 @@
 /**
  * Moving an SQLite mirror into an empty PostgreSQL schema with everything the API cannot give back:
  * history, first-seen and deletion dates, the run log, the erase audit, the detail paths seen and the
- * mirror's settings. One PostgreSQL transaction: each table is read from SQLite once, in rowid order a page at a time, and
- * inserted in large chunks (one array parameter per column) while the next chunk is read; each row's
- * checksum is taken from the values as they are sent. Then PostgreSQL computes the same checksum over the
- * rows it stored, one query per table, and any difference in a row count or a checksum rolls everything
- * back, so the target ends up either a verified copy or untouched. A target that holds mirror data is
- * refused. Memory stays bounded by two chunks, whatever the size of the mirror.
+ * mirror's settings. One PostgreSQL transaction: each table is read from SQLite once, in rowid order a
+ * page at a time, and inserted in large chunks (one array parameter per column) while the next chunk is
+ * read; each row's checksum is taken from the values as they are sent. Then PostgreSQL computes the same
+ * checksum over the rows it stored, one query per table, and any difference in a row count or a checksum
+ * rolls everything back, so the target ends up either a verified copy or untouched. A target that holds
+ * mirror data is refused. Memory stays bounded by a few chunks, whatever the size of the mirror.
+ *
+ * The client (reading, hashing) and the server (parsing, the full-text document, index builds, checksums)
+ * work at the same time: statements are pipelined (copy-pipeline.ts), a table's indexes are rebuilt and its
+ * checksum computed as soon as it is loaded, and the full-text table, cheap to read but costly for the
+ * server, loads alongside the others when the foreign keys are off for the load.
  */
-import { createHash, hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { SyncError } from '../../errors.js';
-import { withBulkLoad } from './bulk-load.js';
-import { inTransaction } from './connect.js';
+import { BULK_LOAD_SETTINGS, startBulkLoad, type BulkLoad } from './bulk-load.js';
+import { inPipelinedCopy, type Pipeline } from './copy-pipeline.js';
+import { sqlitePages, targetColumns, type Column } from './copy-source.js';
+import { RowSums, storedSumsQuery, type StoredSumsRow } from './copy-sums.js';
 import { quoteSchema } from './names.js';
-import { pgColumnText, recordText, ROW_TEXT_SETTINGS, sqliteValueText, type RowTextKind } from './row-text.js';
+import { recordText, ROW_TEXT_SETTINGS, sqliteValueText } from './row-text.js';
 
 /** Tables in foreign-key order; sync_lock is a live process's lease and is not copied. */
 const TABLES = [
@@ -29,23 +35,16 @@ const TABLES = [
   'detail_paths',
   'settings',
 ];
+/** Loaded alongside the other tables when the foreign keys are off: little to read, much for the server. */
+const SIDE_TABLE = 'issues_fts';
+/** The side table's chunk is sent when at most this many statements are in flight. */
+const FILLER_QUEUE = 2;
 /**
  * Rows per INSERT: enough that statement overhead vanishes, few enough (and few enough characters) that
  * memory stays bounded and little of it outlives a young-generation collection.
  */
 const CHUNK_ROWS = 2000;
-const CHUNK_CHARS = 1_000_000;
-/** Rows per SQLite read. */
-const PAGE_ROWS = 500;
-
-interface Column {
-  name: string;
-  /** Element type of the array parameter. */
-  type: string;
-  /** Cast after unnest (jsonb travels as text). */
-  cast?: string;
-  kind: RowTextKind;
-}
+const CHUNK_CHARS = 500_000;
 
 /** What was copied and verified, per table. */
 export interface CopiedTable {
@@ -53,6 +52,18 @@ export interface CopiedTable {
   rows: number;
   /** sha256 over the row count and the sums of the rows' md5s, equal on both sides. */
   checksum: string;
+}
+
+interface Prepared {
+  columns: Map<string, Column[]>;
+  load: BulkLoad;
+}
+
+/** A loaded table: the sums as sent, and the server's sums of what it stored (answered later). */
+interface Loaded {
+  table: string;
+  sent: RowSums;
+  stored: Promise<pg.QueryResult<StoredSumsRow>>;
 }
 
 /** Copies the SQLite mirror `source` into `schema` (migrated, empty); throws and leaves it untouched on any problem. */
@@ -63,7 +74,11 @@ export async function copySqliteToPostgres(
 ): Promise<CopiedTable[]> {
   const q = quoteSchema(schema);
   try {
-    return await inTransaction(pool, (client) => copyAll(source, client, q, schema));
+    return await inPipelinedCopy(
+      pool,
+      (client) => prepare(client, q, schema),
+      (pipeline, prepared) => copyAll(source, pipeline, q, prepared),
+    );
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError(
@@ -74,42 +89,57 @@ export async function copySqliteToPostgres(
   }
 }
 
-async function copyAll(
-  source: Database.Database,
-  client: pg.ClientBase,
-  q: string,
-  schema: string,
-): Promise<CopiedTable[]> {
+async function prepare(client: pg.ClientBase, q: string, schema: string): Promise<Prepared> {
   await refuseNonEmpty(client, q, schema);
   await client.query(ROW_TEXT_SETTINGS);
+  for (const setting of BULK_LOAD_SETTINGS) await client.query(setting);
   // Compresses large values (the issues' JSON) faster than the default pglz, where the server has lz4.
   await client.query(
     `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
   );
-  const tables: { table: string; columns: Column[]; sent: RowSums }[] = [];
-  await withBulkLoad(client, schema, async () => {
-    for (const table of TABLES) {
-      const columns = await targetColumns(client, schema, table);
-      tables.push({ table, columns, sent: await copyTable(source, client, q, table, columns) });
+  const columns = new Map<string, Column[]>();
+  for (const table of TABLES) columns.set(table, await targetColumns(client, schema, table));
+  return { columns, load: await startBulkLoad(client, schema) };
+}
+
+async function copyAll(
+  source: Database.Database,
+  pipeline: Pipeline,
+  q: string,
+  { columns, load }: Prepared,
+): Promise<CopiedTable[]> {
+  const loaded: Loaded[] = [];
+  const lane = async (tables: string[], filler: boolean): Promise<void> => {
+    for (const table of tables) {
+      const cols = columns.get(table)!;
+      const sent = await copyTable(source, pipeline, q, table, cols, filler);
+      for (const index of load.indexesOf(table)) void pipeline.send(index);
+      loaded.push({ table, sent, stored: pipeline.send<StoredSumsRow>(storedSumsQuery(q, table, cols)) });
     }
-  });
-  const report: CopiedTable[] = [];
-  for (const { table, columns, sent } of tables) {
-    const stored = await storedSums(client, q, table, columns);
-    if (sent.rows !== stored.rows || sent.checksum() !== stored.checksum()) {
-      throw new SyncError(
-        'DB_ERROR',
-        `copy of table ${table} did not verify (SQLite ${sent.rows} rows, PostgreSQL ${stored.rows} rows, checksums ${sent.checksum().slice(0, 12)} vs ${stored.checksum().slice(0, 12)}); nothing was copied`,
-      );
-    }
-    report.push({ table, rows: sent.rows, checksum: sent.checksum() });
-  }
+  };
+  const lanes = load.dropped ? [TABLES.filter((t) => t !== SIDE_TABLE), [SIDE_TABLE]] : [TABLES];
+  const ended = await Promise.allSettled(lanes.map((tables, i) => lane(tables, i > 0)));
+  for (const e of ended) if (e.status === 'rejected') throw e.reason;
+  for (const key of load.foreignKeys()) void pipeline.send(key);
   // Identity columns continue after the copied ids.
   for (const t of ['sync_runs', 'issue_changes', 'erase_log']) {
-    await client.query(
+    void pipeline.send(
       `SELECT setval(pg_get_serial_sequence($1, 'id'), m) FROM (SELECT max(id) AS m FROM ${q}.${t}) x WHERE m IS NOT NULL`,
       [`${q}.${t}`],
     );
+  }
+  await pipeline.settle();
+  const report: CopiedTable[] = [];
+  for (const table of TABLES) {
+    const { sent, stored } = loaded.find((l) => l.table === table)!;
+    const got = RowSums.of((await stored).rows[0]!);
+    if (sent.rows !== got.rows || sent.checksum() !== got.checksum()) {
+      throw new SyncError(
+        'DB_ERROR',
+        `copy of table ${table} did not verify (SQLite ${sent.rows} rows, PostgreSQL ${got.rows} rows, checksums ${sent.checksum().slice(0, 12)} vs ${got.checksum().slice(0, 12)}); nothing was copied`,
+      );
+    }
+    report.push({ table, rows: sent.rows, checksum: sent.checksum() });
   }
   return report;
 }
@@ -125,124 +155,85 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
   }
 }
 
-const KINDS: Record<string, RowTextKind> = {
-  bigint: 'int',
-  integer: 'int',
-  smallint: 'int',
-  boolean: 'bool',
-  'double precision': 'float',
-  real: 'float',
-  'timestamp with time zone': 'time',
-  jsonb: 'json',
-};
+/**
+ * A JSON column travels as one text of the chunk's values joined by a record separator (NULL as a unit
+ * separator): neither can stand unescaped in valid JSON, and the server splits the text much faster than
+ * it parses an array literal of quoted, escaped documents (nor need the client escape them).
+ */
+const JSON_SEPARATOR = '\x1e';
+const JSON_NULL = '\x1f';
+// eslint-disable-next-line no-control-regex -- the two separators are control characters
+const JSON_SEPARATORS = /[\x1e\x1f]/;
 
-async function targetColumns(client: pg.ClientBase, schema: string, table: string): Promise<Column[]> {
-  const { rows } = await client.query<{ name: string; type: string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, NULL) AS type FROM pg_attribute a
-      WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attnum > 0 AND NOT a.attisdropped
-        AND a.attgenerated = '' ORDER BY a.attnum`,
-    [schema, table],
-  );
-  return rows.map((r) =>
-    r.type === 'jsonb'
-      ? { name: r.name, type: 'text', cast: 'jsonb', kind: 'json' }
-      : { name: r.name, type: r.type, kind: KINDS[r.type] ?? 'text' },
-  );
+/** The INSERT of one chunk: one parameter per column, an array or (JSON) a joined text. */
+function insertStatement(q: string, table: string, columns: Column[]): string {
+  const names = columns.map((c) => `"${c.name}"`).join(', ');
+  const args = columns
+    .map((c, i) => (c.kind === 'json' ? `string_to_array($${i + 1}, E'\\x1e', E'\\x1f')` : `$${i + 1}::${c.type}[]`))
+    .join(', ');
+  const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
+  return `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
 }
 
-/** Row count and two sums of 64-bit halves of each row's md5: the same whatever order rows come in. */
-class RowSums {
-  rows = 0;
-  private high = 0n;
-  private low = 0n;
-  add(text: string): void {
-    const d = hash('md5', text, 'buffer') as unknown as Buffer;
-    this.high += d.readBigInt64BE(0);
-    this.low += d.readBigInt64BE(8);
-    this.rows++;
+/** The value of a column as it goes into its chunk. */
+function chunkValue(table: string, c: Column, v: unknown): unknown {
+  if (v === null || v === undefined) return c.kind === 'json' ? JSON_NULL : null;
+  if (c.kind === 'bool' && typeof v === 'number') return v !== 0;
+  if (c.kind !== 'json') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v !== 'string' || JSON_SEPARATORS.test(v)) {
+    const what = typeof v === 'string' ? 'a raw control character' : 'a blob';
+    throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} is not valid JSON (${what}); nothing was copied`);
   }
-  set(rows: number, high: string, low: string): this {
-    this.rows = rows;
-    this.high = BigInt(high);
-    this.low = BigInt(low);
-    return this;
-  }
-  checksum(): string {
-    return createHash('sha256').update(`${this.rows}:${this.high}:${this.low}`).digest('hex');
-  }
+  return v;
 }
 
-/** The SQLite column holding `column` (FTS5 keeps the issue id as its rowid). */
-function sqliteColumn(table: string, column: string): string {
-  return table === 'issues_fts' && column === 'issue_id' ? 'rowid' : `"${column}"`;
+/** The parameters of one chunk. */
+function chunkParams(columns: Column[], chunk: unknown[][]): unknown[] {
+  return columns.map((c, i) => (c.kind === 'json' ? chunk[i]!.join(JSON_SEPARATOR) : chunk[i]));
 }
 
 /**
- * SQLite rows of `table` in rowid order, a page at a time (rowid first, then the columns). No statement
- * stays open while the copy waits for PostgreSQL: the run lock's heartbeat writes to the same connection.
+ * Streams `table` from SQLite into PostgreSQL once; returns the sums of the rows as sent. Two chunks are
+ * in flight at most: the server inserts one and has the next at hand while a third is read and hashed.
  */
-function* sqlitePages(source: Database.Database, table: string, columns: Column[]): Generator<unknown[][]> {
-  const page = source
-    .prepare(
-      `SELECT rowid, ${columns.map((c) => sqliteColumn(table, c.name)).join(', ')} FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE_ROWS}`,
-    )
-    .raw(true);
-  for (let after: unknown = Number.MIN_SAFE_INTEGER; ;) {
-    const rows = page.all(after) as unknown[][];
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]![0];
-  }
-}
-
-/** Streams `table` from SQLite into PostgreSQL once; returns the sums of the rows as sent. */
 async function copyTable(
   source: Database.Database,
-  client: pg.ClientBase,
+  pipeline: Pipeline,
   q: string,
   table: string,
   columns: Column[],
+  filler: boolean,
 ): Promise<RowSums> {
-  const names = columns.map((c) => `"${c.name}"`).join(', ');
-  const args = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-  const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
-  const insert = `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
+  const insert = insertStatement(q, table, columns);
   const sums = new RowSums();
   const texts: (string | null)[] = new Array<string | null>(columns.length);
   let chunk: unknown[][] = columns.map(() => []);
   let chars = 0;
-  let inFlight: Promise<unknown> = Promise.resolve();
+  const inFlight: Promise<unknown>[] = [];
+  const send = async (): Promise<void> => {
+    if (inFlight.length >= 2) await inFlight.shift();
+    // The side table's chunks go to the server when it has little else queued, so that its work fills the
+    // time the server would otherwise wait for the client, instead of taking turns with the other tables.
+    if (filler) await pipeline.atMost(FILLER_QUEUE);
+    inFlight.push(pipeline.send(insert, chunkParams(columns, chunk)));
+    chunk = columns.map(() => []);
+    chars = 0;
+  };
   for (const rows of sqlitePages(source, table, columns)) {
     for (const row of rows) {
       for (let i = 0; i < columns.length; i++) {
         const c = columns[i]!;
         const v = row[i + 1];
         if (typeof v === 'string') chars += v.length;
-        chunk[i]!.push(c.kind === 'bool' && typeof v === 'number' ? v !== 0 : v);
+        chunk[i]!.push(chunkValue(table, c, v));
         texts[i] = sqliteValueText(v, c.kind);
       }
       sums.add(recordText(texts));
     }
-    if (chunk[0]!.length >= CHUNK_ROWS || chars >= CHUNK_CHARS) {
-      chars = 0;
-      // The server inserts this chunk while the next one is read and hashed.
-      await inFlight;
-      inFlight = client.query(insert, chunk);
-      inFlight.catch(() => undefined);
-      chunk = columns.map(() => []);
-    }
+    if (chunk[0]!.length >= CHUNK_ROWS || chars >= CHUNK_CHARS) await send();
   }
-  await inFlight;
-  if (chunk[0]!.length > 0) await client.query(insert, chunk);
+  // The last chunks need no wait: what the caller sends next for this table runs after them.
+  if (chunk[0]!.length > 0) await send();
   return sums;
-}
-
-/** The sums PostgreSQL computes over the rows it holds, from its own text of each value. */
-async function storedSums(client: pg.ClientBase, q: string, table: string, columns: Column[]): Promise<RowSums> {
-  const row = columns.map((c) => pgColumnText(c.name, c.kind)).join(', ');
-  const half = (from: number): string => `coalesce(sum(('x' || substr(h, ${from}, 16))::bit(64)::bigint), 0)::text`;
-  const { rows } = await client.query<{ n: number; high: string; low: string }>(
-    `SELECT count(*)::int AS n, ${half(1)} AS high, ${half(17)} AS low FROM (SELECT md5(ROW(${row})::text) AS h FROM ${q}.${table}) x`,
-  );
-  return new RowSums().set(rows[0]!.n, rows[0]!.high, rows[0]!.low);
 }

@@ -1,10 +1,12 @@
 /**
  * Values as PostgreSQL prints them, computed in JavaScript from what SQLite holds, so that a table copied
  * into PostgreSQL can be checked against a checksum the server computes over its own rows (copy.ts)
- * without reading the rows back. A row prints as `ROW(...)::text` does (record_out); jsonb as jsonb_out
- * does (keys ordered by byte length then bytes, the last of duplicate keys kept, numbers as numeric_out
- * prints them); float8 as float8out does (shortest exact digits); timestamps in UTC, ISO style.
+ * without reading the rows back. A row prints as `ROW(...)::text` does (record_out); jsonb enters it as the
+ * md5 of what jsonb_out prints (keys ordered by byte length then bytes, the last of duplicate keys kept,
+ * numbers as numeric_out prints them), so a large document is neither quoted nor doubled in the row's text;
+ * float8 as float8out does (shortest exact digits); timestamps in UTC, ISO style.
  */
+import { hash } from 'node:crypto';
 
 /** How PostgreSQL renders a column for the checksum, and how the same text is made from an SQLite value. */
 export type RowTextKind = 'int' | 'text' | 'bool' | 'float' | 'time' | 'json';
@@ -12,7 +14,7 @@ export type RowTextKind = 'int' | 'text' | 'bool' | 'float' | 'time' | 'json';
 /** The column expression whose text output the JavaScript side reproduces. */
 export function pgColumnText(column: string, kind: RowTextKind): string {
   const c = `"${column}"`;
-  return kind === 'json' ? `${c}::text` : c;
+  return kind === 'json' ? `md5(${c}::text)` : c;
 }
 
 /** The session settings under which timestamptz prints as timeText() writes it. */
@@ -27,7 +29,10 @@ export function timeText(value: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00`;
 }
 
-/** The text PostgreSQL prints for `value` (an SQLite value) stored in a column of `kind`; null for NULL. */
+/**
+ * The text PostgreSQL prints for `value` (an SQLite value) stored in a column of `kind` (for jsonb, the md5
+ * of it, as pgColumnText asks of the server); null for NULL.
+ */
 export function sqliteValueText(value: unknown, kind: RowTextKind): string | null {
   if (value === null || value === undefined) return null;
   // What better-sqlite3 returns: text, numbers (bigint with safeIntegers) or a Buffer for a blob.
@@ -40,7 +45,7 @@ export function sqliteValueText(value: unknown, kind: RowTextKind): string | nul
     case 'time':
       return timeText(String(v));
     case 'json':
-      return jsonbText(String(v));
+      return hash('md5', jsonbText(String(v)), 'hex');
     default:
       return String(v);
   }
