@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL batch writer sends a batch's detail JSON as one text (JSON documents joined by a control
- * character JSON never holds unescaped): each issue must get its own document back, including one whose
+ * The PostgreSQL batch writer sends a batch's detail JSON as one text (JSON documents joined by control
+ * characters JSON never holds unescaped): each issue must get its own document back, including one whose
  * strings hold that character escaped, quotes and backslashes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,13 @@ describe('PostgreSQL batch writer, detail JSON', () => {
 
   it('stores each issue with its own detail, whatever its strings hold', async () => {
     const runId = await mirror.store.startRun({ trigger: 'manual', full: true, startedAt: T0 });
-    const notes = ['plain', 'control \u0001 and \u0002', 'quote " backslash \\ brace } comma ,', '{"not":"json"}', ''];
+    const notes = [
+      'plain',
+      'control \u0001, \u001e and \u001f',
+      'quote " backslash \\ brace } comma ,',
+      '{"not":"json"}',
+      '',
+    ];
     const details = notes.map((note, i) => ({ id: i + 1, updatedAt: T0, status: 'NEW', note }));
     // As the API sends it: JSON text, here with the control characters escaped and some spacing.
     const records = details.map((d) => toIssueRecord(d, T0, d.id, JSON.stringify(d, null, 1)));
@@ -40,7 +46,7 @@ describe('PostgreSQL batch writer, detail JSON', () => {
     const good = toIssueRecord({ id: 1, updatedAt: T0 }, T0, 1, '{"id":1}');
     const bad = toIssueRecord({ id: 2, updatedAt: T0 }, T0, 2, '{"id":2}');
     const err = await mirror
-      .saveIssues([good, { ...bad, issue: { ...bad.issue, data: '2\u00013' } }, good], runId)
+      .saveIssues([good, { ...bad, issue: { ...bad.issue, data: '2\u001e3' } }, good], runId)
       .catch((e: unknown) => e);
     expect(mirror.isRecordError(err)).toBe(true);
     const { rows } = await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${s.schema}".issues`);

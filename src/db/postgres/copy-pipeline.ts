@@ -8,6 +8,7 @@
  * statement sent has been answered, so no statement can run after the ROLLBACK outside the transaction.
  */
 import type pg from 'pg';
+import { inTransaction } from './connect.js';
 
 type Pipelined = pg.PoolClient & { pipeline?: boolean };
 
@@ -55,36 +56,25 @@ export class Pipeline {
 }
 
 /**
- * Runs `fn` in one transaction on one connection of `pool`: `setup` with statements one at a time, then
- * `fn` with a Pipeline. Commits when both return, rolls back and rethrows otherwise.
+ * Runs `fn` in one transaction on one connection of `pool` (connect.ts's inTransaction): `setup` with
+ * statements one at a time, then `fn` with a Pipeline. Commits when both return, rolls back and rethrows
+ * otherwise; whatever `fn` left in flight is answered before either.
  */
 export async function inPipelinedCopy<S, T>(
   pool: pg.Pool,
   setup: (client: pg.ClientBase) => Promise<S>,
   fn: (pipeline: Pipeline, prepared: S) => Promise<T>,
 ): Promise<T> {
-  const client = (await pool.connect()) as Pipelined;
-  const before = client.pipeline;
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client: Pipelined) => {
     const prepared = await setup(client);
+    const before = client.pipeline;
     client.pipeline = true;
     const pipeline = new Pipeline(client);
-    let result: T;
     try {
-      result = await fn(pipeline, prepared);
+      return await fn(pipeline, prepared);
     } finally {
-      // Whatever `fn` left in flight is answered before the transaction ends.
       await pipeline.settle().catch(() => undefined);
       client.pipeline = before;
     }
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.pipeline = before;
-    client.release();
-  }
+  });
 }

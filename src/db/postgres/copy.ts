@@ -18,6 +18,7 @@ import type pg from 'pg';
 import { SyncError } from '../../errors.js';
 import { BULK_LOAD_SETTINGS, startBulkLoad, type BulkLoad } from './bulk-load.js';
 import { inPipelinedCopy, type Pipeline } from './copy-pipeline.js';
+import { holdsJoinMark, joinJson, splitJsonParam } from './joined-json.js';
 import { sqlitePages, targetColumns, type Column } from './copy-source.js';
 import { RowSums, storedSumsQuery, type StoredSumsRow } from './copy-sums.js';
 import { quoteSchema } from './names.js';
@@ -155,33 +156,21 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
   }
 }
 
-/**
- * A JSON column travels as one text of the chunk's values joined by a record separator (NULL as a unit
- * separator): neither can stand unescaped in valid JSON, and the server splits the text much faster than
- * it parses an array literal of quoted, escaped documents (nor need the client escape them).
- */
-const JSON_SEPARATOR = '\x1e';
-const JSON_NULL = '\x1f';
-// eslint-disable-next-line no-control-regex -- the two separators are control characters
-const JSON_SEPARATORS = /[\x1e\x1f]/;
-
-/** The INSERT of one chunk: one parameter per column, an array or (JSON) a joined text. */
+/** The INSERT of one chunk: one parameter per column, an array or (JSON) a joined text (joined-json.ts). */
 function insertStatement(q: string, table: string, columns: Column[]): string {
   const names = columns.map((c) => `"${c.name}"`).join(', ');
-  const args = columns
-    .map((c, i) => (c.kind === 'json' ? `string_to_array($${i + 1}, E'\\x1e', E'\\x1f')` : `$${i + 1}::${c.type}[]`))
-    .join(', ');
+  const args = columns.map((c, i) => (c.kind === 'json' ? splitJsonParam(i + 1) : `$${i + 1}::${c.type}[]`)).join(', ');
   const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
   return `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
 }
 
 /** The value of a column as it goes into its chunk. */
 function chunkValue(table: string, c: Column, v: unknown): unknown {
-  if (v === null || v === undefined) return c.kind === 'json' ? JSON_NULL : null;
+  if (v === null || v === undefined) return null;
   if (c.kind === 'bool' && typeof v === 'number') return v !== 0;
   if (c.kind !== 'json') return v;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v !== 'string' || JSON_SEPARATORS.test(v)) {
+  if (typeof v !== 'string' || holdsJoinMark(v)) {
     const what = typeof v === 'string' ? 'a raw control character' : 'a blob';
     throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} is not valid JSON (${what}); nothing was copied`);
   }
@@ -190,7 +179,7 @@ function chunkValue(table: string, c: Column, v: unknown): unknown {
 
 /** The parameters of one chunk. */
 function chunkParams(columns: Column[], chunk: unknown[][]): unknown[] {
-  return columns.map((c, i) => (c.kind === 'json' ? chunk[i]!.join(JSON_SEPARATOR) : chunk[i]));
+  return columns.map((c, i) => (c.kind === 'json' ? joinJson(chunk[i] as (string | null)[]) : chunk[i]));
 }
 
 /**

@@ -7,6 +7,7 @@
  * row before it finds the conflict and again for the update, so an upsert pays for the text twice.
  */
 import type { MappedIssueRow } from '../../sync/ports.js';
+import { splitJsonParam } from './joined-json.js';
 import { quoteSchema } from './names.js';
 
 type IssueKey = keyof MappedIssueRow;
@@ -62,19 +63,12 @@ const FIELD_COLUMNS: [string, string, string?][] = [
   ['value_json', 'text', 'jsonb'],
 ];
 
-/**
- * The element type of a parameter sent as one text of JSON documents joined by JOIN_SEPARATOR instead
- * of an array: an array literal needs every quote and backslash of every document escaped, in the
- * client, then parsed back in the server; JSON text never holds this character unescaped.
- */
+/** The element type of a parameter sent as one text of joined JSON documents (joined-json.ts). */
 const JOINED_JSON = 'joined-json';
-/** U+0001: a control character, which JSON allows in a text only escaped. */
-export const JOIN_SEPARATOR = '\u0001';
 
 /** `unnest($1::t1[], $2::t2[], …) AS u(c1, c2, …)` and the select list with casts. */
 function unnest(columns: [string, string, string?][], firstParam = 1): { from: string; select: string } {
-  const param = (type: string, n: number): string =>
-    type === JOINED_JSON ? `string_to_array($${n}::text, chr(1))` : `$${n}::${type}[]`;
+  const param = (type: string, n: number): string => (type === JOINED_JSON ? splitJsonParam(n) : `$${n}::${type}[]`);
   const args = columns.map(([, type], i) => param(type, firstParam + i)).join(', ');
   const names = columns.map(([name]) => name).join(', ');
   const select = columns.map(([name, , cast]) => (cast ? `u.${name}::${cast}` : `u.${name}`)).join(', ');

@@ -11,7 +11,8 @@ import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inPipelinedTransaction } from './pipeline.js';
-import { FIELD_KEYS, ISSUE_COLUMNS, JOIN_SEPARATOR, writeStatements } from './write-statements.js';
+import { joinJson } from './joined-json.js';
+import { FIELD_KEYS, ISSUE_COLUMNS, writeStatements } from './write-statements.js';
 
 /** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
 export function canonicalJson(text: string | null): string | null {
@@ -136,13 +137,13 @@ function changesOf(records: readonly MappedIssue[], before: Map<number, TrackedV
   return changes;
 }
 
-/** The issue rows as one parameter per column; the detail JSON as one text (JOIN_SEPARATOR). */
+/** The issue rows as one parameter per column; the detail JSON as one text (joined-json.ts). */
 function issueColumns(records: readonly MappedIssue[]): unknown[] {
-  // A detail is JSON text that parsed, so it holds no raw separator. One that did (not JSON) would split
-  // into more documents than there are rows, and the row past the end, without an id, fails the
-  // statement: a document is never shifted onto another issue.
+  // A detail is JSON text that parsed, so it holds no raw mark. One that did (not JSON) would split into
+  // more documents than there are rows, and the row past the end, without an id, fails the statement: a
+  // document is never shifted onto another issue.
   return ISSUE_COLUMNS.map(([, key]) =>
-    key === 'data' ? records.map((r) => r.issue.data).join(JOIN_SEPARATOR) : records.map((r) => r.issue[key]),
+    key === 'data' ? joinJson(records.map((r) => r.issue.data)) : records.map((r) => r.issue[key]),
   );
 }
 
