@@ -54,9 +54,14 @@ export function joinColumns(columns: readonly JoinColumn[]): string[] {
 
 function joinValues(values: readonly JoinValue[], sep: string, nul: string): string {
   if (values.length === 0) return '';
-  let out = '';
-  for (const v of values) out += sep + (v === null || v === undefined ? nul : typeof v === 'string' ? v : String(v));
-  return out;
+  // join builds one flat string; appending piece by piece builds a rope the driver flattens again.
+  const parts = new Array<string>(values.length + 1);
+  parts[0] = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    parts[i + 1] = v === null || v === undefined ? nul : typeof v === 'string' ? v : String(v);
+  }
+  return parts.join(sep);
 }
 
 /** The usual pair, unless a searched value holds one of it; then the first two candidates no value holds. */
