@@ -2,10 +2,11 @@
  * The PostgreSQL batch writer sends each column of a batch as one text, its values joined by a control
  * character (joined-text.ts): values holding that character, or equal to the null mark, must come back as
  * they were sent, as must one empty value alone; a batch whose texts hold every usable character fails as
- * one record's error. New and stored issues take different statements: a stored issue without a full-text
+ * one record's error, so that only the issue holding them fails. New and stored issues take different statements: a stored issue without a full-text
  * row gets one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPgDetailWriter } from '../../src/db/postgres/detail-writer.js';
 import { openPgMirror, type PgMirror } from '../../src/db/postgres/store.js';
 import { toIssueRecord } from '../../src/sync/map-issue.js';
 import { testSchema, type TestSchema } from '../helpers/postgres.js';
@@ -71,6 +72,15 @@ describe('PostgreSQL batch writer, columns as joined text', () => {
     const err = await mirror.saveIssues([record(1, 'fine', 'ok'), record(2, every, 'ok')], runId).catch((e) => e);
     expect(mirror.isRecordError(err)).toBe(true);
     expect(await stored()).toEqual([]);
+    // The detail writer then stores the batch's issues one by one: only that issue fails.
+    const writer = createPgDetailWriter(mirror, (d) => record(d.id, d.id === 2 ? every : 'fine', 'ok'));
+    const detail = (id: number) => ({ id, raw: '{}', path: `/v1/issues/${id}`, syncedAt: T0 });
+    const out = await writer.write([detail(1), detail(2)], runId);
+    expect(out.stored).toBe(1);
+    expect(out.failures.map((f) => [f.issueId, f.code, f.message.includes('control character')])).toEqual([
+      [2, 'DB_ERROR', true],
+    ]);
+    expect((await stored()).map((r) => r.id)).toEqual([1]);
   });
 
   it('gives a stored issue without a full-text row one when it is written again', async () => {

@@ -22,11 +22,16 @@ const USUAL_MARKS = /[\x1e\x1f]/;
 // eslint-disable-next-line no-control-regex -- every candidate mark
 const ANY_MARK = /[\x01-\x08\x0b\x0c\x0e-\x1f]/g;
 
-/** A batch whose text values hold every control character that could separate them (class 22: one record's data). */
+/**
+ * Texts that hold every control character a value could be separated with. The writer counts it as one
+ * record's error (writes.ts), so it stores the batch's issues one by one and only such an issue fails.
+ */
 export class UnjoinableValuesError extends Error {
   readonly code = 'UNJOINABLE_VALUES';
   constructor() {
-    super('a text value holds every control character the writer can separate values with; store it alone');
+    super(
+      'a text holds every control character the PostgreSQL writer can separate values with; remove them from the issue in SpeakUp',
+    );
     this.name = 'UnjoinableValuesError';
   }
 }

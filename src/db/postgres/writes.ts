@@ -169,7 +169,8 @@ function sightingColumns(records: readonly MappedIssue[]): JoinColumn[] {
 
 /**
  * Errors one record can cause (a value PostgreSQL cannot take, a constraint), as opposed to a broken
- * connection or a full disk: SQLSTATE classes 22 (data exception) and 23 (integrity constraint).
+ * connection or a full disk: SQLSTATE classes 22 (data exception) and 23 (integrity constraint), and
+ * texts that cannot be joined into one parameter (joined-text.ts).
  */
 export function isPgRecordError(err: unknown): boolean {
   if (err instanceof UnjoinableValuesError) return true;
