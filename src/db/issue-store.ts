@@ -150,7 +150,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
         { behavior: 'immediate' },
       );
     },
-    saveIssues: withFaults(createIssueWriter(handle)),
+    saveIssues: preparedOnFirstWrite(() => createIssueWriter(handle)),
     countMissing: (runId) => countMissingQ.get({ runId })?.n ?? 0,
     missingIds: (runId) => missingIdsQ.all({ runId }).map((r) => r.id),
     softDeleteMissing(runId, at, ids) {
@@ -198,11 +198,15 @@ function isRecordError(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError;
 }
 
-/** A write whose database faults (full or failing disk) surface as one-line errors naming the fix. */
-function withFaults(write: IssueStore['saveIssues']): IssueStore['saveIssues'] {
+/**
+ * The batch writer, its statements prepared on the first write (a sync writes on its writer thread, which
+ * prepares its own), with database faults (full or failing disk) surfacing as one-line errors naming the fix.
+ */
+function preparedOnFirstWrite(make: () => IssueStore['saveIssues']): IssueStore['saveIssues'] {
+  let write: IssueStore['saveIssues'] | undefined;
   return (records, runId) => {
     try {
-      write(records, runId);
+      (write ??= make())(records, runId);
     } catch (err) {
       throw databaseFault(err) ?? err;
     }
