@@ -206,7 +206,6 @@ async function transfer(deps: SyncDeps, opts: SyncOptions, run: Run): Promise<Li
   await pool.done;
   if (timer) clearInterval(timer);
   await batcher.close();
-  deps.writer.done?.();
   return verdict;
 }
 
