@@ -2,12 +2,14 @@
  * amazon-cognito-identity-js and Amplify send credentials (the SRP exchange, a password under
  * USER_PASSWORD_AUTH, refresh tokens) through the global `fetch`, which follows a 307 or 308 redirect to
  * any host with the same body. Neither library lets its caller choose `redirect`, so their providers
- * register the identity provider's origin here: requests to it go out with `redirect: 'manual'`, and a
- * redirect answer becomes an error instead of a second request. Other requests pass through untouched.
+ * register the identity provider's origin here: requests to it are never redirected (`redirect: 'manual'`),
+ * and a redirect answer becomes an error instead of a second request. Other requests pass through untouched.
  *
  * This wraps `globalThis.fetch` while at least one provider is open (counted per origin), because the
  * libraries look the global up on every call; the wrapper is removed when the last provider closes.
+ * Requests to a registered origin go over node:http (idp-transport.ts) rather than fetch itself.
  */
+import { idpRequest } from './idp-transport.js';
 
 /** A redirect the identity provider answered; `code` is what the providers' error mapping reads. */
 export class IdpRedirectError extends Error {
@@ -48,12 +50,15 @@ export function refuseIdpRedirects(endpoint: string): () => void {
 
 async function guardedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const send = unguarded ?? fetch;
-  const url = new URL(input instanceof Request ? input.url : String(input));
+  // A string or URL is what the libraries pass; `instanceof Request` would load fetch's implementation.
+  const request = typeof input === 'string' || input instanceof URL ? undefined : input;
+  const url = new URL(request ? request.url : input);
   if (!guarded.has(url.origin)) return send(input, init);
-  const response = await send(input, { ...init, redirect: 'manual' });
-  if (response.status >= 300 && response.status < 400) {
-    await response.body?.cancel();
-    throw new IdpRedirectError(response.status, url.host);
+  const response = (!request && idpRequest(url, init)) || send(input, { ...init, redirect: 'manual' });
+  const answer = (await response) as Response;
+  if (answer.status >= 300 && answer.status < 400) {
+    await answer.body?.cancel();
+    throw new IdpRedirectError(answer.status, url.host);
   }
-  return response;
+  return answer;
 }

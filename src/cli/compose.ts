@@ -99,14 +99,17 @@ function startSoon(
   );
   const write = async (details: readonly WireDetail[], runId: number): Promise<WriteOutcome> =>
     (await started).writeWire(details, runId);
-  return {
-    writer: { write, writeWire: write },
-    async stop() {
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
       over = true;
       await (await started).close();
       await checkpointer?.stop();
-    },
-  };
+    })());
+  // The run's last writes are answered: the threads stop while the run does its end-of-run work; a
+  // failure to stop reaches the caller through stop().
+  const done = (): void => void stop().catch(() => undefined);
+  return { writer: { write, writeWire: write, done }, stop };
 }
 
 /** The mirror a run uses, on either database (SQLite file or PostgreSQL schema). */

@@ -59,6 +59,8 @@ export const scopes = z
   .transform((v) => v.split(/ +/));
 
 function isTimeZone(tz: string): boolean {
+  // The default needs no look-up: the first Intl time-zone look-up loads ICU's zone data, a start-up cost.
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

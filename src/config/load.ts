@@ -10,7 +10,7 @@ import type * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { readFieldMapFile, type FieldMap } from '../sync/ports.js';
 import { ALWAYS_REQUIRED, ENV_VARS, type EnvVar, type EnvVarName } from './env-vars.js';
-import { configSchema, dbConfigSchema, RULE } from './schema.js';
+import { configSchema, dbConfigSchema, RULE, type Draft } from './schema.js';
 import type { Config, DbConfig } from './types.js';
 
 export { isLoopbackHost } from './schema.js';
@@ -103,7 +103,7 @@ export function loadConfig(rawEnv: Env, opts: LoadOptions = {}): Config {
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const { fieldMapPath: _path, ...config } = result.data;
   const dbPath = config.postgres ? config.dbPath : resolve(cwd, config.dbPath);
-  return deepFreeze({ ...config, dbPath, ...(fieldMap ? { fieldMap } : {}) });
+  return settle({ ...config, dbPath, ...(fieldMap ? { fieldMap } : {}) });
 }
 
 /**
@@ -116,10 +116,22 @@ export function loadDbConfig(rawEnv: Env, opts: LoadOptions = {}): DbConfig {
   const result = dbConfigSchema.safeParse(schemaInput(env));
   if (!result.success) throw new ConfigError(problemLines(result.error, env));
   const data = result.data;
-  return deepFreeze({ ...data, dbPath: data.postgres ? data.dbPath : resolve(cwd, data.dbPath) });
+  return settle({ ...data, dbPath: data.postgres ? data.dbPath : resolve(cwd, data.dbPath) });
 }
 
+/** The frozen configuration, with `staleAfterMs` computed on its first read (schema.ts, Draft). */
+function settle<T extends DbConfig>(draft: Draft<T>): T {
+  const { staleAfter, ...config } = draft;
+  let staleAfterMs: number | undefined;
+  Object.defineProperty(config, 'staleAfterMs', { enumerable: true, get: () => (staleAfterMs ??= staleAfter()) });
+  return deepFreeze(config as unknown as T);
+}
+
+/** Freezes `obj` and the objects its data properties hold (an accessor is not read). */
 function deepFreeze<T>(obj: T): T {
-  for (const v of Object.values(obj as object)) if (v && typeof v === 'object') deepFreeze(v);
+  for (const d of Object.values(Object.getOwnPropertyDescriptors(obj))) {
+    const v: unknown = d.value;
+    if (v && typeof v === 'object') deepFreeze(v);
+  }
   return Object.freeze(obj);
 }

@@ -182,19 +182,27 @@ function toAuth(v: z.output<typeof authUnion>): AuthConfig {
   };
 }
 
-function toDbConfig(v: z.output<z.ZodObject<typeof dbFields>>): DbConfig {
+/**
+ * A configuration as the schema yields it: the staleness threshold still a function, which load.ts turns
+ * into a `staleAfterMs` computed when first read (only `status` and the daemon read it; expanding the
+ * schedule loads the time-zone data, a start-up cost `sync` need not pay).
+ */
+export type Draft<T extends DbConfig> = Omit<T, 'staleAfterMs'> & { staleAfter: () => number };
+
+function toDbConfig(v: z.output<z.ZodObject<typeof dbFields>>): Draft<DbConfig> {
   const postgres = toPostgres(v);
+  const explicit = v.SPEAKUP_STALE_AFTER;
   return {
     dbPath: postgres ? postgres.target.redacted : v.SPEAKUP_DB,
     ...(postgres ? { postgres } : {}),
-    staleAfterMs: v.SPEAKUP_STALE_AFTER ?? defaultStaleAfterMs(v.SPEAKUP_SCHEDULE, v.SPEAKUP_TIMEZONE),
+    staleAfter: () => explicit ?? defaultStaleAfterMs(v.SPEAKUP_SCHEDULE, v.SPEAKUP_TIMEZONE),
     partialAlertAfter: v.SPEAKUP_PARTIAL_ALERT_AFTER,
     logLevel: v.SPEAKUP_LOG_LEVEL,
     warnings: [],
   };
 }
 
-function toConfig(v: Vars): Omit<Config, 'fieldMap'> & { fieldMapPath: string | undefined } {
+function toConfig(v: Vars): Draft<Omit<Config, 'fieldMap'>> & { fieldMapPath: string | undefined } {
   return {
     ...toDbConfig(v),
     api: {

@@ -9,6 +9,7 @@ import { databaseFault } from './faults.js';
 import type { FieldValueRecord, MappedIssue, MappedIssueRow, RecordSink, RunLock, SyncStore } from '../sync/ports.js';
 import { processIdentity, type ProcessIdentity } from './identity.js';
 import { chunks, createIssueWriter, idIn, sighted } from './issue-writes.js';
+import { onFirstUse } from './prepared.js';
 import { createLockOps, runLockPort, type SyncLockOps } from './lock.js';
 import { createMappingOps, mappingPort, type MappingOps } from './mapping-store.js';
 import type { DatabaseHandle } from './open.js';
@@ -79,41 +80,55 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
     .where(gte(issueSightings.lastListedRun, P('runId')));
   const missing = sql`${issues.deletedAt} IS NULL AND ${issues.id} NOT IN ${seenThisRun}`;
 
-  const readStates = db
-    .select({ id: issues.id, updatedAt: storedVersion, deletedAt: issues.deletedAt })
-    .from(issues)
-    .where(idIn(issues.id))
-    .prepare();
+  const readStates = onFirstUse(() =>
+    db
+      .select({ id: issues.id, updatedAt: storedVersion, deletedAt: issues.deletedAt })
+      .from(issues)
+      .where(idIn(issues.id))
+      .prepare(),
+  );
   // Sightings only for ids already stored (new ones get theirs from saveIssues), one statement per page.
-  const sightListed = db
-    .insert(issueSightings)
-    .select(sql`SELECT ${issues.id}, ${P('runId')}, ${P('at')} FROM ${issues} WHERE ${idIn(issues.id)}`)
-    .onConflictDoUpdate(sighted)
-    .prepare();
+  const sightListed = onFirstUse(() =>
+    db
+      .insert(issueSightings)
+      .select(sql`SELECT ${issues.id}, ${P('runId')}, ${P('at')} FROM ${issues} WHERE ${idIn(issues.id)}`)
+      .onConflictDoUpdate(sighted)
+      .prepare(),
+  );
   // Touches only issues coming back from deletion, so an ordinary listing leaves `issues` unwritten.
-  const undelete = db
-    .update(issues)
-    .set({ deletedAt: null })
-    .where(sql`${issues.deletedAt} IS NOT NULL AND ${idIn(issues.id)}`)
-    .prepare();
-  const countMissingQ = db.select({ n: count() }).from(issues).where(missing).prepare();
-  const missingIdsQ = db.select({ id: issues.id }).from(issues).where(missing).prepare();
-  const softDeleteSome = db
-    .update(issues)
-    .set({ deletedAt: sql`${P('at')}` })
-    .where(sql`${missing} AND ${idIn(issues.id)}`)
-    .prepare();
-  const softDelete = db
-    .update(issues)
-    .set({ deletedAt: sql`${P('at')}` })
-    .where(missing)
-    .prepare();
-  const countActiveQ = db.select({ n: count() }).from(issues).where(isNull(issues.deletedAt)).prepare();
-  const countDeletedQ = db
-    .select({ n: count() })
-    .from(issues)
-    .where(sql`${issues.deletedAt} IS NOT NULL`)
-    .prepare();
+  const undelete = onFirstUse(() =>
+    db
+      .update(issues)
+      .set({ deletedAt: null })
+      .where(sql`${issues.deletedAt} IS NOT NULL AND ${idIn(issues.id)}`)
+      .prepare(),
+  );
+  const countMissingQ = onFirstUse(() => db.select({ n: count() }).from(issues).where(missing).prepare());
+  const missingIdsQ = onFirstUse(() => db.select({ id: issues.id }).from(issues).where(missing).prepare());
+  const softDeleteSome = onFirstUse(() =>
+    db
+      .update(issues)
+      .set({ deletedAt: sql`${P('at')}` })
+      .where(sql`${missing} AND ${idIn(issues.id)}`)
+      .prepare(),
+  );
+  const softDelete = onFirstUse(() =>
+    db
+      .update(issues)
+      .set({ deletedAt: sql`${P('at')}` })
+      .where(missing)
+      .prepare(),
+  );
+  const countActiveQ = onFirstUse(() =>
+    db.select({ n: count() }).from(issues).where(isNull(issues.deletedAt)).prepare(),
+  );
+  const countDeletedQ = onFirstUse(() =>
+    db
+      .select({ n: count() })
+      .from(issues)
+      .where(sql`${issues.deletedAt} IS NOT NULL`)
+      .prepare(),
+  );
 
   return {
     ...createRunLog(db, me),
@@ -150,7 +165,7 @@ export function createIssueStore(handle: DatabaseHandle, identity: Partial<Proce
         { behavior: 'immediate' },
       );
     },
-    saveIssues: withFaults(createIssueWriter(handle)),
+    saveIssues: preparedOnFirstWrite(() => createIssueWriter(handle)),
     countMissing: (runId) => countMissingQ.get({ runId })?.n ?? 0,
     missingIds: (runId) => missingIdsQ.all({ runId }).map((r) => r.id),
     softDeleteMissing(runId, at, ids) {
@@ -198,11 +213,15 @@ function isRecordError(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError;
 }
 
-/** A write whose database faults (full or failing disk) surface as one-line errors naming the fix. */
-function withFaults(write: IssueStore['saveIssues']): IssueStore['saveIssues'] {
+/**
+ * The batch writer, its statements prepared on the first write (a sync writes on its writer thread, which
+ * prepares its own), with database faults (full or failing disk) surfacing as one-line errors naming the fix.
+ */
+function preparedOnFirstWrite(make: () => IssueStore['saveIssues']): IssueStore['saveIssues'] {
+  let write: IssueStore['saveIssues'] | undefined;
   return (records, runId) => {
     try {
-      write(records, runId);
+      (write ??= make())(records, runId);
     } catch (err) {
       throw databaseFault(err) ?? err;
     }

@@ -11,7 +11,7 @@ import { settled } from './settled.js';
 
 /** The mapping operations, synchronous; {@link mappingPort} adapts them to the core's port. */
 export interface MappingOps {
-  storedDetails(afterId: number, limit: number): StoredDetail[];
+  storedDetails(afterId: number, limit: number, before?: string): StoredDetail[];
   remapIssues(records: readonly MappedIssue[], runId: number, at: string): void;
   knownPaths(): KnownPath[];
   recordPaths(record: PathRecord): void;
@@ -43,7 +43,8 @@ const REMAPPED = [
 export function createMappingOps({ db, sqlite }: DatabaseHandle): MappingOps {
   const st = {
     stored: sqlite.prepare(`SELECT id, data, synced_at AS syncedAt FROM issues
-      WHERE id > ? AND purged_at IS NULL AND erased_at IS NULL ORDER BY id LIMIT ?`),
+      WHERE id > @afterId AND purged_at IS NULL AND erased_at IS NULL AND (@before IS NULL OR synced_at < @before)
+      ORDER BY id LIMIT @limit`),
     tracked:
       sqlite.prepare(`SELECT id, status, assignee_id AS assigneeId, domain_id AS domainId, due_at AS dueAt, labels
       FROM issues WHERE erased_at IS NULL AND purged_at IS NULL AND id IN (SELECT value FROM json_each(?))`),
@@ -75,7 +76,8 @@ export function createMappingOps({ db, sqlite }: DatabaseHandle): MappingOps {
   const immediate = (work: () => void): void => db.transaction(work, { behavior: 'immediate' });
 
   return {
-    storedDetails: (afterId, limit) => st.stored.all(afterId, limit) as StoredDetail[],
+    storedDetails: (afterId, limit, before) =>
+      st.stored.all({ afterId, limit, before: before ?? null }) as StoredDetail[],
     remapIssues(records, runId, at) {
       if (records.length === 0) return;
       immediate(() => {
@@ -117,7 +119,7 @@ export function createMappingOps({ db, sqlite }: DatabaseHandle): MappingOps {
 /** The core's mapping port over these operations. */
 export function mappingPort(ops: MappingOps): MappingStore {
   return {
-    storedDetails: (afterId, limit) => settled(() => ops.storedDetails(afterId, limit)),
+    storedDetails: (afterId, limit, before) => settled(() => ops.storedDetails(afterId, limit, before)),
     remapIssues: (records, runId, at) => settled(() => ops.remapIssues(records, runId, at)),
     knownPaths: () => settled(() => ops.knownPaths()),
     recordPaths: (record) => settled(() => ops.recordPaths(record)),

@@ -105,7 +105,7 @@ const BASELINE_MAX_CHARS = 32 * 1024 * 1024;
 /**
  * `seen` plus the paths of up to BASELINE_SAMPLE stored details and BASELINE_MAX_CHARS of their JSON
  * (a store that cannot read them: as is). Details stored since `since` (the run's start) are the run's
- * own, already in `seen`: counted once, and not parsed again (on a first sync, that is every one).
+ * own, already in `seen`: counted once, and not read again (on a first sync, that is every one).
  */
 async function withStored(
   store: Partial<MappingStore>,
@@ -118,12 +118,12 @@ async function withStored(
   // Pages sized by the details' length, starting with one, and a sample bounded in size as well as in
   // count: a mirror of huge details is read a few at a time, and only a few of them.
   for (let after = 0, read = 0, limit = 1, total = 0; read < BASELINE_SAMPLE && total < BASELINE_MAX_CHARS;) {
-    const page = await store.storedDetails(after, limit);
+    const page = await store.storedDetails(after, limit, since);
     if (page.length === 0) break;
     let chars = 0;
     for (const s of page) {
       chars += s.data.length;
-      if (!ownDetail(s.syncedAt, since)) collector.add(JSON.parse(s.data));
+      collector.add(JSON.parse(s.data));
     }
     read += page.length;
     total += chars;
@@ -132,11 +132,6 @@ async function withStored(
   }
   const merged = new Map(seen);
   return { seen: merged, details: details + mergeSightings(merged, collector.take()) };
-}
-
-/** Whether a detail stored at `syncedAt` was fetched by the run that started at `since` (ISO timestamps). */
-function ownDetail(syncedAt: string, since: string | undefined): boolean {
-  return since !== undefined && Date.parse(syncedAt) >= Date.parse(since);
 }
 
 /** One run's paths, summed over its writes. */

@@ -257,8 +257,11 @@ export interface PathRecord {
 
 /** What the remap step and drift reporting need from the store. */
 export interface MappingStore {
-  /** Up to `limit` stored details with ids above `afterId`, by id; deleted issues included, erased ones not. */
-  storedDetails(afterId: number, limit: number): Promise<StoredDetail[]>;
+  /**
+   * Up to `limit` stored details with ids above `afterId`, by id; deleted issues included, erased ones not;
+   * with `before` (ISO time), only those stored before it.
+   */
+  storedDetails(afterId: number, limit: number, before?: string): Promise<StoredDetail[]>;
   /**
    * Rewrites the mapped columns, field values and search text of stored issues and records tracked-field
    * changes (observed at `at`), in one transaction; deletion marks, sightings and first-seen times stay.

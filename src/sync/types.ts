@@ -89,4 +89,9 @@ export interface DetailWriter {
   writeWire?(details: readonly WireDetail[], runId: number): Promise<WriteOutcome>;
   /** True: takes a write before the previous one is answered (answers still come in order). */
   readonly concurrent?: boolean;
+  /**
+   * Told once every write of the run has been answered and no more will come, so a writer on threads of
+   * its own can stop them while the run finishes its bookkeeping. Absent: nothing to do.
+   */
+  done?(): void;
 }

@@ -52,7 +52,10 @@ export interface WriteBatcher {
   readonly pending: number;
   /** Bytes reserved, buffered or waiting for the writer. */
   readonly queuedBytes: number;
-  /** Stops the timer, writes what is buffered and settles once every write is answered. */
+  /**
+   * Stops the timer, writes what is buffered and settles once every write is answered; the writer is
+   * then told it is done (DetailWriter.done).
+   */
   close(): Promise<void>;
 }
 
@@ -127,6 +130,7 @@ export function createWriteBatcher(o: WriteBatcherOptions): WriteBatcher {
       clearInterval(timer);
       flush();
       await writes;
+      o.writer.done?.();
     },
   };
 }

@@ -463,3 +463,18 @@ function snapshot(): unknown {
     fts: all('SELECT rowid, * FROM issues_fts ORDER BY rowid'),
   };
 }
+
+describe('storedDetails', () => {
+  it('with `before`, gives only the details stored before that time (what a drift baseline reads)', () => {
+    const r1 = newRun(T0);
+    store.saveIssues([rec(detail(1)), rec(detail(2))], r1);
+    store.saveIssues([rec(detail(3), T2)], newRun(T2));
+    expect(store.storedDetails(0, 10).map((d) => d.id)).toEqual([1, 2, 3]);
+    expect(store.storedDetails(0, 10, T1).map((d) => [d.id, d.syncedAt])).toEqual([
+      [1, T0],
+      [2, T0],
+    ]);
+    expect(store.storedDetails(1, 10, T1).map((d) => d.id)).toEqual([2]);
+    expect(store.storedDetails(0, 10, T0)).toEqual([]);
+  });
+});

@@ -28,6 +28,22 @@ afterEach(() => {
 });
 
 describe('createWriteBatcher', () => {
+  it('tells the writer it is done once close() has every write answered, and not before', async () => {
+    const w = fakeWriter();
+    const told: number[] = [];
+    const writer = Object.assign(w, { done: () => void told.push(w.held.length) });
+    w.hold = true;
+    const { b, outcomes } = batcher(writer);
+    for (const id of [1, 2, 3, 4]) b.add(detail(id));
+    const closed = b.close();
+    await until(() => w.held.length === 1, 'the write to be held');
+    expect(told).toEqual([]);
+    w.held[0]!.resolve();
+    await closed;
+    expect(outcomes).toHaveLength(1);
+    expect(told).toEqual([1]);
+  });
+
   it('puts every detail added in the same loop turn into the write that turn starts', async () => {
     const w = fakeWriter();
     const { b, outcomes } = batcher(w);

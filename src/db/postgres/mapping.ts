@@ -25,7 +25,8 @@ function statements(schema: string) {
     // The JSON is turned into text after the LIMIT: without statistics (a table just filled, before
     // autovacuum analyses it) the planner sorts every row, and would convert every detail for a page.
     stored: `SELECT id, data::text AS data, synced_at AS "syncedAt" FROM (SELECT id, data, synced_at FROM ${q}.issues
-      WHERE id > $1 AND purged_at IS NULL AND erased_at IS NULL ORDER BY id LIMIT $2) s ORDER BY id`,
+      WHERE id > $1 AND purged_at IS NULL AND erased_at IS NULL AND ($3::timestamptz IS NULL OR synced_at < $3::timestamptz)
+      ORDER BY id LIMIT $2) s ORDER BY id`,
     // Only issues with content are remapped: one erased or purged meanwhile keeps no content.
     tracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels::text AS labels FROM ${q}.issues
       WHERE id = ANY($1::bigint[]) AND erased_at IS NULL AND purged_at IS NULL FOR UPDATE`,
@@ -113,8 +114,8 @@ async function remap(
 export function createPgMappingStore(pool: pg.Pool, schema: string): MappingStore {
   const st = statements(schema);
   return {
-    async storedDetails(afterId, limit) {
-      return (await pool.query<StoredDetail>(st.stored, [afterId, limit])).rows;
+    async storedDetails(afterId, limit, before) {
+      return (await pool.query<StoredDetail>(st.stored, [afterId, limit, before ?? null])).rows;
     },
     remapIssues: (records, runId, at) =>
       records.length === 0 ? Promise.resolve() : remap(pool, st, records, runId, at),
