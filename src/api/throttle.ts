@@ -71,6 +71,11 @@ export class Throttle {
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
   private startup = false;
+  /**
+   * Answers accepted before the first refusal: no more than the first requests sent together, and the
+   * server holds no burst (a bucket of one) that could carry the fast first probe past its limit.
+   */
+  private openingAccepted = 0;
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
   private plateauMs = tuning.PLATEAU_MS;
@@ -199,6 +204,7 @@ export class Throttle {
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
+      this.openingAccepted = this.accepted.total;
       this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
@@ -214,8 +220,8 @@ export class Throttle {
       ? Math.max(
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
-          // Past a spent window, what was accepted is the limit; else the overshoot was a round trip's.
-          this.spentWindow() ? 0 : reached * tuning.STARTUP_FLOOR,
+          // Past a store spent, what was accepted is the limit; else the overshoot was a round trip's.
+          this.carriedPastLimit() ? 0 : reached * tuning.STARTUP_FLOOR,
         )
       : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
     // A 429 past a limit that held is no proof of a lower one (a late start may have bunched two): a
@@ -275,8 +281,15 @@ export class Throttle {
     return true;
   }
 
-  /** Refusals as many as a fall makes: a window's quota let the probe far past the limit, then ran out. */
-  private spentWindow(): boolean {
+  /**
+   * The fast first probe was carried far past the limit by what the server had stored (a window's quota,
+   * a bucket's burst) before it ran out: refusals as many as a fall makes, from a server that showed such
+   * a store at the opening. The refusals of the last second may be the opening's own (a probe from a
+   * first guess of a few a second reaches 20/s within it), so a server that accepted no more than the
+   * first requests sent together, a bucket of one, carried nothing: its probe overshot by a round trip.
+   */
+  private carriedPastLimit(): boolean {
+    if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
   }
