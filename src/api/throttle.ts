@@ -8,8 +8,9 @@
  *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
  * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
  *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
- *   where the limit is: the accepted rate over the last second of activity (a fall of the limit, below,
- *   ends that probe too);
+ *   where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
+ *   store the server showed at the opening (a window's quota, a burst) carried it further, then the
+ *   accepted rate over the last second of activity (a fall of the limit, below, ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
  *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
  *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
@@ -71,10 +72,7 @@ export class Throttle {
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
   private startup = false;
-  /**
-   * Answers accepted before the first refusal: no more than the first requests sent together, and the
-   * server holds no burst (a bucket of one) that could carry the fast first probe past its limit.
-   */
+  /** Answers accepted before the first refusal: what the server stores (a quota, a burst), or more. */
   private openingAccepted = 0;
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
@@ -282,11 +280,9 @@ export class Throttle {
   }
 
   /**
-   * The fast first probe was carried far past the limit by what the server had stored (a window's quota,
-   * a bucket's burst) before it ran out: refusals as many as a fall makes, from a server that showed such
-   * a store at the opening. The refusals of the last second may be the opening's own (a probe from a
-   * first guess of a few a second reaches 20/s within it), so a server that accepted no more than the
-   * first requests sent together, a bucket of one, carried nothing: its probe overshot by a round trip.
+   * A store (a window's quota, a burst) carried the fast first probe far past the limit, then ran out:
+   * refusals as many as a fall makes. They may be the opening's own, within a second of a quick probe: a
+   * server that accepted no more than the first requests sent together stores nothing to carry it.
    */
   private carriedPastLimit(): boolean {
     if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
