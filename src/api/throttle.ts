@@ -8,8 +8,9 @@
  *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
  * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
  *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
- *   where the limit is: the accepted rate over the last second of activity (a fall of the limit, below,
- *   ends that probe too);
+ *   where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
+ *   store the server showed at the opening (a window's quota, a burst) carried it further, then the
+ *   accepted rate over the last second of activity (a fall of the limit, below, ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
  *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
  *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
@@ -71,6 +72,8 @@ export class Throttle {
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
   private startup = false;
+  /** Answers accepted before the first refusal: what the server stores (a quota, a burst), or more. */
+  private openingAccepted = 0;
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
   private plateauMs = tuning.PLATEAU_MS;
@@ -199,6 +202,7 @@ export class Throttle {
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
+      this.openingAccepted = this.accepted.total;
       this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
@@ -214,8 +218,8 @@ export class Throttle {
       ? Math.max(
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
-          // Past a spent window, what was accepted is the limit; else the overshoot was a round trip's.
-          this.spentWindow() ? 0 : reached * tuning.STARTUP_FLOOR,
+          // Past a store spent, what was accepted is the limit; else the overshoot was a round trip's.
+          this.carriedPastLimit() ? 0 : reached * tuning.STARTUP_FLOOR,
         )
       : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
     // A 429 past a limit that held is no proof of a lower one (a late start may have bunched two): a
@@ -275,8 +279,13 @@ export class Throttle {
     return true;
   }
 
-  /** Refusals as many as a fall makes: a window's quota let the probe far past the limit, then ran out. */
-  private spentWindow(): boolean {
+  /**
+   * A store (a window's quota, a burst) carried the fast first probe far past the limit, then ran out:
+   * refusals as many as a fall makes. They may be the opening's own, within a second of a quick probe: a
+   * server that accepted no more than the first requests sent together stores nothing to carry it.
+   */
+  private carriedPastLimit(): boolean {
+    if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
   }

@@ -73,6 +73,11 @@ export interface SimSpec {
   throttle?: ThrottleOptions;
   /** Seed of the arrival jitter and the retries' backoff. Default 7. */
   seed?: number;
+  /**
+   * The first request goes alone and the others start once it is answered, as a sync's first list page
+   * goes before its details (one of the `n` requests).
+   */
+  listFirst?: boolean;
 }
 
 export interface SimResult {
@@ -128,6 +133,12 @@ export async function simulate(s: SimSpec): Promise<SimResult> {
       await one();
     }
   };
+  if (s.listFirst) {
+    next++;
+    let listed = false;
+    void one().then(() => (listed = true));
+    await clock.run(() => listed, start + (s.maxMs ?? 600_000));
+  }
   const workers = Array.from({ length: s.concurrency ?? 16 }, worker);
   let finished = false;
   void Promise.all(workers).then(() => (finished = true));

@@ -96,6 +96,29 @@ describe('throttle on a simulated clock against each limiter model', () => {
     expect((r.accepted * 1000) / r.wallMs / 20).toBeGreaterThanOrEqual(0.85);
   });
 
+  // A sync lists a page before it fetches details: the opening then sends one request, then a few, and
+  // a bucket that holds one request refuses the second of those. From the first guess that gives (a few
+  // a second) the fast first probe reaches the limit within a second, the opening's refusals still in
+  // the measure: a bucket of one stores nothing that could carry the probe past its limit, so where the
+  // probe got is the measure, not the accepted rate of its own ramp (half the limit).
+  it.each(SEEDS)(
+    'a bucket that holds one request, 60 ms away, listing first: the first probe ends near the limit (seed %s)',
+    async (seed) => {
+      const limit: LimiterSpec = { rps: 20, burst: 1 };
+      const r = await simulate({ limit, retryAfter: 'seconds', n: 400, latencyMs: 60, listFirst: true, seed });
+      expect(rateBetween(r, 2000, 6000)).toBeGreaterThanOrEqual(0.9 * 20);
+      expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.05);
+    },
+  );
+
+  it('a bucket that holds one request, listing first: 0.9 of the limit over 20 s, the start-up included', async () => {
+    for (const seed of SEEDS) {
+      const r = await simulate({ limit: { rps: 20, burst: 1 }, retryAfter: 'seconds', n: 400, listFirst: true, seed });
+      expect((r.accepted * 1000) / r.wallMs / 20).toBeGreaterThanOrEqual(0.9);
+      expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.05);
+    }
+  });
+
   // A window hands out its quota at once, then refuses: the fast first probe must stop at that fall.
   it.each([
     ['fixed 1 s windows, HTTP-date', { rps: 50, burst: 50, kind: 'fixed-window' }, 'http-date'],
