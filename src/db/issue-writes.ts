@@ -142,16 +142,17 @@ function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
     }),
   );
   // First sight of new issues, per batch and from the rows just written: the rows diffTracked(undefined, …)
-  // gives (one per non-NULL tracked field, in TRACKED_FIELDS order), with one statement per batch instead
-  // of one INSERT per row. test/integration/db-store.test.ts holds the two to the same result.
+  // gives (one per non-NULL tracked field), with one statement per batch instead of one INSERT per row.
+  // CROSS JOIN fixes the loop order (SQLite does not reorder it): the ids as listed, each issue's row,
+  // then the tracked fields in TRACKED_FIELDS order; so the rows come out in the order the per-row
+  // INSERTs would write them, with no sort. test/integration/db-store.test.ts holds the two to the same result.
   const firstSight = db
     .insert(issueChanges)
     .select(
-      sql`SELECT NULL, id, ${P('runId')}, field, NULL, value, synced_at FROM (
-      SELECT ${issues.id} AS id, f.column1 AS n, f.column2 AS field, ${trackedCase()} AS value, ${issues.syncedAt} AS synced_at
-      FROM ${issues}, (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
-      WHERE ${idIn(issues.id)}
-    ) WHERE value IS NOT NULL ORDER BY id, n`,
+      sql`SELECT NULL, ${issues.id}, ${P('runId')}, f.column2, NULL, ${trackedCase()}, ${issues.syncedAt}
+      FROM json_each(${P('ids')}) AS j CROSS JOIN ${issues}
+        CROSS JOIN (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
+      WHERE ${issues.id} = j.value AND ${trackedCase()} IS NOT NULL`,
     )
     .prepare();
   return { insertField, deleteFts, insertFts, insertChange, firstSight };
@@ -226,7 +227,7 @@ function writeRows(
   st.insertFts.run(next.fts, ctx);
 }
 
-/** The SQL twin of trackedValues(): each tracked field's text from an `issues` row. */
+/** The SQL twin of trackedValues(): the text of tracked field number `f.column1` (TRACKED_FIELDS order). */
 function trackedCase(): SQL {
   const expr: Record<TrackedField, SQL> = {
     status: sql`${issues.status}`,
@@ -235,8 +236,8 @@ function trackedCase(): SQL {
     due_at: sql`${issues.dueAt}`,
     labels: sql`${issues.labels}`,
   };
-  return sql`CASE f.column2 ${sql.join(
-    TRACKED_FIELDS.map((f) => sql`WHEN ${sql.raw(`'${f}'`)} THEN ${expr[f]}`),
+  return sql`CASE f.column1 ${sql.join(
+    TRACKED_FIELDS.map((f, i) => sql`WHEN ${sql.raw(String(i))} THEN ${expr[f]}`),
     sql` `,
   )} END`;
 }
