@@ -9,6 +9,7 @@ import { withoutContent } from '../privacy/content.js';
 import type { MappedIssue } from '../sync/ports.js';
 import { issuesFts } from './fts.js';
 import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
+import { prepareIssueUpdate, storedIssueColumns, type StoredIssue } from './issue-update.js';
 import { nativeStatement } from './native.js';
 import type { DatabaseHandle } from './open.js';
 import { prepareRowDiff, readStored, sameText, writeFieldDiff, type StoredRows } from './row-diff.js';
@@ -54,7 +55,8 @@ function prepareWrites(handle: DatabaseHandle) {
 }
 
 /** The issue row itself (natively run, per issue), its previous tracked values and its sighting (per batch). */
-function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
+function prepareIssueWrites(handle: DatabaseHandle) {
+  const { db, sqlite } = handle;
   const columns = getTableColumns(issues);
   const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
   // The per-issue statements run natively (native.ts); batch-level ones stay Drizzle prepared queries.
@@ -86,10 +88,10 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
       id: issues.id,
       status: issues.status,
       assigneeId: issues.assigneeId,
-      domainId: issues.domainId,
-      dueAt: issues.dueAt,
       labels: issues.labels,
       erasedAt: issues.erasedAt,
+      // domainId and dueAt among them.
+      ...storedIssueColumns,
     })
     .from(issues)
     .where(idIn(issues.id))
@@ -100,7 +102,7 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
     .select(sql`SELECT ${issues.id}, ${P('runId')}, ${issues.syncedAt} FROM ${issues} WHERE ${idIn(issues.id)}`)
     .onConflictDoUpdate(sighted)
     .prepare();
-  return { upsert, readTracked, sightSaved };
+  return { upsert, update: prepareIssueUpdate(handle, mappedKeys), readTracked, sightSaved };
 }
 
 /** The rows that hang off an issue: field values, FTS text, tracked-field changes and first sightings. */
@@ -164,10 +166,13 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
   const before = new Map<number, TrackedValues>();
   // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
   const erased = new Set<number>();
+  // The stored rows as read, while no record of this batch has written over them.
+  const current = new Map<number, StoredIssue>();
   const ids = records.map((r) => r.issue.id);
   for (const chunk of chunks(ids)) {
     for (const row of st.readTracked.all({ ids: JSON.stringify(chunk) })) {
       before.set(row.id, trackedValues(row));
+      current.set(row.id, row);
       if (row.erasedAt !== null) erased.add(row.id);
     }
   }
@@ -186,7 +191,10 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     const old = before.get(id);
     // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
     if (old && fresh.has(id)) writeFirstSight();
-    st.upsert.run(issue);
+    // An issue already stored (or written earlier in this batch) is updated in place.
+    if (old) st.update(issue, current.get(id));
+    else st.upsert.run(issue);
+    current.delete(id);
     const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
     if (old) writeRows(st, stored, id, { fields, fts, erased: erased.has(id) }, ctx);
     else {
