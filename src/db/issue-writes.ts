@@ -178,7 +178,7 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
   }
   // The stored rows of the issues being changed, to write only their differences.
   const stored: StoredRows = { fields: new Map(), fts: new Map() };
-  for (const chunk of chunks([...before.keys()])) readStored(st.diff, JSON.stringify(chunk), stored);
+  for (const chunk of chunks([...before.keys()])) readStored(st.diff, JSON.stringify(chunk), chunk, stored);
   // New issues whose first-sight rows are not written yet.
   const fresh = new Set<number>();
   const writeFirstSight = (): void => {
@@ -207,7 +207,7 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     else fresh.add(id);
     // A duplicate id later in the same batch compares against this version.
     before.set(id, now);
-    stored.fields.set(id, fields);
+    stored.fields.delete(id);
     if (erased.has(id)) stored.fts.delete(id);
     else stored.fts.set(id, fts);
   }
@@ -223,7 +223,7 @@ function writeRows(
   next: Pick<MappedIssue, 'fields' | 'fts'> & { erased: boolean },
   ctx: { id: number },
 ): void {
-  writeFieldDiff(st.diff, st.insertField, stored.fields.get(id) ?? [], next.fields);
+  writeFieldDiff(st.diff, st.insertField, id, stored.fields.get(id), next.fields);
   const text = stored.fts.get(id);
   // An erased issue has no full-text entry at all (not an empty one).
   if (next.erased) {

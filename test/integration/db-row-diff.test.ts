@@ -205,4 +205,36 @@ describe('saveIssues on changed issues', () => {
     expect(issues(diffed.h)).toEqual(issues(fresh.h));
     expect(rows(diffed.h, 'SELECT DISTINCT first_seen_at FROM issues')).toEqual([{ first_seen_at: T0 }]);
   });
+
+  it('notices a change in any one column of a field row, even one no real edit changes alone', () => {
+    const keys = ['formId', 'formName', 'fieldId', 'label', 'type', 'valueText', 'valueNumber', 'valueJson'] as const;
+    const diffed = open('diffed.db');
+    diffed.store.saveIssues(
+      keys.map((_, i) => rec(detail(i + 1))),
+      run(diffed.store, T0),
+    );
+    const next = keys.map((k, i) => {
+      const r = edited(i + 1, FIELDS);
+      const field = r.fields[1]!;
+      r.fields[1] = { ...field, [k]: k === 'valueNumber' ? 4.5 : `${String(field[k])}!` };
+      return r;
+    });
+    diffed.store.saveIssues(next, run(diffed.store, T1));
+    const stored = rows(
+      diffed.h,
+      'SELECT form_id, form_name, field_id, label, type, value_text, value_number, value_json FROM issue_field_values WHERE position = 1 ORDER BY issue_id',
+    );
+    expect(stored).toEqual(
+      next.map(({ fields: [, f] }) => ({
+        form_id: f!.formId,
+        form_name: f!.formName,
+        field_id: f!.fieldId,
+        label: f!.label,
+        type: f!.type,
+        value_text: f!.valueText,
+        value_number: f!.valueNumber,
+        value_json: f!.valueJson,
+      })),
+    );
+  });
 });
