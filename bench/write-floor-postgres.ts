@@ -5,7 +5,9 @@
  * rows put back with one INSERT … SELECT per table (no client, no parameters, no history logic): the
  * server's CPU for that, read from /proc for its backend, is its floor per issue. The JSON of the issue
  * row is already jsonb in staging, so the text-to-jsonb parse every write pays is measured apart and
- * added. The client's floor is parsing and mapping the detail alone. Needs a server on this host.
+ * added. The client's floor is parsing and mapping the detail alone. Where the user may switch triggers
+ * off, the child rows are put back once more without their foreign-key checks, to show what those cost.
+ * Needs a server on this host.
  * Usage: npx tsx bench/write-floor-postgres.ts URL [issues=5000]
  */
 import { readFileSync } from 'node:fs';
@@ -85,6 +87,29 @@ async function cpuOf(client: pg.Client, pid: number, sql: string): Promise<numbe
   return (backendCpu(pid) - before) / N;
 }
 
+/**
+ * The CPU of the foreign-key checks per issue: the child tables' rows put back again with the checks'
+ * triggers off (session_replication_role, superuser only; undefined otherwise), subtracted from `children`.
+ */
+async function foreignKeyChecks(client: pg.Client, pid: number, children: number): Promise<number | undefined> {
+  try {
+    await client.query('SET session_replication_role = replica');
+  } catch {
+    return undefined;
+  }
+  try {
+    await client.query('BEGIN');
+    await client.query('TRUNCATE issues CASCADE');
+    await client.query(STEPS[0]![1]);
+    let without = 0;
+    for (const [, sql] of STEPS.slice(1)) without += await cpuOf(client, pid, sql);
+    return children - without;
+  } finally {
+    await client.query('ROLLBACK');
+    await client.query('RESET session_replication_role');
+  }
+}
+
 async function measureServer(): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -94,14 +119,19 @@ async function measureServer(): Promise<number> {
     await client.query(`SET search_path = "${schema}"; SET jit = off`);
     await client.query(STAGE);
     let total = 0;
+    let children = 0;
     await client.query('BEGIN');
     await client.query('TRUNCATE issues CASCADE');
     for (const [name, sql] of STEPS) {
       const us = await cpuOf(client, pid, sql);
       total += us;
+      if (sql !== STEPS[0]![1]) children += us;
       console.log(`  ${name.padEnd(32)} ${us.toFixed(0).padStart(4)} µs`);
     }
     await client.query('COMMIT');
+    const checks = await foreignKeyChecks(client, pid, children);
+    if (checks !== undefined)
+      console.log(`  ${'of which foreign-key checks'.padEnd(32)} ${checks.toFixed(0).padStart(4)} µs`);
     const parts = [];
     for (const [, sql] of PARTS) parts.push(await cpuOf(client, pid, sql));
     console.log(`  ${PARTS[0]![0].padEnd(32)} ${parts[0]!.toFixed(0).padStart(4)} µs`);

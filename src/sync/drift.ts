@@ -143,16 +143,13 @@ function ownDetail(syncedAt: string, since: string | undefined): boolean {
 export interface PathTally {
   seen: Map<string, number>;
   details: number;
-  /** When the run began to fetch: the details it stores have a syncedAt from then on. */
-  since?: string;
   add(sighting: PathSighting | undefined): void;
 }
 
-export function createPathTally(since?: string): PathTally {
+export function createPathTally(): PathTally {
   const tally: PathTally = {
     seen: new Map(),
     details: 0,
-    ...(since === undefined ? {} : { since }),
     add(sighting) {
       if (sighting) tally.details += mergeSightings(tally.seen, sighting);
     },

@@ -7,9 +7,8 @@
  * listing are fatal: the run stops, keeps what it stored, and deletes nothing.
  */
 import type { Logger } from 'pino';
-import { AuthError, describeError, SyncError } from '../errors.js';
-import { confirmDeletions } from './confirm-deletions.js';
-import { decideDeletions, deletionGate, finalStatus, lostReason, type ListingVerdict } from './decisions.js';
+import { AuthError, SyncError } from '../errors.js';
+import { finalStatus, lostReason, type ListingVerdict } from './decisions.js';
 import { itemFailure } from './detail-writer.js';
 import { startFetchPool } from './fetch-pool.js';
 import { listIssues } from './lister.js';
@@ -27,9 +26,10 @@ import type {
 import { createRunStop, type RunStop } from './run-stop.js';
 import { createTally, takeStats, type Tally } from './tally.js';
 import { createWriteBatcher } from './write-batcher.js';
-import { createPathTally, recordDrift, type PathTally } from './drift.js';
+import { createPathTally, type PathTally } from './drift.js';
 import { DEFAULT_FIELD_MAP, type FieldMap } from './field-map.js';
 import { mapAtRunStart } from './remap.js';
+import { applyDeletions, noteDrift, purgeDeleted, stopSignal } from './run-end.js';
 
 export interface SyncDeps {
   api: IssuesSource;
@@ -80,7 +80,7 @@ const MAX_PENDING_WRITES = 4;
 const MAX_BATCH_CHARS = 16 * 1024 * 1024;
 
 /** What the parts of one run share. */
-interface Run {
+export interface Run {
   runId: number;
   log: Logger;
   tally: Tally;
@@ -89,6 +89,8 @@ interface Run {
   started: number;
   /** The detail paths the run's writes saw (schema drift). */
   paths: PathTally;
+  /** When the run began to fetch: the details it stores have a syncedAt from then on. */
+  since: string;
 }
 
 /** Run one sync. Never throws for per-item problems; the result says what happened. */
@@ -104,7 +106,8 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     stop: createRunStop(outer),
     now,
     started,
-    paths: createPathTally(now().toISOString()),
+    paths: createPathTally(),
+    since: now().toISOString(),
   };
   const map = deps.fieldMap ?? DEFAULT_FIELD_MAP;
   await mapAtRunStart(deps.store, map, opts.remap === true, { ...run, counts: run.tally.counts });
@@ -224,79 +227,4 @@ function written(store: SyncStore, run: Run, out: WriteOutcome): Promise<void> |
 function progressOf(api: IssuesSource, run: Run, pending: number, listingDone: boolean): SyncProgress {
   takeStats(run.tally.counts, api.stats());
   return { counts: { ...run.tally.counts }, pending, listingDone, elapsedMs: Date.now() - run.started };
-}
-
-/**
- * Erases the content of issues deleted long enough ago. It depends on no listing, so it runs after any
- * run the caller did not stop; a failure stops the run (a retention period is an obligation).
- */
-async function purgeDeleted(store: SyncStore, opts: SyncOptions, run: Run): Promise<void> {
-  if (opts.purgeDeletedAfterMs === undefined || !store.purgeDeleted || opts.signal?.aborted) return;
-  const now = run.now();
-  const upTo = new Date(now.getTime() - opts.purgeDeletedAfterMs).toISOString();
-  try {
-    const purged = await store.purgeDeleted(upTo, now.toISOString());
-    run.tally.counts.purged = purged;
-    if (purged > 0) run.log.info({ purged, deletedUpTo: upTo }, 'erased the content of issues deleted at the source');
-  } catch (err) {
-    run.stop.die(new SyncError('DB_ERROR', `purging deleted issues failed: ${describeError(err)}`, { cause: err }));
-  }
-}
-
-/** Soft-deletes what a complete, clean listing no longer holds, within the guard; returns the refusal, if any. */
-async function applyDeletions(
-  { api: source, store }: Pick<SyncDeps, 'api' | 'store'>,
-  opts: SyncOptions,
-  verdict: ListingVerdict,
-  run: Run,
-): Promise<string | undefined> {
-  const gate = deletionGate(verdict, run.stop.signal.aborted);
-  if (gate === 'unclean')
-    run.log.warn(verdict.warning ?? 'listing held unusable items: no issue is marked deleted this run');
-  if (gate !== 'open') return verdict.warning;
-  if (opts.lease && !(await opts.lease.heartbeat())) return undefined;
-  const candidates = await store.deletionCandidates(run.runId);
-  const decision = decideDeletions(candidates, opts);
-  if (decision.kind === 'refuse') {
-    run.log.error({ code: 'MASS_DELETE_REFUSED', missing: decision.missing, active: decision.active }, decision.error);
-    return decision.error;
-  }
-  if (decision.kind !== 'delete') return undefined;
-  const ids = await store.missingIds(run.runId);
-  const signal = stopSignal(opts) ?? new AbortController().signal;
-  const { gone, unconfirmed } = await confirmDeletions({
-    source,
-    ids,
-    concurrency: opts.concurrency,
-    signal,
-    log: run.log,
-  });
-  run.tally.counts.unconfirmed = unconfirmed;
-  // The lease is checked again: the confirmations took time, and another run may hold the lock now.
-  if (signal.aborted || (opts.lease && !(await opts.lease.heartbeat()))) return undefined;
-  if (gone.length > 0)
-    run.tally.counts.deleted = await store.softDeleteMissing(run.runId, run.now().toISOString(), gone);
-  return undefined;
-}
-
-/** The caller's signal and the lease's loss, as one. */
-function stopSignal(opts: SyncOptions): AbortSignal | undefined {
-  const signals = [opts.signal, opts.lease?.lost].filter((x): x is AbortSignal => x !== undefined);
-  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-}
-
-/** Compares the run's detail paths with those seen before; a failure is logged, never fatal. */
-async function noteDrift(store: SyncStore, map: FieldMap, run: Run): Promise<void> {
-  try {
-    const at = run.now().toISOString();
-    const drift = await recordDrift(store, run.paths.seen, run.paths.details, map, {
-      runId: run.runId,
-      at,
-      log: run.log,
-      ...(run.paths.since === undefined ? {} : { since: run.paths.since }),
-    });
-    if (drift) Object.assign(run.tally.counts, drift);
-  } catch (err) {
-    run.log.warn({ code: 'DRIFT_FAILED' }, `recording the detail paths failed: ${describeError(err)}`);
-  }
 }

@@ -3,7 +3,8 @@
  * parameter: node-postgres writes an array as a literal whose every quote and backslash the client
  * escapes and the server parses back, which costs more than the documents' own JSON parsing. The
  * documents are joined by a record separator, and NULL travels as a unit separator: JSON text holds
- * neither control character unescaped. Both the batch writer and `copy` send their JSON columns so.
+ * neither control character unescaped. `copy` sends its JSON columns so; the batch writer sends every
+ * column as joined text (joined-text.ts).
  */
 
 const SEPARATOR = '\x1e';

@@ -1,13 +1,14 @@
 /**
  * The statements of the PostgreSQL batch writer (writes.ts), built once per mirror schema. Rows travel as
- * one array parameter per column, expanded by `unnest`: a multi-row statement whose text does not grow
- * with the batch (and stays clear of the parameter limit). Rows of issues already stored are updated only
+ * one text parameter per column, split by the server and expanded by `unnest` (joined-text.ts): a
+ * multi-row statement whose text does not grow with the batch (and stays clear of the parameter limit).
+ * Issues not yet stored are inserted by plain INSERTs; rows of issues already stored are updated only
  * where a value changed, and the full-text row is written by UPDATE or INSERT, never by
  * INSERT … ON CONFLICT DO UPDATE: PostgreSQL computes a generated column (the tsvector) for the proposed
  * row before it finds the conflict and again for the update, so an upsert pays for the text twice.
  */
 import type { MappedIssueRow } from '../../sync/ports.js';
-import { splitJsonParam } from './joined-json.js';
+import { splitParam } from './joined-text.js';
 import { quoteSchema } from './names.js';
 
 type IssueKey = keyof MappedIssueRow;
@@ -63,16 +64,30 @@ const FIELD_COLUMNS: [string, string, string?][] = [
   ['value_json', 'text', 'jsonb'],
 ];
 
-/** The element type of a parameter sent as one text of joined JSON documents (joined-json.ts). */
-const JOINED_JSON = 'joined-json';
+const FTS_COLUMNS: [string, string][] = [
+  ['issue_id', 'bigint'],
+  ['summary', 'text'],
+  ['description', 'text'],
+  ['field_text', 'text'],
+];
+const CHANGE_COLUMNS: [string, string][] = [
+  ['issue_id', 'bigint'],
+  ['field', 'text'],
+  ['old_value', 'text'],
+  ['new_value', 'text'],
+  ['observed_at', 'timestamptz'],
+];
+const SIGHTING_COLUMNS: [string, string][] = [
+  ['issue_id', 'bigint'],
+  ['last_seen_at', 'timestamptz'],
+];
 
-/** `unnest($1::t1[], $2::t2[], …) AS u(c1, c2, …)` and the select list with casts. */
-function unnest(columns: [string, string, string?][], firstParam = 1): { from: string; select: string } {
-  const param = (type: string, n: number): string => (type === JOINED_JSON ? splitJsonParam(n) : `$${n}::${type}[]`);
-  const args = columns.map(([, type], i) => param(type, firstParam + i)).join(', ');
+/** `unnest(<$3 split>, <$4 split>, …) WITH ORDINALITY AS u(c1, c2, …, ord)` and the select list with casts. */
+function unnest(columns: [string, string, string?][], firstParam = 3): { from: string; select: string } {
+  const args = columns.map(([, type], i) => splitParam(firstParam + i, type)).join(', ');
   const names = columns.map(([name]) => name).join(', ');
   const select = columns.map(([name, , cast]) => (cast ? `u.${name}::${cast}` : `u.${name}`)).join(', ');
-  return { from: `unnest(${args}) AS u(${names})`, select };
+  return { from: `unnest(${args}) WITH ORDINALITY AS u(${names}, ord)`, select };
 }
 
 /** `(t.a, t.b) IS DISTINCT FROM (x.a, x.b)` over `names`. */
@@ -83,29 +98,29 @@ function changed(names: string[], t: string, x: string): string {
 /** The statements of mirror `schema`. */
 export function writeStatements(schema: string) {
   const q = quoteSchema(schema);
-  const issues = unnest(
-    ISSUE_COLUMNS.map(
-      ([name, , type, cast]) => [name, name === 'data' ? JOINED_JSON : type, cast] as [string, string, string?],
-    ),
-  );
+  const issues = unnest(ISSUE_COLUMNS.map(([name, , type, cast]) => [name, type, cast] as [string, string, string?]));
   const names = ISSUE_COLUMNS.map(([n]) => n);
   const fields = unnest(FIELD_COLUMNS);
   const fieldNames = FIELD_COLUMNS.map(([n]) => n);
   const fieldValues = fieldNames.filter((n) => n !== 'issue_id' && n !== 'position');
-  const fts = unnest([
-    ['issue_id', 'bigint'],
-    ['summary', 'text'],
-    ['description', 'text'],
-    ['field_text', 'text'],
-  ]);
+  const fts = unnest(FTS_COLUMNS);
   const ftsText = ['summary', 'description', 'field_text'];
+  const changes = unnest(CHANGE_COLUMNS);
+  const sightings = unnest(SIGHTING_COLUMNS);
+  const runParam = (columns: unknown[]): string => `$${columns.length + 3}::bigint`;
+  const sightingRows = `SELECT u.issue_id, ${runParam(SIGHTING_COLUMNS)}, u.last_seen_at FROM ${sightings.from}`;
   return {
     // fields: how many field rows the issue has (positions count from 0), so that only issues with fewer
-    // fields than before have rows deleted.
+    // fields than before have rows deleted; fts: whether it has a full-text row to update.
     readTracked: `SELECT id, status, assignee_id, domain_id::text AS domain, due_at, labels, erased_at IS NOT NULL AS erased,
-      (SELECT max(position) + 1 FROM ${q}.issue_field_values f WHERE f.issue_id = i.id) AS fields
+      (SELECT max(position) + 1 FROM ${q}.issue_field_values f WHERE f.issue_id = i.id) AS fields,
+      EXISTS (SELECT 1 FROM ${q}.issues_fts t WHERE t.issue_id = i.id) AS fts
       FROM ${q}.issues i WHERE id = ANY($1::bigint[]) FOR UPDATE OF i`,
+    // Issues the batch's read did not find: no conflict to look for (a concurrent insert of one fails the
+    // batch with a unique violation, and the writer stores its issues again one by one).
     // first_seen_at is set on insert only: it keeps the first sighting.
+    insertIssues: `INSERT INTO ${q}.issues (${names.join(', ')}, first_seen_at, deleted_at)
+      SELECT ${issues.select}, u.synced_at, NULL FROM ${issues.from}`,
     upsertIssues: `INSERT INTO ${q}.issues (${names.join(', ')}, first_seen_at, deleted_at)
       SELECT ${issues.select}, u.synced_at, NULL FROM ${issues.from}
       ON CONFLICT (id) DO UPDATE SET ${names
@@ -124,15 +139,15 @@ export function writeStatements(schema: string) {
       WHERE f.issue_id = ANY($1::bigint[]) AND f.issue_id = u.id AND f.position >= u.n`,
     updateFts: `UPDATE ${q}.issues_fts f SET summary = u.summary, description = u.description, field_text = u.field_text
       FROM ${fts.from} WHERE f.issue_id = u.issue_id AND ${changed(ftsText, 'f', 'u')}`,
-    insertFts: `INSERT INTO ${q}.issues_fts (issue_id, summary, description, field_text) SELECT ${fts.select} FROM ${fts.from}
-      WHERE NOT EXISTS (SELECT 1 FROM ${q}.issues_fts f WHERE f.issue_id = u.issue_id)`,
-    // WITH ORDINALITY: change ids follow the order the changes were observed in.
+    /** Full-text rows of issues that have none (the batch's read found none, under the issue's row lock). */
+    insertFts: `INSERT INTO ${q}.issues_fts (issue_id, summary, description, field_text) SELECT ${fts.select} FROM ${fts.from}`,
+    // Ordered by ordinality: change ids follow the order the changes were observed in.
     insertChanges: `INSERT INTO ${q}.issue_changes (issue_id, run_id, field, old_value, new_value, observed_at)
-      SELECT u.issue_id, $1, u.field, u.old_value, u.new_value, u.observed_at
-      FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u(issue_id, field, old_value, new_value, observed_at, ord)
-      ORDER BY u.ord`,
-    sight: `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at)
-      SELECT u.id, $2, u.at FROM unnest($1::bigint[], $3::timestamptz[]) AS u(id, at)
+      SELECT u.issue_id, ${runParam(CHANGE_COLUMNS)}, u.field, u.old_value, u.new_value, u.observed_at
+      FROM ${changes.from} ORDER BY u.ord`,
+    /** New issues' sightings. */
+    insertSightings: `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at) ${sightingRows}`,
+    sight: `INSERT INTO ${q}.issue_sightings (issue_id, last_listed_run, last_seen_at) ${sightingRows}
       ON CONFLICT (issue_id) DO UPDATE SET last_listed_run = GREATEST(issue_sightings.last_listed_run, excluded.last_listed_run), last_seen_at = excluded.last_seen_at`,
   };
 }

@@ -11,7 +11,7 @@ import { withoutContent } from '../../privacy/content.js';
 import type { MappedIssue, MappedIssueRow } from '../../sync/ports.js';
 import { diffTracked, type TrackedValues } from '../history.js';
 import { inPipelinedTransaction } from './pipeline.js';
-import { joinJson } from './joined-json.js';
+import { joinColumns, UnjoinableValuesError, type JoinColumn } from './joined-text.js';
 import { FIELD_KEYS, ISSUE_COLUMNS, writeStatements } from './write-statements.js';
 
 /** JSON text in one spelling (jsonb does not keep the original), so history compares values, not spacing. */
@@ -39,6 +39,7 @@ interface TrackedRow {
   labels: unknown;
   erased: boolean;
   fields: number | null;
+  fts: boolean;
 }
 
 /** Saves one batch of mapped issues in one transaction. */
@@ -64,9 +65,12 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
       const changes = changesOf(records, before);
       const finals = [...latest.values()];
       const stored = new Set(rows.map((r) => Number(r.id)));
+      const withFts = new Set(rows.filter((r) => r.fts).map((r) => Number(r.id)));
       const old = finals.filter((r) => stored.has(r.issue.id));
       const fresh = finals.filter((r) => !stored.has(r.issue.id));
       const indexed = finals.filter((r) => !erased.has(r.issue.id));
+      const ftsOld = indexed.filter((r) => withFts.has(r.issue.id));
+      const ftsNew = indexed.filter((r) => !withFts.has(r.issue.id));
       const storedFields = new Map(rows.map((r) => [Number(r.id), r.fields ?? 0]));
       const shrunk = old.filter((r) => r.fields.length < storedFields.get(r.issue.id)!);
       // Each statement's failure is also seen by the caller's Promise.all; the catch keeps one that fails
@@ -76,21 +80,19 @@ export function createPgIssueWriter(pool: pg.Pool, schema: string): PgSaveIssues
         sent.catch(() => undefined);
         return sent;
       };
+      const when = (rowsOf: readonly unknown[], statement: Named, values: () => unknown[]): Promise<unknown>[] =>
+        rowsOf.length > 0 ? [q(statement, values())] : [];
       return [
-        q(st.upsertIssues, issueColumns(finals)),
-        ...(fresh.length > 0 ? [q(st.insertFields, fieldColumns(fresh))] : []),
-        ...(old.length > 0
-          ? [
-              q(st.upsertFields, fieldColumns(old)),
-              q(st.updateFts, ftsColumns(indexed.filter((r) => stored.has(r.issue.id)))),
-            ]
-          : []),
-        q(st.insertFts, ftsColumns(indexed)),
-        ...(shrunk.length > 0
-          ? [q(st.trimFields, [shrunk.map((r) => r.issue.id), shrunk.map((r) => r.fields.length)])]
-          : []),
-        ...(changes[0]!.length > 0 ? [q(st.insertChanges, [runId, ...changes])] : []),
-        q(st.sight, [ids, runId, finals.map((r) => r.issue.syncedAt)]),
+        ...when(fresh, st.insertIssues, () => joinColumns(issueColumns(fresh))),
+        ...when(old, st.upsertIssues, () => joinColumns(issueColumns(old))),
+        ...when(fresh, st.insertFields, () => joinColumns(fieldColumns(fresh))),
+        ...when(old, st.upsertFields, () => joinColumns(fieldColumns(old))),
+        ...when(ftsOld, st.updateFts, () => joinColumns(ftsColumns(ftsOld))),
+        ...when(ftsNew, st.insertFts, () => joinColumns(ftsColumns(ftsNew))),
+        ...when(shrunk, st.trimFields, () => [shrunk.map((r) => r.issue.id), shrunk.map((r) => r.fields.length)]),
+        ...when(changes[0]!.values, st.insertChanges, () => [...joinColumns(changes), runId]),
+        ...when(fresh, st.insertSightings, () => [...joinColumns(sightingColumns(fresh)), runId]),
+        ...when(old, st.sight, () => [...joinColumns(sightingColumns(old)), runId]),
       ];
     });
   };
@@ -124,48 +126,54 @@ function storedTracked(r: TrackedRow): TrackedValues {
   };
 }
 
-/** The tracked-field changes of `records` in order, as one array per column of issue_changes. */
-function changesOf(records: readonly MappedIssue[], before: Map<number, TrackedValues>): unknown[][] {
-  const changes: unknown[][] = [[], [], [], [], []];
+/** The tracked-field changes of `records` in order, one column per column of issue_changes. */
+function changesOf(records: readonly MappedIssue[], before: Map<number, TrackedValues>): JoinColumn[] {
+  const changes: JoinColumn[] = [[], [], [], [], []].map((values) => ({ values }));
   for (const { issue } of records) {
     const now = tracked(issue);
     for (const c of diffTracked(before.get(issue.id), now)) {
-      [issue.id, c.field, c.oldValue, c.newValue, issue.syncedAt].forEach((v, i) => changes[i]!.push(v));
+      [issue.id, c.field, c.oldValue, c.newValue, issue.syncedAt].forEach((v, i) =>
+        (changes[i]!.values as unknown[]).push(v),
+      );
     }
     before.set(issue.id, now);
   }
   return changes;
 }
 
-/** The issue rows as one parameter per column; the detail JSON as one text (joined-json.ts). */
-function issueColumns(records: readonly MappedIssue[]): unknown[] {
-  // A detail is JSON text that parsed, so it holds no raw mark. One that did (not JSON) would split into
-  // more documents than there are rows, and the row past the end, without an id, fails the statement: a
-  // document is never shifted onto another issue.
-  return ISSUE_COLUMNS.map(([, key]) =>
-    key === 'data' ? joinJson(records.map((r) => r.issue.data)) : records.map((r) => r.issue[key]),
-  );
+/** The issue rows, one column per column of issues; JSON columns are not searched for the marks. */
+function issueColumns(records: readonly MappedIssue[]): JoinColumn[] {
+  return ISSUE_COLUMNS.map(([, key, , cast]) => ({
+    values: records.map((r) => r.issue[key]),
+    json: cast === 'jsonb',
+  }));
 }
 
-function fieldColumns(records: readonly MappedIssue[]): unknown[][] {
+function fieldColumns(records: readonly MappedIssue[]): JoinColumn[] {
   const fields = records.flatMap((r) => r.fields);
-  return FIELD_KEYS.map((k) => fields.map((f) => f[k]));
+  return FIELD_KEYS.map((k) => ({ values: fields.map((f) => f[k]), json: k === 'valueJson' }));
 }
 
-function ftsColumns(records: readonly MappedIssue[]): unknown[][] {
+function ftsColumns(records: readonly MappedIssue[]): JoinColumn[] {
   return [
-    records.map((r) => r.issue.id),
-    records.map((r) => r.fts.summary),
-    records.map((r) => r.fts.description),
-    records.map((r) => r.fts.fieldText),
+    { values: records.map((r) => r.issue.id) },
+    { values: records.map((r) => r.fts.summary) },
+    { values: records.map((r) => r.fts.description) },
+    { values: records.map((r) => r.fts.fieldText) },
   ];
+}
+
+function sightingColumns(records: readonly MappedIssue[]): JoinColumn[] {
+  return [{ values: records.map((r) => r.issue.id) }, { values: records.map((r) => r.issue.syncedAt) }];
 }
 
 /**
  * Errors one record can cause (a value PostgreSQL cannot take, a constraint), as opposed to a broken
- * connection or a full disk: SQLSTATE classes 22 (data exception) and 23 (integrity constraint).
+ * connection or a full disk: SQLSTATE classes 22 (data exception) and 23 (integrity constraint), and
+ * texts that cannot be joined into one parameter (joined-text.ts).
  */
 export function isPgRecordError(err: unknown): boolean {
+  if (err instanceof UnjoinableValuesError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
 }
