@@ -4,65 +4,47 @@
  * (writeDetails), then saveIssues writes it with ~10 field values per issue, FTS and change tracking in one
  * BEGIN IMMEDIATE transaction, with WAL checkpoints on a worker thread (db/checkpointer.ts).
  *
- * Also prints the schema's floor: only the three rows every new issue needs (the issue, its field values, its
- * FTS row) written by bare positional statements, with no mapping, no history, no sightings and none of the
- * store's logic. A store that also keeps history cannot write faster than that on this machine and schema.
- * Prints wall-clock and per-CPU-second rates: on a shared machine other load skews the wall figure, and
- * saveIssues' ratios to the floor. Changed issues are edited as people edit them: the status and one of the
- * ten fields (half of them indexed text); "rewritten" issues change every field and the whole text.
- * Usage: npx tsx bench/write-path.ts [issues=20000] [batch=100]
+ * Judges it against the schema's floor: only the three rows every new issue needs (the issue, its field
+ * values, its FTS row) written by bare positional statements, with no mapping, no history, no sightings and
+ * none of the store's logic. A store that also keeps history cannot write faster than that on this machine
+ * and schema. Changed issues are edited as people edit them: the status and one of the ten fields (half of
+ * them indexed text); "rewritten" issues change every field and the whole text.
+ *
+ * How it is measured, so that two runs of the same code agree on a shared machine whose speed drifts from
+ * second to second: the two sides run in turn, batch by batch (which goes first alternates), saveIssues into
+ * its file and the floor into a fresh file of its own with the same pragmas and checkpointer, so that both
+ * meet the same load and the same state of the CPU's caches; each phase (new, changed, rewritten issues) has
+ * its own floor file and so its own paired floor. A warm-up round compiles both sides first; then several
+ * rounds, each into fresh files, and each ratio is the median of the rounds' own ratios, printed with their
+ * spread. The figure to compare is per CPU-second of the writing thread (bench/trial-meter.ts): other load
+ * stretches the wall time, and the process's CPU time also holds the checkpointer threads and the garbage
+ * collector's, whose share of a span varies.
+ * Usage: npx tsx bench/write-path.ts [issues=20000, per side over all rounds] [batch=100] [rounds=5]
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
-import { getTableColumns } from 'drizzle-orm';
-import { startCheckpointer } from '../src/db/checkpointer.js';
+import { startCheckpointer, type Checkpointer } from '../src/db/checkpointer.js';
 import { createIssueStore, type IssueStore, type MappedIssue } from '../src/db/issue-store.js';
-import { openDatabase } from '../src/db/open.js';
-import { issues } from '../src/db/schema.js';
+import { openDatabase, type DatabaseHandle } from '../src/db/open.js';
 import { writeDetails } from '../src/sync/detail-writer.js';
 import { toIssueRecord } from '../src/sync/map-issue.js';
 import type { FetchedDetail } from '../src/sync/types.js';
 import { wireDetails } from './fixture-details.js';
+import { collectGarbage, median, Meter, perSecond, type Sample } from './trial-meter.js';
+import { floorWriter } from './write-floor.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const BATCH = Number(process.argv[3] ?? 100);
+const TRIALS = Number(process.argv[4] ?? 5);
+// Each side writes N issues in all: TRIALS trials of PER_TRIAL issues, each trial into a fresh file.
+const PER_TRIAL = Math.ceil(N / TRIALS);
+// Enough batches to compile every path of both sides before the first timed trial.
+const WARM_UP = Math.min(PER_TRIAL, 1000);
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(8);
-
-interface Rate {
-  wall: number;
-  cpu: number;
-}
-
-/** Accumulates the wall and CPU time of the timed parts of a phase. */
-class Meter {
-  private ns = 0n;
-  private cpuUs = 0;
-  time<T>(fn: () => T): T {
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    try {
-      return fn();
-    } finally {
-      this.ns += process.hrtime.bigint() - t0;
-      const c = process.cpuUsage(c0);
-      this.cpuUs += c.user + c.system;
-    }
-  }
-  /** Prints and returns the rates of `count` items over the timed parts. */
-  report(label: string, count: number): Rate {
-    const s = Number(this.ns) / 1e9;
-    const cpu = this.cpuUs / 1e6;
-    console.log(
-      `${label.padEnd(50)} ${String(count).padStart(6)} in ${s.toFixed(2).padStart(5)} s = ${fmt(count / s)} /s wall, ${fmt(count / cpu)} /s per CPU-second`,
-    );
-    return { wall: count / s, cpu: count / cpu };
-  }
-}
-
-const wire = (version: number): string[] => wireDetails(N, version);
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const two = (n: number): string => n.toFixed(2);
+const load = (): string => loadavg().map(two).join(' ');
 
 /** `texts` after a typical edit of each issue: a new updatedAt, another status and one field changed. */
 function edited(texts: readonly string[]): string[] {
@@ -93,128 +75,187 @@ const batchOf = (texts: readonly string[], from: number): FetchedDetail[] =>
 const mapBatch = (texts: readonly string[], from: number): MappedIssue[] =>
   batchOf(texts, from).map((d) => toIssueRecord(JSON.parse(d.raw), d.syncedAt, d.id, d.raw));
 
-/** Writes all `texts` through writeDetails; returns the saveIssues rate and the whole writer's rate. */
-function writerPath(label: string, store: IssueStore, runId: number, texts: readonly string[]): Rate {
-  const save = new Meter();
-  const whole = new Meter();
-  const timedStore = {
-    saveIssues: (records: readonly MappedIssue[], id: number) => save.time(() => store.saveIssues(records, id)),
+/** A fresh database file with the store's pragmas and checkpointer; close() deletes it. */
+interface Fresh {
+  handle: DatabaseHandle;
+  checkpointer: Checkpointer;
+  close(): Promise<void>;
+}
+function freshFile(name: string): Fresh {
+  const dir = mkdtempSync(join(tmpdir(), 'speakup-bench-'));
+  const handle = openDatabase(join(dir, name));
+  const checkpointer = startCheckpointer(handle);
+  return {
+    handle,
+    checkpointer,
+    close: async () => {
+      await checkpointer.stop();
+      handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
-  for (let i = 0; i < N; i += BATCH) {
-    const batch = batchOf(texts, i);
-    const outcome = whole.time(() => writeDetails(timedStore, batch, runId));
-    if (outcome.stored !== batch.length) throw new Error(`${label}: ${JSON.stringify(outcome).slice(0, 300)}`);
-  }
-  whole.report(`writer: parse + map + saveIssues, ${label}`, N);
-  return save.report(`saveIssues alone, ${label} (batch ${BATCH})`, N);
+}
+
+const KINDS = ['new issues', 'changed issues (status + 1 field)', 'rewritten issues (every field)'] as const;
+type Kind = (typeof KINDS)[number];
+
+/** One phase of a round: the floor's, saveIssues' and the whole writer's (parse + map + saveIssues) time. */
+interface Paired {
+  floor: Sample;
+  save: Sample;
+  writer: Sample;
 }
 
 /**
- * The issue, field value and FTS rows of new issues through bare positional statements, mapped outside the
- * timed part: what SQLite itself costs per issue before history and sightings.
+ * Writes `n` of `texts` through writeDetails into `store`, and as many new issues into a fresh floor file,
+ * batch by batch in turn (which side goes first alternates), so that both meet the same load and caches.
  */
-function floor(sqlite: Database.Database, texts: readonly string[]): Rate {
-  // The mapper's columns, named by the schema (the store adds first_seen_at and deleted_at).
-  const mapped = Object.entries(getTableColumns(issues)).filter(
-    ([key]) => key !== 'firstSeenAt' && key !== 'deletedAt',
-  );
-  const keys = mapped.map(([key]) => key);
-  const cols = mapped.map(([, column]) => column.name);
-  const insertIssue = sqlite.prepare(
-    `INSERT INTO issues (${cols.join(', ')}, first_seen_at) VALUES (${cols.map(() => '?').join(', ')}, ?)`,
-  );
-  const insertField = sqlite.prepare('INSERT INTO issue_field_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertFts = sqlite.prepare(
-    'INSERT INTO issues_fts (rowid, summary, description, field_text) VALUES (?, ?, ?, ?)',
-  );
-  const begin = sqlite.prepare('BEGIN IMMEDIATE');
-  const commit = sqlite.prepare('COMMIT');
-  const meter = new Meter();
-  for (let i = 0; i < N; i += BATCH) {
-    const rows = mapBatch(texts, i).map(({ issue, fields, fts }) => ({
-      issue: [...keys.map((k) => (issue as unknown as Record<string, unknown>)[k]), issue.syncedAt],
-      fields: fields.map((f) => [
-        f.issueId,
-        f.position,
-        f.formId,
-        f.formName,
-        f.fieldId,
-        f.label,
-        f.type,
-        f.valueText,
-        f.valueNumber,
-        f.valueJson,
-      ]),
-      fts: [issue.id, fts.summary, fts.description, fts.fieldText],
-    }));
-    meter.time(() => {
-      begin.run();
-      for (const r of rows) {
-        insertIssue.run(r.issue);
-        for (const f of r.fields) insertField.run(f);
-        insertFts.run(r.fts);
+async function phase(
+  kind: Kind,
+  store: IssueStore,
+  runId: number,
+  texts: readonly string[],
+  n: number,
+): Promise<Paired> {
+  const floorFile = freshFile('floor.db');
+  try {
+    const floor = floorWriter(floorFile.handle.sqlite);
+    const [floorMeter, save, writer] = [new Meter(), new Meter(), new Meter()];
+    const timedStore = {
+      saveIssues: (records: readonly MappedIssue[], id: number) => save.time(() => store.saveIssues(records, id)),
+    };
+    for (let i = 0; i < n; i += BATCH) {
+      const saveBatch = (): void => {
+        const batch = batchOf(texts, i).slice(0, n - i);
+        const outcome = writer.time(() => writeDetails(timedStore, batch, runId));
+        if (outcome.stored !== batch.length) throw new Error(`${kind}: ${JSON.stringify(outcome).slice(0, 300)}`);
+      };
+      const floorBatch = (): void => floor.write(mapBatch(textsV1, i).slice(0, n - i), floorMeter);
+      if ((i / BATCH) % 2) {
+        floorBatch();
+        saveBatch();
+      } else {
+        saveBatch();
+        floorBatch();
       }
-      commit.run();
-    });
+    }
+    return { floor: floorMeter.sample(), save: save.sample(), writer: writer.sample() };
+  } finally {
+    await floorFile.close();
   }
-  return meter.report(`floor: issue + fields + FTS rows, bare statements`, N);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'speakup-bench-'));
-const handle = openDatabase(join(dir, 'bench.db'));
-const store = createIssueStore(handle);
-const checkpointer = startCheckpointer(handle);
-try {
-  const runId = store.startRun({ trigger: 'manual', full: true, startedAt: new Date().toISOString() });
-  const v1 = wire(1);
-  const insertRate = writerPath('new issues', store, runId, v1);
-  const updateRate = writerPath('changed issues (status + 1 field)', store, runId, edited(v1));
-  const rewriteRate = writerPath('rewritten issues (every field)', store, runId, wire(2));
-  const ids = Array.from({ length: N }, (_, i) => i + 1);
+/** One round into a fresh saveIssues file: n new issues, then those changed, then rewritten, each paired with a floor. */
+async function round(texts: Record<Kind, string[]>, n: number, last: boolean): Promise<Record<Kind, Paired>> {
+  const file = freshFile('save.db');
+  try {
+    const store = createIssueStore(file.handle);
+    const runId = store.startRun({ trigger: 'manual', full: true, startedAt: new Date().toISOString() });
+    const paired = {} as Record<Kind, Paired>;
+    for (const kind of KINDS) {
+      collectGarbage();
+      paired[kind] = await phase(kind, store, runId, texts[kind], n);
+    }
+    if (last) await listing(file, store, n);
+    return paired;
+  } finally {
+    await file.close();
+  }
+}
+
+/** What one listing of all `n` stored issues costs and writes to the WAL (no checkpoint in between). */
+async function listing({ handle, checkpointer }: Fresh, store: IssueStore, n: number): Promise<void> {
   const run2 = store.startRun({ trigger: 'manual', full: false, startedAt: new Date().toISOString() });
-  const walBefore = statSync(join(dir, 'bench.db-wal')).size;
-  // Measure what one listing writes: an empty WAL, no checkpoint in between.
+  const db = handle.path;
+  const walBefore = statSync(`${db}-wal`).size;
   await checkpointer.stop();
   handle.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   handle.sqlite.pragma('wal_autocheckpoint = 0');
-  const listing = new Meter();
-  for (let i = 0; i < N; i += 500) {
-    const page = ids.slice(i, i + 500);
-    listing.time(() => {
+  const meter = new Meter();
+  for (let i = 0; i < n; i += 500) {
+    const page = Array.from({ length: Math.min(500, n - i) }, (_, k) => i + k + 1);
+    meter.time(() => {
       store.getStates(page);
       store.markListed(page, run2, new Date().toISOString());
     });
   }
-  listing.report('getStates + markListed (pages of 500)', N);
-  const walAfter = statSync(join(dir, 'bench.db-wal')).size;
+  const s = meter.sample();
+  const walAfter = statSync(`${db}-wal`).size;
   handle.sqlite.pragma('wal_autocheckpoint = 1000');
-  const fields = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_field_values').get() as { n: number };
-  const changes = handle.sqlite.prepare('SELECT count(*) AS n FROM issue_changes').get() as { n: number };
+  const count = (table: string): number =>
+    (handle.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  console.log(`getStates + markListed (pages of 500): ${fmt(n / s.wall)} /s wall, ${fmt(n / s.cpu)} /s per CPU-second`);
   console.log(
-    `rows: ${N} issues, ${fields.n} field values, ${changes.n} changes; db ${(statSync(join(dir, 'bench.db')).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / N)} bytes per issue)`,
+    `rows of the last trial: ${n} issues, ${count('issue_field_values')} field values, ${count('issue_changes')} changes; db ${(statSync(db).size / 1e6).toFixed(1)} MB; WAL after writes ${(walBefore / 1e6).toFixed(1)} MB; one listing of all issues writes ${(walAfter / 1e6).toFixed(1)} MB of WAL (${Math.round(walAfter / n)} bytes per issue)`,
   );
-
-  // The floor, into a fresh file of the same schema, with its own checkpointer.
-  const floorHandle = openDatabase(join(dir, 'floor.db'));
-  const floorCheckpointer = startCheckpointer(floorHandle);
-  let floorRate: Rate;
-  try {
-    floorRate = floor(floorHandle.sqlite, v1);
-  } finally {
-    await floorCheckpointer.stop();
-    floorHandle.close();
-  }
-  const slower = (k: keyof Rate): string => fmt(Math.min(insertRate[k], updateRate[k])).trim();
-  const ratio = (r: Rate): string =>
-    `${(r.wall / floorRate.wall).toFixed(2)} wall, ${(r.cpu / floorRate.cpu).toFixed(2)} per CPU-second`;
-  console.log(
-    `RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floorRate.wall).trim()} issues/s wall, ${fmt(floorRate.cpu).trim()} per CPU-second; of the floor per CPU-second: new ${(insertRate.cpu / floorRate.cpu).toFixed(2)}, changed ${(updateRate.cpu / floorRate.cpu).toFixed(2)}`,
-  );
-  console.log(`RATIO saveIssues / floor: new issues ${ratio(insertRate)} (target >= 0.85)`);
-  console.log(`RATIO saveIssues / floor: changed issues ${ratio(updateRate)} (target >= 0.8)`);
-  console.log(`RATIO saveIssues / floor: rewritten issues ${ratio(rewriteRate)} (no target)`);
-} finally {
-  await checkpointer.stop();
-  handle.close();
-  rmSync(dir, { recursive: true, force: true });
 }
+
+const range = (xs: readonly number[], f: (x: number) => string): string =>
+  `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+
+/** Prints the medians over the rounds of one side; returns them. */
+function summarise(label: string, n: number, samples: readonly Sample[]): { wall: number; cpu: number } {
+  const wall = perSecond(n, samples, 'wall');
+  const cpus = perSecond(n, samples, 'cpu');
+  const waited = median(samples.map((s) => s.waited / s.wall));
+  console.log(
+    `${label.padEnd(52)} ${fmt(median(cpus)).padStart(6)} /s per CPU-second (rounds ${range(cpus, fmt)}), ${fmt(median(wall)).padStart(6)} /s wall, waited for a CPU ${Math.round(100 * waited)}% of the time`,
+  );
+  return { wall: median(wall), cpu: median(cpus) };
+}
+
+/** saveIssues / floor of each round (per CPU-second and wall), paired within the phase. */
+function ratios(pairs: readonly Paired[]): { cpu: number[]; wall: number[] } {
+  // A rate ratio is the inverse ratio of times for the same count.
+  return {
+    cpu: pairs.map((p) => p.floor.cpu / p.save.cpu),
+    wall: pairs.map((p) => p.floor.wall / p.save.wall),
+  };
+}
+
+const textsV1 = wireDetails(PER_TRIAL, 1);
+const texts: Record<Kind, string[]> = {
+  'new issues': textsV1,
+  'changed issues (status + 1 field)': edited(textsV1),
+  'rewritten issues (every field)': wireDetails(PER_TRIAL, 2),
+};
+console.log(
+  `${TRIALS} rounds of ${PER_TRIAL} issues per side after a warm-up of ${WARM_UP}, batches of ${BATCH}; load average ${load()}`,
+);
+await round(texts, WARM_UP, false);
+const rounds: Record<Kind, Paired>[] = [];
+for (let r = 0; r < TRIALS; r++) rounds.push(await round(texts, PER_TRIAL, r === TRIALS - 1));
+
+const floor = summarise(
+  'floor: issue + fields + FTS rows, bare statements',
+  PER_TRIAL,
+  rounds.flatMap((r) => KINDS.map((k) => r[k].floor)),
+);
+const medians = {} as Record<Kind, { wall: number; cpu: number; ratio: number; rounds: string; wallRatio: number }>;
+for (const kind of KINDS) {
+  const pairs = rounds.map((r) => r[kind]);
+  summarise(
+    `writer: parse + map + saveIssues, ${kind}`,
+    PER_TRIAL,
+    pairs.map((p) => p.writer),
+  );
+  const save = summarise(
+    `saveIssues alone, ${kind}`,
+    PER_TRIAL,
+    pairs.map((p) => p.save),
+  );
+  const { cpu, wall } = ratios(pairs);
+  medians[kind] = { ...save, ratio: median(cpu), rounds: range(cpu, two), wallRatio: median(wall) };
+}
+const [fresh, changed, rewritten] = KINDS.map((k) => medians[k]);
+const slower = (k: 'wall' | 'cpu'): string => fmt(Math.min(fresh![k], changed![k]));
+console.log(
+  `RESULT saveIssues: ${slower('wall')} issues/s wall, ${slower('cpu')} issues/s per CPU-second (slower of insert/update); schema floor ${fmt(floor.wall)} issues/s wall, ${fmt(floor.cpu)} per CPU-second; of the floor per CPU-second: new ${two(fresh!.ratio)}, changed ${two(changed!.ratio)}; load average ${load()}`,
+);
+const line = (label: string, m: typeof fresh, target: string): void =>
+  console.log(
+    `RATIO saveIssues / floor: ${label} ${two(m!.wallRatio)} wall, ${two(m!.ratio)} per CPU-second (median of ${TRIALS} rounds, ${m!.rounds}) (${target})`,
+  );
+line('new issues', fresh, 'target >= 0.85');
+line('changed issues', changed, 'target >= 0.8');
+line('rewritten issues', rewritten, 'no target');

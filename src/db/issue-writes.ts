@@ -9,6 +9,7 @@ import { withoutContent } from '../privacy/content.js';
 import type { MappedIssue } from '../sync/ports.js';
 import { issuesFts } from './fts.js';
 import { diffTracked, TRACKED_FIELDS, trackedValues, type TrackedValues } from './history.js';
+import { prepareIssueUpdate, storedIssueColumns, type StoredIssue } from './issue-update.js';
 import { nativeStatement } from './native.js';
 import type { DatabaseHandle } from './open.js';
 import { prepareRowDiff, readStored, sameText, writeFieldDiff, type StoredRows } from './row-diff.js';
@@ -54,7 +55,8 @@ function prepareWrites(handle: DatabaseHandle) {
 }
 
 /** The issue row itself (natively run, per issue), its previous tracked values and its sighting (per batch). */
-function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
+function prepareIssueWrites(handle: DatabaseHandle) {
+  const { db, sqlite } = handle;
   const columns = getTableColumns(issues);
   const mappedKeys = Object.keys(columns).filter((k) => !STORE_OWNED.has(k)) as (keyof typeof columns)[];
   // The per-issue statements run natively (native.ts); batch-level ones stay Drizzle prepared queries.
@@ -86,10 +88,10 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
       id: issues.id,
       status: issues.status,
       assigneeId: issues.assigneeId,
-      domainId: issues.domainId,
-      dueAt: issues.dueAt,
       labels: issues.labels,
       erasedAt: issues.erasedAt,
+      // domainId and dueAt among them.
+      ...storedIssueColumns,
     })
     .from(issues)
     .where(idIn(issues.id))
@@ -100,7 +102,7 @@ function prepareIssueWrites({ db, sqlite }: DatabaseHandle) {
     .select(sql`SELECT ${issues.id}, ${P('runId')}, ${issues.syncedAt} FROM ${issues} WHERE ${idIn(issues.id)}`)
     .onConflictDoUpdate(sighted)
     .prepare();
-  return { upsert, readTracked, sightSaved };
+  return { upsert, update: prepareIssueUpdate(handle, mappedKeys), readTracked, sightSaved };
 }
 
 /** The rows that hang off an issue: field values, FTS text, tracked-field changes and first sightings. */
@@ -142,16 +144,17 @@ function prepareRowWrites({ db, sqlite }: DatabaseHandle) {
     }),
   );
   // First sight of new issues, per batch and from the rows just written: the rows diffTracked(undefined, …)
-  // gives (one per non-NULL tracked field, in TRACKED_FIELDS order), with one statement per batch instead
-  // of one INSERT per row. test/integration/db-store.test.ts holds the two to the same result.
+  // gives (one per non-NULL tracked field), with one statement per batch instead of one INSERT per row.
+  // CROSS JOIN fixes the loop order (SQLite does not reorder it): the ids as listed, each issue's row,
+  // then the tracked fields in TRACKED_FIELDS order; so the rows come out in the order the per-row
+  // INSERTs would write them, with no sort. test/integration/db-store.test.ts holds the two to the same result.
   const firstSight = db
     .insert(issueChanges)
     .select(
-      sql`SELECT NULL, id, ${P('runId')}, field, NULL, value, synced_at FROM (
-      SELECT ${issues.id} AS id, f.column1 AS n, f.column2 AS field, ${trackedCase()} AS value, ${issues.syncedAt} AS synced_at
-      FROM ${issues}, (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
-      WHERE ${idIn(issues.id)}
-    ) WHERE value IS NOT NULL ORDER BY id, n`,
+      sql`SELECT NULL, ${issues.id}, ${P('runId')}, f.column2, NULL, ${trackedCase()}, ${issues.syncedAt}
+      FROM json_each(${P('ids')}) AS j CROSS JOIN ${issues}
+        CROSS JOIN (VALUES ${sql.raw(TRACKED_FIELDS.map((f, i) => `(${i}, '${f}')`).join(', '))}) AS f
+      WHERE ${issues.id} = j.value AND ${trackedCase()} IS NOT NULL`,
     )
     .prepare();
   return { insertField, deleteFts, insertFts, insertChange, firstSight };
@@ -163,16 +166,19 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
   const before = new Map<number, TrackedValues>();
   // Issues marked erased (`speakup-sync erase`) are stored without content, whatever the source sends.
   const erased = new Set<number>();
+  // The stored rows as read, while no record of this batch has written over them.
+  const current = new Map<number, StoredIssue>();
   const ids = records.map((r) => r.issue.id);
   for (const chunk of chunks(ids)) {
     for (const row of st.readTracked.all({ ids: JSON.stringify(chunk) })) {
       before.set(row.id, trackedValues(row));
+      current.set(row.id, row);
       if (row.erasedAt !== null) erased.add(row.id);
     }
   }
   // The stored rows of the issues being changed, to write only their differences.
   const stored: StoredRows = { fields: new Map(), fts: new Map() };
-  for (const chunk of chunks([...before.keys()])) readStored(st.diff, JSON.stringify(chunk), stored);
+  for (const chunk of chunks([...before.keys()])) readStored(st.diff, JSON.stringify(chunk), chunk, stored);
   // New issues whose first-sight rows are not written yet.
   const fresh = new Set<number>();
   const writeFirstSight = (): void => {
@@ -185,7 +191,10 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     const old = before.get(id);
     // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
     if (old && fresh.has(id)) writeFirstSight();
-    st.upsert.run(issue);
+    // An issue already stored (or written earlier in this batch) is updated in place.
+    if (old) st.update(issue, current.get(id));
+    else st.upsert.run(issue);
+    current.delete(id);
     const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
     if (old) writeRows(st, stored, id, { fields, fts, erased: erased.has(id) }, ctx);
     else {
@@ -198,7 +207,7 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     else fresh.add(id);
     // A duplicate id later in the same batch compares against this version.
     before.set(id, now);
-    stored.fields.set(id, fields);
+    stored.fields.delete(id);
     if (erased.has(id)) stored.fts.delete(id);
     else stored.fts.set(id, fts);
   }
@@ -214,7 +223,7 @@ function writeRows(
   next: Pick<MappedIssue, 'fields' | 'fts'> & { erased: boolean },
   ctx: { id: number },
 ): void {
-  writeFieldDiff(st.diff, st.insertField, stored.fields.get(id) ?? [], next.fields);
+  writeFieldDiff(st.diff, st.insertField, id, stored.fields.get(id), next.fields);
   const text = stored.fts.get(id);
   // An erased issue has no full-text entry at all (not an empty one).
   if (next.erased) {
@@ -226,7 +235,7 @@ function writeRows(
   st.insertFts.run(next.fts, ctx);
 }
 
-/** The SQL twin of trackedValues(): each tracked field's text from an `issues` row. */
+/** The SQL twin of trackedValues(): the text of tracked field number `f.column1` (TRACKED_FIELDS order). */
 function trackedCase(): SQL {
   const expr: Record<TrackedField, SQL> = {
     status: sql`${issues.status}`,
@@ -235,8 +244,8 @@ function trackedCase(): SQL {
     due_at: sql`${issues.dueAt}`,
     labels: sql`${issues.labels}`,
   };
-  return sql`CASE f.column2 ${sql.join(
-    TRACKED_FIELDS.map((f) => sql`WHEN ${sql.raw(`'${f}'`)} THEN ${expr[f]}`),
+  return sql`CASE f.column1 ${sql.join(
+    TRACKED_FIELDS.map((f, i) => sql`WHEN ${sql.raw(String(i))} THEN ${expr[f]}`),
     sql` `,
   )} END`;
 }

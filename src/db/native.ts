@@ -4,8 +4,8 @@
  * `is()` entity checks on each call, and callers tend to spread row objects to add keys; saveIssues binds
  * every column of every issue, field value and FTS row, so that per-call work is a large share of a
  * write's CPU time (the write-path benchmark measures it). Here placeholders are resolved to
- * positions once, and a second `more` object supplies the keys a row lacks, so no merged object is
- * built per row.
+ * positions once, into a binder function compiled per statement, and a second `more` object supplies the
+ * keys a row lacks, so no merged object is built per row.
  */
 import type Database from 'better-sqlite3';
 import { Column, is, Param, Placeholder, type Query } from 'drizzle-orm';
@@ -30,7 +30,6 @@ type Encoder = { mapToDriverValue(value: unknown): unknown };
 export function nativeStatement(sqlite: Database.Database, query: ToSql): NativeStatement {
   const { sql, params } = query.toSQL();
   const stmt = sqlite.prepare(sql);
-  const n = params.length;
   // Per position: a placeholder name (or undefined for a constant), and the column encoder if any.
   const names: (string | undefined)[] = [];
   const encoders: (Encoder | undefined)[] = [];
@@ -49,28 +48,40 @@ export function nativeStatement(sqlite: Database.Database, query: ToSql): Native
     }
     constants.push(p);
   }
-  return {
-    run(values, more) {
-      const args = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) {
-        const name = names[i];
-        if (name === undefined) {
-          args[i] = constants[i];
-          continue;
-        }
-        let v = (values as Record<string, unknown>)[name];
-        if (v === undefined && more !== undefined) v = (more as Record<string, unknown>)[name];
-        // better-sqlite3 refuses undefined anyway; say which name is missing, as Drizzle does.
-        if (v === undefined) throw new Error(`No value for placeholder "${name}" was provided`);
-        const enc = encoders[i];
-        args[i] = enc === undefined ? v : enc.mapToDriverValue(v);
-      }
-      return stmt.run(args);
-    },
-  };
+  const bind = compileBinder(names, encoders, constants);
+  return { run: (values, more) => stmt.run(bind(values, more)) };
 }
 
-// Column's base mapToDriverValue is `value => value`; skipping the call keeps the loop monomorphic.
+type Binder = (values: Values, more: Values | undefined) => unknown[];
+
+/**
+ * The positional arguments of one call, as a function compiled once per statement: each placeholder name is
+ * written into its code as a constant property key, so every lookup is a plain property load that V8's
+ * inline caches make fast, where a loop over the names does a generic keyed lookup per parameter. Names
+ * come from the statement's own placeholders and are embedded as JSON string literals.
+ */
+function compileBinder(
+  names: readonly (string | undefined)[],
+  encoders: readonly (Encoder | undefined)[],
+  constants: readonly unknown[],
+): Binder {
+  const lines = names.map((name, i) => {
+    if (name === undefined) return `a[${i}] = constants[${i}];`;
+    const key = JSON.stringify(name);
+    const value = encoders[i] === undefined ? 'v' : `encoders[${i}].mapToDriverValue(v)`;
+    return `v = values[${key}]; if (v === undefined && more !== undefined) v = more[${key}]; if (v === undefined) missing(${key}); a[${i}] = ${value};`;
+  });
+  const body = `return (values, more) => { const a = new Array(${names.length}); let v; ${lines.join(' ')} return a; };`;
+  // better-sqlite3 refuses undefined anyway; say which name is missing, as Drizzle does.
+  const missing = (name: string): never => {
+    throw new Error(`No value for placeholder "${name}" was provided`);
+  };
+  // Code generation is the point here; the code holds only this statement's placeholder names, as literals.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('constants', 'encoders', 'missing', body)(constants, encoders, missing) as Binder;
+}
+
+// Column's base mapToDriverValue is `value => value`; the binder skips the call for it.
 function isIdentity(encoder: Encoder): boolean {
   return encoder.mapToDriverValue === Column.prototype.mapToDriverValue;
 }

@@ -19,9 +19,16 @@ const ids = (col: SQL | typeof issueFieldValues.issueId): SQL =>
 // Every column but the key (issue_id, position), in the order the read below returns them.
 const VALUE_KEYS = ['formId', 'formName', 'fieldId', 'label', 'type', 'valueText', 'valueNumber', 'valueJson'] as const;
 
+/**
+ * A stored field row as read: [issueId, position, ...values in VALUE_KEYS order]. Kept as the array the
+ * driver returns, not turned into an object per row: a changed issue has ten of them and most are equal.
+ */
+export type StoredField = readonly unknown[];
+
 /** What is stored for the changed issues of one batch, by issue id. */
 export interface StoredRows {
-  fields: Map<number, FieldValueRecord[]>;
+  /** Absent: the issue was written earlier in this batch (its rows are then replaced whole). */
+  fields: Map<number, StoredField[]>;
   /** Absent: the issue has no full-text row (an erased issue). */
   fts: Map<number, FtsText>;
 }
@@ -62,21 +69,20 @@ export function prepareRowDiff({ db, sqlite }: DatabaseHandle) {
       .where(at),
   );
   const deleteField = nativeStatement(sqlite, db.delete(issueFieldValues).where(at));
-  return { readFields, readFts, updateField, deleteField };
+  const deleteFields = nativeStatement(
+    sqlite,
+    db.delete(issueFieldValues).where(eq(issueFieldValues.issueId, P('issueId'))),
+  );
+  return { readFields, readFts, updateField, deleteField, deleteFields };
 }
 
 export type RowDiff = ReturnType<typeof prepareRowDiff>;
 
 /** Reads the stored field values and full-text rows of `idsJson` (a JSON array of issue ids). */
-export function readStored(diff: RowDiff, idsJson: string, into: StoredRows): void {
-  for (const row of diff.readFields(idsJson)) {
-    const [issueId, position, ...values] = row as [number, number, ...unknown[]];
-    const record = { issueId, position } as Record<string, unknown>;
-    VALUE_KEYS.forEach((k, i) => (record[k] = values[i]));
-    const list = into.fields.get(issueId);
-    if (list) list.push(record as unknown as FieldValueRecord);
-    else into.fields.set(issueId, [record as unknown as FieldValueRecord]);
-  }
+export function readStored(diff: RowDiff, idsJson: string, ids: readonly number[], into: StoredRows): void {
+  // Every issue read has a list, even an empty one: no list means "replace whole".
+  for (const id of ids) into.fields.set(id, []);
+  for (const row of diff.readFields(idsJson)) into.fields.get(row[0] as number)?.push(row);
   for (const [rowid, summary, description, fieldText] of diff.readFts(idsJson)) {
     into.fts.set(rowid as number, { summary, description, fieldText } as FtsText);
   }
@@ -89,28 +95,44 @@ export interface FieldInsert {
 
 /**
  * Brings the stored field rows of one issue to `fields`: updates the rows whose values differ, inserts the
- * positions not stored, deletes the positions no longer sent; leaves equal rows untouched.
+ * positions not stored, deletes the positions no longer sent; leaves equal rows untouched. Without stored
+ * rows (an issue written earlier in the same batch) it replaces them all.
  */
 export function writeFieldDiff(
   diff: RowDiff,
   insert: FieldInsert,
-  stored: readonly FieldValueRecord[],
+  issueId: number,
+  stored: readonly StoredField[] | undefined,
   fields: readonly FieldValueRecord[],
 ): void {
-  const byPosition = new Map<number, FieldValueRecord>();
-  for (const row of stored) byPosition.set(row.position, row);
+  if (stored === undefined) {
+    diff.deleteFields.run({ issueId });
+    for (const field of fields) insert.run(field);
+    return;
+  }
+  const byPosition = new Map<number, StoredField>();
+  for (const row of stored) byPosition.set(row[1] as number, row);
   for (const field of fields) {
     const was = byPosition.get(field.position);
     if (was === undefined) insert.run(field);
     else if (!sameValues(was, field)) diff.updateField.run(field);
     byPosition.delete(field.position);
   }
-  for (const gone of byPosition.values()) diff.deleteField.run(gone);
+  for (const position of byPosition.keys()) diff.deleteField.run({ issueId, position });
 }
 
-function sameValues(a: FieldValueRecord, b: FieldValueRecord): boolean {
-  for (const k of VALUE_KEYS) if (a[k] !== b[k]) return false;
-  return true;
+/** The stored row's values against the new record's, column by column (VALUE_KEYS order). */
+function sameValues(row: StoredField, f: FieldValueRecord): boolean {
+  return (
+    row[2] === f.formId &&
+    row[3] === f.formName &&
+    row[4] === f.fieldId &&
+    row[5] === f.label &&
+    row[6] === f.type &&
+    row[7] === f.valueText &&
+    row[8] === f.valueNumber &&
+    row[9] === f.valueJson
+  );
 }
 
 /** True when the stored full-text row already holds `fts` (then it is not re-tokenised). */

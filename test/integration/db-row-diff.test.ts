@@ -171,4 +171,70 @@ describe('saveIssues on changed issues', () => {
       diffed.h.sqlite.exec("INSERT INTO issues_fts (issues_fts, rank) VALUES ('integrity-check', 1)"),
     ).not.toThrow();
   });
+
+  it("updates an issue's own row to what a fresh write stores, for each column an edit may leave alone or change", () => {
+    const T2 = '2025-06-03T10:00:00.000Z';
+    const dated = { receivedAt: T0, acknowledgedAt: T0, closedAt: T0, dueAt: T0, domain: { id: 1, name: 'D' } };
+    const changes: Record<string, unknown>[] = [
+      {},
+      { createdAt: T2 },
+      { receivedAt: T2 },
+      { acknowledgedAt: T2 },
+      { closedAt: null },
+      { dueAt: T2 },
+      { domain: { id: 2, name: 'D' } },
+      { domain: null },
+      // Issues 9 and 10 are soft-deleted and purged below: saving them must clear both marks.
+      {},
+      {},
+    ];
+    const diffed = open('diffed.db');
+    diffed.store.saveIssues(
+      changes.map((_, i) => rec(detail(i + 1, dated))),
+      run(diffed.store, T0),
+    );
+    diffed.h.sqlite.exec(`UPDATE issues SET deleted_at = '${T0}' WHERE id = 9`);
+    diffed.h.sqlite.exec(`UPDATE issues SET purged_at = '${T0}' WHERE id = 10`);
+    const next = changes.map((c, i) => edited(i + 1, FIELDS, { ...dated, status: 'OPEN', ...c }));
+    diffed.store.saveIssues(next, run(diffed.store, T1));
+    const fresh = open('fresh.db');
+    fresh.store.saveIssues(next, run(fresh.store, T1));
+    const issues = (h: DatabaseHandle): unknown[] =>
+      rows(h, 'SELECT * FROM issues ORDER BY id').map((r) => ({ ...(r as object), first_seen_at: undefined }));
+    expect(issues(diffed.h)).toHaveLength(changes.length);
+    expect(issues(diffed.h)).toEqual(issues(fresh.h));
+    expect(rows(diffed.h, 'SELECT DISTINCT first_seen_at FROM issues')).toEqual([{ first_seen_at: T0 }]);
+  });
+
+  it('notices a change in any one column of a field row, even one no real edit changes alone', () => {
+    const keys = ['formId', 'formName', 'fieldId', 'label', 'type', 'valueText', 'valueNumber', 'valueJson'] as const;
+    const diffed = open('diffed.db');
+    diffed.store.saveIssues(
+      keys.map((_, i) => rec(detail(i + 1))),
+      run(diffed.store, T0),
+    );
+    const next = keys.map((k, i) => {
+      const r = edited(i + 1, FIELDS);
+      const field = r.fields[1]!;
+      r.fields[1] = { ...field, [k]: k === 'valueNumber' ? 4.5 : `${String(field[k])}!` };
+      return r;
+    });
+    diffed.store.saveIssues(next, run(diffed.store, T1));
+    const stored = rows(
+      diffed.h,
+      'SELECT form_id, form_name, field_id, label, type, value_text, value_number, value_json FROM issue_field_values WHERE position = 1 ORDER BY issue_id',
+    );
+    expect(stored).toEqual(
+      next.map(({ fields: [, f] }) => ({
+        form_id: f!.formId,
+        form_name: f!.formName,
+        field_id: f!.fieldId,
+        label: f!.label,
+        type: f!.type,
+        value_text: f!.valueText,
+        value_number: f!.valueNumber,
+        value_json: f!.valueJson,
+      })),
+    );
+  });
 });

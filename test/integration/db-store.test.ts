@@ -266,6 +266,16 @@ describe('issue_changes', () => {
     ]);
   });
 
+  it('writes first-sight rows in the order of the batch, each issue in tracked-field order', () => {
+    const r = newRun(T1);
+    store.saveIssues([rec(detail(3), T1), rec(detail(1), T1), rec(detail(2), T1)], r);
+    const expected = [3, 1, 2].flatMap((id) =>
+      diffTracked(undefined, trackedValues(rec(detail(id), T1).issue)).map((c) => ({ issue_id: id, field: c.field })),
+    );
+    expect(expected.length).toBeGreaterThan(3);
+    expect(all('SELECT issue_id, field FROM issue_changes WHERE run_id = ? ORDER BY id', r)).toEqual(expected);
+  });
+
   it('supports time in status with a window query', () => {
     store.saveIssues([rec(detail(1))], newRun(T0));
     store.saveIssues([rec(detail(1, { updatedAt: T1, status: 'CLOSED' }), T1)], newRun(T1));
