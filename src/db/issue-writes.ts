@@ -186,29 +186,31 @@ function saveBatch(st: WriteStatements, records: readonly MappedIssue[], runId: 
     fresh.clear();
   };
   for (const record of records) {
-    const { issue, fields, fts } = erased.has(record.issue.id) ? withoutContent(record) : record;
+    const isErased = erased.has(record.issue.id);
+    const { issue, fields, fts } = isErased ? withoutContent(record) : record;
     const id = issue.id;
     const old = before.get(id);
-    // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
-    if (old && fresh.has(id)) writeFirstSight();
-    // An issue already stored (or written earlier in this batch) is updated in place.
-    if (old) st.update(issue, current.get(id));
-    else st.upsert.run(issue);
-    current.delete(id);
-    const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
-    if (old) writeRows(st, stored, id, { fields, fts, erased: erased.has(id) }, ctx);
-    else {
-      // New issues have nothing to compare with or replace.
-      for (const field of fields) st.insertField.run(field);
-      if (!erased.has(id)) st.insertFts.run(fts, ctx);
-    }
     const now = trackedValues(issue);
-    if (old) for (const change of diffTracked(old, now)) st.insertChange.run(change, ctx);
-    else fresh.add(id);
+    if (old === undefined) {
+      // New: nothing to compare with or replace; the issue row supplies the FTS row's id.
+      st.upsert.run(issue);
+      for (const field of fields) st.insertField.run(field);
+      if (!isErased) st.insertFts.run(fts, issue);
+      fresh.add(id);
+    } else {
+      // A duplicate of a new issue in the same batch: its first sight must be read before it is overwritten.
+      if (fresh.has(id)) writeFirstSight();
+      // An issue already stored (or written earlier in this batch) is updated in place.
+      st.update(issue, current.get(id));
+      current.delete(id);
+      const ctx = { id, issueId: id, runId, observedAt: issue.syncedAt };
+      writeRows(st, stored, id, { fields, fts, erased: isErased }, ctx);
+      for (const change of diffTracked(old, now)) st.insertChange.run(change, ctx);
+      stored.fields.delete(id);
+    }
     // A duplicate id later in the same batch compares against this version.
     before.set(id, now);
-    stored.fields.delete(id);
-    if (erased.has(id)) stored.fts.delete(id);
+    if (isErased) stored.fts.delete(id);
     else stored.fts.set(id, fts);
   }
   writeFirstSight();
