@@ -4,7 +4,7 @@
  * `is()` entity checks on each call, and callers tend to spread row objects to add keys; saveIssues binds
  * every column of every issue, field value and FTS row, so that per-call work is a large share of a
  * write's CPU time (the write-path benchmark measures it). Here placeholders are resolved to
- * positions once, into a binder function compiled per statement, and a second `more` object supplies the
+ * positions once, into a function compiled per statement, and a second `more` object supplies the
  * keys a row lacks, so no merged object is built per row.
  */
 import type Database from 'better-sqlite3';
@@ -48,37 +48,40 @@ export function nativeStatement(sqlite: Database.Database, query: ToSql): Native
     }
     constants.push(p);
   }
-  const bind = compileBinder(names, encoders, constants);
-  return { run: (values, more) => stmt.run(bind(values, more)) };
+  return { run: compileRun(stmt, names, encoders, constants) };
 }
 
-type Binder = (values: Values, more: Values | undefined) => unknown[];
+type Run = NativeStatement['run'];
 
 /**
- * The positional arguments of one call, as a function compiled once per statement: each placeholder name is
- * written into its code as a constant property key, so every lookup is a plain property load that V8's
- * inline caches make fast, where a loop over the names does a generic keyed lookup per parameter. Names
- * come from the statement's own placeholders and are embedded as JSON string literals.
+ * One call of the statement, as a function compiled once per statement: each placeholder name is written
+ * into its code as a constant property key, so every lookup is a plain property load that V8's inline
+ * caches make fast, where a loop over the names does a generic keyed lookup per parameter. The values go to
+ * `stmt.run` as separate arguments, not as one array: better-sqlite3 reads arguments directly, but the
+ * elements of an array one by one through V8's generic property lookup, a measurable share of a write.
+ * Names come from the statement's own placeholders and are embedded as JSON string literals.
  */
-function compileBinder(
+function compileRun(
+  stmt: Database.Statement,
   names: readonly (string | undefined)[],
   encoders: readonly (Encoder | undefined)[],
   constants: readonly unknown[],
-): Binder {
+): Run {
   const lines = names.map((name, i) => {
-    if (name === undefined) return `a[${i}] = constants[${i}];`;
+    if (name === undefined) return `const v${i} = constants[${i}];`;
     const key = JSON.stringify(name);
-    const value = encoders[i] === undefined ? 'v' : `encoders[${i}].mapToDriverValue(v)`;
-    return `v = values[${key}]; if (v === undefined && more !== undefined) v = more[${key}]; if (v === undefined) missing(${key}); a[${i}] = ${value};`;
+    const value = encoders[i] === undefined ? '' : ` v${i} = encoders[${i}].mapToDriverValue(v${i});`;
+    return `let v${i} = values[${key}]; if (v${i} === undefined && more !== undefined) v${i} = more[${key}]; if (v${i} === undefined) missing(${key});${value}`;
   });
-  const body = `return (values, more) => { const a = new Array(${names.length}); let v; ${lines.join(' ')} return a; };`;
+  const args = names.map((_, i) => `v${i}`).join(', ');
+  const body = `return (values, more) => { ${lines.join(' ')} return stmt.run(${args}); };`;
   // better-sqlite3 refuses undefined anyway; say which name is missing, as Drizzle does.
   const missing = (name: string): never => {
     throw new Error(`No value for placeholder "${name}" was provided`);
   };
   // Code generation is the point here; the code holds only this statement's placeholder names, as literals.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('constants', 'encoders', 'missing', body)(constants, encoders, missing) as Binder;
+  return new Function('stmt', 'constants', 'encoders', 'missing', body)(stmt, constants, encoders, missing) as Run;
 }
 
 // Column's base mapToDriverValue is `value => value`; the binder skips the call for it.
