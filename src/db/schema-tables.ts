@@ -185,9 +185,6 @@ export const syncRuns = sqliteTable(
   ],
 );
 
-/** The tracked fields, as stored in issue_changes.field. */
-const TRACKED = ['status', 'assignee', 'domain', 'due_at', 'labels'] as const;
-
 /** Changes of the fields that matter to case handling, one row per field per observed change. */
 export const issueChanges = sqliteTable(
   'issue_changes',
@@ -199,7 +196,7 @@ export const issueChanges = sqliteTable(
     runId: integer('run_id')
       .notNull()
       .references(() => syncRuns.id),
-    field: text('field', { enum: TRACKED }).notNull(),
+    field: text('field', { enum: ['status', 'assignee', 'domain', 'due_at', 'labels'] }).notNull(),
     /** NULL on the row written when the issue is first seen. */
     oldValue: text('old_value'),
     newValue: text('new_value'),
@@ -207,13 +204,12 @@ export const issueChanges = sqliteTable(
   },
   (t) => [
     index('issue_changes_issue_field_idx').on(t.issueId, t.field),
-    // One comparison per field rather than `IN (...)`: SQLite evaluates an IN list of three or more
-    // constants inside a CHECK by filling a temporary index for every row inserted, and new issues write
-    // five of these rows each. The two forms accept the same values.
+    // One comparison per field, not `IN (...)`: SQLite fills a temporary index for every row inserted to
+    // test an IN list of three or more constants inside a CHECK. Both forms accept the same values.
     check(
       'issue_changes_field_check',
       sql.join(
-        TRACKED.map((f) => sql`${t.field} = ${sql.raw(`'${f}'`)}`),
+        t.field.enumValues.map((f) => sql`${t.field} = ${sql.raw(`'${f}'`)}`),
         sql` OR `,
       ),
     ),
