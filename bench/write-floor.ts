@@ -49,12 +49,14 @@ export function floorWriter(sqlite: Database.Database): FloorWriter {
         ]),
         fts: [issue.id, fts.summary, fts.description, fts.fieldText],
       }));
+      // Values as separate arguments, as saveIssues binds them (src/db/native.ts): better-sqlite3 reads
+      // arguments directly and an array element by element through a slower generic lookup.
       meter.time(() => {
         begin.run();
         for (const r of rows) {
-          insertIssue.run(r.issue);
-          for (const f of r.fields) insertField.run(f);
-          insertFts.run(r.fts);
+          insertIssue.run(...r.issue);
+          for (const f of r.fields) insertField.run(...f);
+          insertFts.run(...r.fts);
         }
         commit.run();
       });
