@@ -10,6 +10,12 @@ export const PACE_SHARE = 0.95;
  */
 export const DROP_MIN_SHARE = 0.1;
 export const DROP_MIN_REFUSALS = 3;
+/**
+ * Refusals at the pace within MEASURE_MS that make a fall, the share aside. At a low limit a share of
+ * DROP_MIN_SHARE is only a few answers, as many as jitter refuses; below this count the learnt limit
+ * gives a notch per refusal (JITTER_LIMIT_SHARE) instead of halving the pace.
+ */
+export const FALL_MIN_REFUSALS = 4;
 export const JITTER_STEP_BACK = 0.9;
 /** Refusals at the pace within MEASURE_MS that take the learnt limit down a notch, and the notch. */
 export const REPEATED_REFUSALS = 2;

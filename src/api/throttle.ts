@@ -83,6 +83,8 @@ export class Throttle {
   /** When the limit was last learnt (a guess, a probe's end, a fall): measurements start there. */
   private learntAt = -Infinity;
   private lastRefusalAt = -Infinity;
+  /** When the answers to unpaced requests (the opening's) were refusals. */
+  private readonly openingRefusedAt: number[] = [];
   private lastTickAt = 0;
 
   private readonly accepted: AcceptanceLog;
@@ -151,7 +153,10 @@ export class Throttle {
     const start = this.starts.shift() ?? { at: now, caughtUp: false, pace: this.rate };
     if (headers) this.readPolicy(headers);
     if (status === 429) this.onRefused(now, start, this.bounds.retryAfter(headers, retryAfterMs, now));
-    else if (status >= 200 && status < 300) this.accepted.add(now);
+    else if (status >= 200 && status < 300) {
+      this.learnSpacing(now, start);
+      this.accepted.add(now);
+    }
     for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--)
       this.waiters.shift()?.();
   }
@@ -196,6 +201,7 @@ export class Throttle {
     // An answer to a request paced before the last change says nothing about the new pace.
     if (start.at < this.changedAt) return;
     if (start.caughtUp) this.pacer.caughtUpRefused();
+    if (!Number.isFinite(start.pace)) this.openingRefusedAt.push(now);
     const elapsed = Math.max(tuning.FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
     if (!Number.isFinite(this.limit)) {
       // Answers still on their way may be acceptances: a first guess, probed upwards quickly.
@@ -249,7 +255,9 @@ export class Throttle {
    */
   private paceRefused(now: number, pauseMs: number | undefined): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
-    if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
+    // The opening's refusals answer requests sent unpaced: no sign that the limit fell below the pace.
+    refused.count -= this.openingRefusedAt.filter((t) => t > now - tuning.MEASURE_MS).length;
+    if (refused.count < tuning.FALL_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
       this.changedAt = now;
@@ -288,6 +296,23 @@ export class Throttle {
     if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
+  }
+
+  /**
+   * An acceptance of the opening's unpaced requests, after a refusal, from a server that stores nothing:
+   * it accepted this one a full interval after the last (its store, one request, had to refill), so the
+   * spacing of the two is at most its interval. The first guess rises to that rate if it was lower.
+   */
+  private learnSpacing(now: number, start: Start): void {
+    if (!this.startup || Number.isFinite(start.pace) || this.openingAccepted > tuning.INITIAL_WINDOW) return;
+    const last = this.accepted.lastAcceptedAt;
+    if (!(this.lastRefusalAt > last) || !(now > last)) return;
+    const spaced = 1000 / (now - last);
+    if (spaced <= this.limit * this.probe) return;
+    this.setLimit(spaced);
+    this.probe = 1;
+    this.rate = tuning.PACE_SHARE * this.limit;
+    this.pacer.hasten(now, this.rate);
   }
 
   private setLimit(perSecond: number): void {
