@@ -198,10 +198,10 @@ export class Throttle {
     this.lastRefusalAt = now;
     if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
+    if (!Number.isFinite(start.pace)) this.openingRefusedAt.push(now);
     // An answer to a request paced before the last change says nothing about the new pace.
     if (start.at < this.changedAt) return;
     if (start.caughtUp) this.pacer.caughtUpRefused();
-    if (!Number.isFinite(start.pace)) this.openingRefusedAt.push(now);
     const elapsed = Math.max(tuning.FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
     if (!Number.isFinite(this.limit)) {
       // Answers still on their way may be acceptances: a first guess, probed upwards quickly.
@@ -255,8 +255,10 @@ export class Throttle {
    */
   private paceRefused(now: number, pauseMs: number | undefined): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
-    // The opening's refusals answer requests sent unpaced: no sign that the limit fell below the pace.
-    refused.count -= this.openingRefusedAt.filter((t) => t > now - tuning.MEASURE_MS).length;
+    // A server that stores nothing refuses the opening's unpaced requests whatever its limit: those
+    // refusals are no sign that it fell below the pace. (A window refuses them once its quota is spent.)
+    if (this.openingAccepted <= tuning.INITIAL_WINDOW)
+      refused.count -= this.openingRefusedAt.filter((t) => t >= refused.since).length;
     if (refused.count < tuning.FALL_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
