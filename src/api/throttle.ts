@@ -32,33 +32,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AcceptanceLog } from './acceptance-log.js';
-import { ServerBounds, type BoundsWarning } from './bounds.js';
+import { ServerBounds } from './bounds.js';
+import { Opening } from './opening.js';
 import { Pacer, abortReason } from './pacer.js';
 import * as tuning from './throttle-tuning.js';
+import type { Start, ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
-export interface ThrottleOptions {
-  /** Timer of the pacing (tests inject a simulated clock's). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Longest pause a server may impose at once (SPEAKUP_MAX_RETRY_TIME_MS). Default 300000. */
-  maxPauseMs?: number;
-  /** Told once per kind when the server asks for something out of bounds. */
-  warn?: (w: BoundsWarning) => void;
-}
-
-export interface ThrottleStats {
-  throttled: number;
-  /** Current paced rate in requests/s (Infinity = not pacing). */
-  rate: number;
-  /** The learnt limit in requests/s (Infinity = none seen). */
-  limit: number;
-}
-
-/** A request in flight: when it started, whether it caught up a late timer, and the pace then. */
-interface Start {
-  at: number;
-  caughtUp: boolean;
-  pace: number;
-}
+export type { ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
 export class Throttle {
   private inFlight = 0;
@@ -72,8 +52,7 @@ export class Throttle {
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
   private startup = false;
-  /** Answers accepted before the first refusal: what the server stores (a quota, a burst), or more. */
-  private openingAccepted = 0;
+  private readonly opening = new Opening();
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
   private plateauMs = tuning.PLATEAU_MS;
@@ -83,8 +62,6 @@ export class Throttle {
   /** When the limit was last learnt (a guess, a probe's end, a fall): measurements start there. */
   private learntAt = -Infinity;
   private lastRefusalAt = -Infinity;
-  /** When the answers to unpaced requests (the opening's) were refusals. */
-  private readonly openingRefusedAt: number[] = [];
   private lastTickAt = 0;
 
   private readonly accepted: AcceptanceLog;
@@ -198,7 +175,7 @@ export class Throttle {
     this.lastRefusalAt = now;
     if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
-    if (!Number.isFinite(start.pace)) this.openingRefusedAt.push(now);
+    if (!Number.isFinite(start.pace)) this.opening.refused(now);
     // An answer to a request paced before the last change says nothing about the new pace.
     if (start.at < this.changedAt) return;
     if (start.caughtUp) this.pacer.caughtUpRefused();
@@ -208,7 +185,7 @@ export class Throttle {
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
-      this.openingAccepted = this.accepted.total;
+      this.opening.accepted = this.accepted.total;
       this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
@@ -225,7 +202,7 @@ export class Throttle {
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
           // Past a store spent, what was accepted is the limit; else the overshoot was a round trip's.
-          this.carriedPastLimit() ? 0 : reached * tuning.STARTUP_FLOOR,
+          this.opening.carriedPastLimit(this.accepted.refused(tuning.MEASURE_MS)) ? 0 : reached * tuning.STARTUP_FLOOR,
         )
       : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
     // A 429 past a limit that held is no proof of a lower one (a late start may have bunched two): a
@@ -255,10 +232,8 @@ export class Throttle {
    */
   private paceRefused(now: number, pauseMs: number | undefined): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
-    // A server that stores nothing refuses the opening's unpaced requests whatever its limit: those
-    // refusals are no sign that it fell below the pace. (A window refuses them once its quota is spent.)
-    if (this.openingAccepted <= tuning.INITIAL_WINDOW)
-      refused.count -= this.openingRefusedAt.filter((t) => t >= refused.since).length;
+    // No sign that the limit fell below the pace (a window refuses them once its quota is spent: they count).
+    refused.count -= this.opening.refusalsToDiscount(refused.since);
     if (refused.count < tuning.FALL_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
@@ -289,27 +264,10 @@ export class Throttle {
     return true;
   }
 
-  /**
-   * A store (a window's quota, a burst) carried the fast first probe far past the limit, then ran out:
-   * refusals as many as a fall makes. They may be the opening's own, within a second of a quick probe: a
-   * server that accepted no more than the first requests sent together stores nothing to carry it.
-   */
-  private carriedPastLimit(): boolean {
-    if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
-    const refused = this.accepted.refused(tuning.MEASURE_MS);
-    return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
-  }
-
-  /**
-   * An acceptance of the opening's unpaced requests, after a refusal, from a server that stores nothing:
-   * it accepted this one a full interval after the last (its store, one request, had to refill), so the
-   * spacing of the two is at most its interval. The first guess rises to that rate if it was lower.
-   */
+  /** The first guess rises to the rate the spacing of the opening's acceptances shows, if higher. */
   private learnSpacing(now: number, start: Start): void {
-    if (!this.startup || Number.isFinite(start.pace) || this.openingAccepted > tuning.INITIAL_WINDOW) return;
-    const last = this.accepted.lastAcceptedAt;
-    if (!(this.lastRefusalAt > last) || !(now > last)) return;
-    const spaced = 1000 / (now - last);
+    if (!this.startup || Number.isFinite(start.pace)) return;
+    const spaced = this.opening.spacedRate(now, this.accepted.lastAcceptedAt, this.lastRefusalAt) ?? 0;
     if (spaced <= this.limit * this.probe) return;
     this.setLimit(spaced);
     this.probe = 1;
