@@ -7,17 +7,20 @@
  * - before the first 429 nothing is paced (the server may have no limit), but the window of requests in
  *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
  * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
- *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
- *   where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
+ *   first guess (accepted and in flight over at least a second; from a server that stores nothing, at
+ *   least the rate the spacing of the opening's acceptances shows: opening.ts), probed upwards fast
+ *   until a 429 says where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
  *   store the server showed at the opening (a window's quota, a burst) carried it further, then the
  *   accepted rate over the last second of activity (a fall of the limit, below, ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
  *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
  *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
- *   than the limit the probe started from (a late start refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
- *   the last answers (the pace steps back a little; when they repeat, the limit gives a notch too), else
- *   the limit fell: it follows the accepted rate since it was last learnt, the pace halves and recovers
- *   once requests pass again. Active time only is measured (nothing to send is not a lower limit), and
+ *   than the limit the probe started from (a late start refuses a request now and then at any pace).
+ *   One at the pace is jitter when 429s are a small share of the last answers or fewer than
+ *   FALL_MIN_REFUSALS (the opening's unpaced ones not counted from a server that stores nothing): the
+ *   pace steps back a little; when they repeat, the limit gives a notch too. Else the limit fell: it
+ *   follows the accepted rate since it was last learnt, the pace halves and recovers once requests
+ *   pass again. Active time only is measured (nothing to send is not a lower limit), and
  *   when nothing passed since the last change the window is spent: every request waits for the
  *   Retry-After;
  * - after a plateau without a 429 the limit is probed upwards, slowly at first and faster the longer no
