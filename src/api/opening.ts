@@ -6,13 +6,19 @@
 import * as tuning from './throttle-tuning.js';
 
 export class Opening {
-  /** Answers accepted before the first refusal. */
-  accepted = 0;
+  /** Answers accepted before the first refusal (Infinity until one). */
+  private accepted = Infinity;
   private readonly refusedAt: number[] = [];
+
+  /** A refusal: the first one closes the opening, with the answers accepted until then. */
+  close(accepted: number): void {
+    if (this.accepted === Infinity) this.accepted = accepted;
+  }
 
   /**
    * A server that accepted no more than the first requests sent together before refusing one stores
-   * nothing (it holds a single request): it refuses an unpaced opening whatever its limit.
+   * nothing (it holds a single request): it refuses an unpaced opening whatever its limit, and a start
+   * that jitter brings closer than its interval to the one before.
    */
   get storesNothing(): boolean {
     return this.accepted <= tuning.INITIAL_WINDOW;

@@ -175,6 +175,7 @@ export class Throttle {
   private onRefused(now: number, start: Start, pauseMs: number | undefined): void {
     this.throttled++;
     this.accepted.refuse(now);
+    this.opening.close(this.accepted.total);
     this.lastRefusalAt = now;
     if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
@@ -188,7 +189,6 @@ export class Throttle {
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
-      this.opening.accepted = this.accepted.total;
       this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
@@ -237,7 +237,8 @@ export class Throttle {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     // No sign that the limit fell below the pace (a window refuses them once its quota is spent: they count).
     refused.count -= this.opening.refusalsToDiscount(refused.since);
-    if (refused.count < tuning.FALL_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
+    const fallMin = this.opening.storesNothing ? tuning.FALL_MIN_REFUSALS : tuning.DROP_MIN_REFUSALS;
+    if (refused.count < fallMin || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
       this.changedAt = now;

@@ -267,7 +267,7 @@ describe('a pace brought forward', () => {
 
 describe('refusals at the pace', () => {
   // At 20/s three refusals within a second are a seventh of the answers, as many as jitter refuses from
-  // a bucket that holds one request: they take the limit down a notch each, not the pace by half.
+  // a server that stores nothing: they take the limit down a notch, not the pace by half.
   it('three within a second at a low limit are jitter: the pace steps back, it does not halve', async () => {
     const clock = new SimClock();
     const throttle = new Throttle(16, clock.now, { sleep: clock.sleep });
@@ -277,7 +277,9 @@ describe('refusals at the pace', () => {
       await clock.run(() => started, clock.t + 60_000);
       throttle.release(status, headers);
     };
+    // It stores nothing: it refuses the second request.
     await answer(200, { 'ratelimit-policy': '20;w=1' });
+    await answer(429);
     for (let i = 0; i < 40; i++) await answer(200);
     const paced = throttle.stats.rate;
     for (let refusal = 0; refusal < 3; refusal++) {
