@@ -10,13 +10,6 @@ export const PACE_SHARE = 0.95;
  */
 export const DROP_MIN_SHARE = 0.1;
 export const DROP_MIN_REFUSALS = 3;
-/**
- * Refusals at the pace within MEASURE_MS that make a fall, the share aside, from a server that stores
- * nothing: it refuses any start that jitter brings closer than its interval to the one before, and at a
- * low limit a share of DROP_MIN_SHARE is only three answers. Below this count the learnt limit gives a
- * notch per repeated refusal (JITTER_LIMIT_SHARE) instead of the pace halving.
- */
-export const FALL_MIN_REFUSALS = 4;
 export const JITTER_STEP_BACK = 0.9;
 /** Refusals at the pace within MEASURE_MS that take the learnt limit down a notch, and the notch. */
 export const REPEATED_REFUSALS = 2;

@@ -17,7 +17,7 @@
  *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
  *   than the limit the probe started from (a late start refuses a request now and then at any pace).
  *   One at the pace is jitter when 429s are a small share of the last answers or fewer than
- *   FALL_MIN_REFUSALS (the opening's unpaced ones not counted from a server that stores nothing): the
+ *   DROP_MIN_REFUSALS (the opening's unpaced ones not counted from a server that stores nothing): the
  *   pace steps back a little; when they repeat, the limit gives a notch too. Else the limit fell: it
  *   follows the accepted rate since it was last learnt, the pace halves and recovers once requests
  *   pass again. Active time only is measured (nothing to send is not a lower limit), and
@@ -237,8 +237,7 @@ export class Throttle {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     // No sign that the limit fell below the pace (a window refuses them once its quota is spent: they count).
     refused.count -= this.opening.refusalsToDiscount(refused.since);
-    const fallMin = this.opening.storesNothing ? tuning.FALL_MIN_REFUSALS : tuning.DROP_MIN_REFUSALS;
-    if (refused.count < fallMin || refused.share < tuning.DROP_MIN_SHARE) {
+    if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
       this.changedAt = now;

@@ -265,32 +265,6 @@ describe('a pace brought forward', () => {
   });
 });
 
-describe('refusals at the pace', () => {
-  // At 20/s three refusals within a second are a seventh of the answers, as many as jitter refuses from
-  // a server that stores nothing: they take the limit down a notch, not the pace by half.
-  it('three within a second at a low limit are jitter: the pace steps back, it does not halve', async () => {
-    const clock = new SimClock();
-    const throttle = new Throttle(16, clock.now, { sleep: clock.sleep });
-    const answer = async (status: number, headers: Record<string, string> = {}): Promise<void> => {
-      let started = false;
-      void throttle.acquire().then(() => (started = true));
-      await clock.run(() => started, clock.t + 60_000);
-      throttle.release(status, headers);
-    };
-    // It stores nothing: it refuses the second request.
-    await answer(200, { 'ratelimit-policy': '20;w=1' });
-    await answer(429);
-    for (let i = 0; i < 40; i++) await answer(200);
-    const paced = throttle.stats.rate;
-    for (let refusal = 0; refusal < 3; refusal++) {
-      await answer(429);
-      for (let i = 0; i < 5; i++) await answer(200);
-    }
-    expect(throttle.stats.rate).toBeGreaterThan(0.7 * paced);
-    expect(throttle.stats.limit).toBeGreaterThanOrEqual(0.9 * 20);
-  });
-});
-
 describe('bounds on what the server says', () => {
   const setup = (maxPauseMs = 60_000) => {
     const clock = new SimClock();
