@@ -17,8 +17,7 @@ export class Opening {
 
   /**
    * A server that accepted no more than the first requests sent together before refusing one stores
-   * nothing (it holds a single request): it refuses an unpaced opening whatever its limit, and a start
-   * that jitter brings closer than its interval to the one before.
+   * nothing (it holds a single request): it refuses an unpaced opening whatever its limit.
    */
   get storesNothing(): boolean {
     return this.accepted <= tuning.INITIAL_WINDOW;
