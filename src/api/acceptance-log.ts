@@ -53,18 +53,23 @@ export class AcceptanceLog {
     bump(this.refusals, this.slice, 1);
   }
 
-  /** Refusals among the answers of the last `horizonMs` of active time: how many, and their share. */
-  refused(horizonMs: number): { count: number; share: number } {
+  /**
+   * Refusals among the answers of the last `horizonMs` of active time: how many, their share, and the
+   * time the counted slices start from.
+   */
+  refused(horizonMs: number): { count: number; share: number; since: number } {
     let ok = 0;
     let refused = 0;
     let active = 0;
-    for (let i = 0; i < SLICES && active < horizonMs && this.slice - i >= 0; i++) {
+    let i = 0;
+    for (; i < SLICES && active < horizonMs && this.slice - i >= 0; i++) {
       const k = (this.slice - i) % SLICES;
       ok += this.counts[k] as number;
       refused += this.refusals[k] as number;
       active += this.activeMs[k] as number;
     }
-    return { count: refused, share: ok + refused > 0 ? refused / (ok + refused) : 0 };
+    const since = (this.slice - i + 1) * SLICE_MS;
+    return { count: refused, share: ok + refused > 0 ? refused / (ok + refused) : 0, since };
   }
 
   /** An accepted answer at `now`. */

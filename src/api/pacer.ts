@@ -23,6 +23,8 @@ export class Pacer {
   private lastGrantAt = -Infinity;
   private gapShare = tuning.LOOSE_GAP_SHARE;
   private caughtUpRefusals = 0;
+  /** The next start was brought forward (hasten) while the loop slept towards the old one. */
+  private hastened = false;
   /** No start before this (a server's Retry-After that applies to every request). */
   pausedUntil = 0;
 
@@ -63,6 +65,13 @@ export class Pacer {
     if (Number.isFinite(rate)) this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / rate);
   }
 
+  /** After a rise in pace: the next start is one new interval after now at the latest. */
+  hasten(now: number, rate: number): void {
+    if (!Number.isFinite(rate) || now + 1000 / rate >= this.nextStartAt) return;
+    this.nextStartAt = now + 1000 / rate;
+    this.hastened = true;
+  }
+
   /** Sleeps in short steps, so a new pace or pause applies at once. */
   private async run(): Promise<void> {
     this.running = true;
@@ -78,8 +87,10 @@ export class Pacer {
           continue;
         }
         // Unpaced starts leave no debt: a pace set later starts from the clock.
-        this.nextStartAt =
-          interval === 0 ? now : Math.max(this.nextStartAt, this.pausedUntil, now - tuning.CATCH_UP_MS) + interval;
+        // A start brought forward is late by the pacer's step, which is no debt to catch up.
+        const from = this.hastened ? now : Math.max(this.nextStartAt, this.pausedUntil, now - tuning.CATCH_UP_MS);
+        this.hastened = false;
+        this.nextStartAt = interval === 0 ? now : from + interval;
         const caughtUp = now - this.lastGrantAt < interval * tuning.MIN_GAP_SHARE;
         this.lastGrantAt = now;
         this.queue.shift()?.grant(caughtUp);

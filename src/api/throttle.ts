@@ -7,17 +7,20 @@
  * - before the first 429 nothing is paced (the server may have no limit), but the window of requests in
  *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
  * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
- *   first guess (accepted and in flight over at least a second), probed upwards fast until a 429 says
- *   where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
+ *   first guess (accepted and in flight over at least a second; from a server that stores nothing, at
+ *   least the rate the spacing of the opening's acceptances shows: opening.ts), probed upwards fast
+ *   until a 429 says where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
  *   store the server showed at the opening (a window's quota, a burst) carried it further, then the
  *   accepted rate over the last second of activity (a fall of the limit, below, ends that probe too);
  * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
  *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
  *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
- *   than the limit the probe started from (a late start refuses a request now and then at any pace). One at the pace is jitter when 429s are a small share of
- *   the last answers (the pace steps back a little; when they repeat, the limit gives a notch too), else
- *   the limit fell: it follows the accepted rate since it was last learnt, the pace halves and recovers
- *   once requests pass again. Active time only is measured (nothing to send is not a lower limit), and
+ *   than the limit the probe started from (a late start refuses a request now and then at any pace).
+ *   One at the pace is jitter when 429s are a small share of the last answers or fewer than
+ *   DROP_MIN_REFUSALS (the opening's unpaced ones not counted from a server that stores nothing): the
+ *   pace steps back a little; when they repeat, the limit gives a notch too. Else the limit fell: it
+ *   follows the accepted rate since it was last learnt, the pace halves and recovers once requests
+ *   pass again. Active time only is measured (nothing to send is not a lower limit), and
  *   when nothing passed since the last change the window is spent: every request waits for the
  *   Retry-After;
  * - after a plateau without a 429 the limit is probed upwards, slowly at first and faster the longer no
@@ -32,33 +35,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AcceptanceLog } from './acceptance-log.js';
-import { ServerBounds, type BoundsWarning } from './bounds.js';
+import { ServerBounds } from './bounds.js';
+import { Opening } from './opening.js';
 import { Pacer, abortReason } from './pacer.js';
 import * as tuning from './throttle-tuning.js';
+import type { Start, ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
-export interface ThrottleOptions {
-  /** Timer of the pacing (tests inject a simulated clock's). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Longest pause a server may impose at once (SPEAKUP_MAX_RETRY_TIME_MS). Default 300000. */
-  maxPauseMs?: number;
-  /** Told once per kind when the server asks for something out of bounds. */
-  warn?: (w: BoundsWarning) => void;
-}
-
-export interface ThrottleStats {
-  throttled: number;
-  /** Current paced rate in requests/s (Infinity = not pacing). */
-  rate: number;
-  /** The learnt limit in requests/s (Infinity = none seen). */
-  limit: number;
-}
-
-/** A request in flight: when it started, whether it caught up a late timer, and the pace then. */
-interface Start {
-  at: number;
-  caughtUp: boolean;
-  pace: number;
-}
+export type { ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
 export class Throttle {
   private inFlight = 0;
@@ -72,8 +55,7 @@ export class Throttle {
   private limit = Infinity;
   /** The limit is a first guess, probed upwards without a plateau. */
   private startup = false;
-  /** Answers accepted before the first refusal: what the server stores (a quota, a burst), or more. */
-  private openingAccepted = 0;
+  private readonly opening = new Opening();
   /** Factor above the learnt limit being probed (1 = not probing). */
   private probe = 1;
   private plateauMs = tuning.PLATEAU_MS;
@@ -151,7 +133,10 @@ export class Throttle {
     const start = this.starts.shift() ?? { at: now, caughtUp: false, pace: this.rate };
     if (headers) this.readPolicy(headers);
     if (status === 429) this.onRefused(now, start, this.bounds.retryAfter(headers, retryAfterMs, now));
-    else if (status >= 200 && status < 300) this.accepted.add(now);
+    else if (status >= 200 && status < 300) {
+      this.learnSpacing(now, start);
+      this.accepted.add(now);
+    }
     for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--)
       this.waiters.shift()?.();
   }
@@ -190,9 +175,11 @@ export class Throttle {
   private onRefused(now: number, start: Start, pauseMs: number | undefined): void {
     this.throttled++;
     this.accepted.refuse(now);
+    this.opening.close(this.accepted.total);
     this.lastRefusalAt = now;
     if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
+    if (!Number.isFinite(start.pace)) this.opening.refused(now);
     // An answer to a request paced before the last change says nothing about the new pace.
     if (start.at < this.changedAt) return;
     if (start.caughtUp) this.pacer.caughtUpRefused();
@@ -202,7 +189,6 @@ export class Throttle {
       this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
-      this.openingAccepted = this.accepted.total;
       this.rate = tuning.PACE_SHARE * this.limit;
     } else if (this.probe > 1) this.probeRefused(now, elapsed, start.pace);
     else if (!this.paceRefused(now, pauseMs)) return;
@@ -219,7 +205,7 @@ export class Throttle {
           this.accepted.rate(tuning.MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS) ?? 0,
           (this.accepted.total * 1000) / elapsed,
           // Past a store spent, what was accepted is the limit; else the overshoot was a round trip's.
-          this.carriedPastLimit() ? 0 : reached * tuning.STARTUP_FLOOR,
+          this.opening.carriedPastLimit(this.accepted.refused(tuning.MEASURE_MS)) ? 0 : reached * tuning.STARTUP_FLOOR,
         )
       : this.accepted.rate(tuning.PROBE_MEASURE_MS, tuning.STARTUP_MEASURE_MIN_MS, true);
     // A 429 past a limit that held is no proof of a lower one (a late start may have bunched two): a
@@ -249,6 +235,8 @@ export class Throttle {
    */
   private paceRefused(now: number, pauseMs: number | undefined): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
+    // No sign that the limit fell below the pace (a window refuses them once its quota is spent: they count).
+    refused.count -= this.opening.refusalsToDiscount(refused.since);
     if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
       if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
@@ -279,15 +267,15 @@ export class Throttle {
     return true;
   }
 
-  /**
-   * A store (a window's quota, a burst) carried the fast first probe far past the limit, then ran out:
-   * refusals as many as a fall makes. They may be the opening's own, within a second of a quick probe: a
-   * server that accepted no more than the first requests sent together stores nothing to carry it.
-   */
-  private carriedPastLimit(): boolean {
-    if (this.openingAccepted <= tuning.INITIAL_WINDOW) return false;
-    const refused = this.accepted.refused(tuning.MEASURE_MS);
-    return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
+  /** The first guess rises to the rate the spacing of the opening's acceptances shows, if higher. */
+  private learnSpacing(now: number, start: Start): void {
+    if (!this.startup || Number.isFinite(start.pace)) return;
+    const spaced = this.opening.spacedRate(now, this.accepted.lastAcceptedAt, this.lastRefusalAt) ?? 0;
+    if (spaced <= this.limit * this.probe) return;
+    this.setLimit(spaced);
+    this.probe = 1;
+    this.rate = tuning.PACE_SHARE * this.limit;
+    this.pacer.hasten(now, this.rate);
   }
 
   private setLimit(perSecond: number): void {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { LimiterSpec } from '../../src/emulator/api/limiters.js';
 import type { RetryAfterMode } from '../../src/emulator/api/knobs.js';
 import { Throttle } from '../../src/api/throttle.js';
+import { Pacer } from '../../src/api/pacer.js';
 import type { BoundsWarning } from '../../src/api/bounds.js';
 import { SimClock, type TimerLag, rateBetween, simulate } from './throttle-sim.js';
 
@@ -107,6 +108,21 @@ describe('throttle on a simulated clock against each limiter model', () => {
       const limit: LimiterSpec = { rps: 20, burst: 1 };
       const r = await simulate({ limit, retryAfter: 'seconds', n: 400, latencyMs: 60, listFirst: true, seed });
       expect(rateBetween(r, 2000, 6000)).toBeGreaterThanOrEqual(0.9 * 20);
+      expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.05);
+    },
+  );
+
+  // Listed first, 60 ms away, the opening's details go together once the page is back: the bucket of one
+  // accepts one a full interval after the page and refuses the rest. The spacing of those two acceptances
+  // is at most its interval, so the first guess starts at the limit, not at the few a second counted over
+  // a whole second.
+  it.each(SEEDS)(
+    'a bucket that holds one request, 60 ms away, listing first: 0.7 of the limit in the first second (seed %s)',
+    async (seed) => {
+      const limit: LimiterSpec = { rps: 20, burst: 1 };
+      const r = await simulate({ limit, retryAfter: 'seconds', n: 400, latencyMs: 60, listFirst: true, seed });
+      expect(rateBetween(r, 0, 1000)).toBeGreaterThanOrEqual(0.7 * 20);
+      expect((r.accepted * 1000) / r.wallMs / 20).toBeGreaterThanOrEqual(0.92);
       expect(r.refused / (r.accepted + r.refused)).toBeLessThan(0.05);
     },
   );
@@ -220,6 +236,32 @@ describe('pacing', () => {
     const at = await startAll(10);
     const interval = 1000 / throttle.stats.rate;
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(interval - 1e-6);
+  });
+});
+
+describe('a pace brought forward', () => {
+  // The pacer sleeps in steps towards the next start; brought forward meanwhile, that start is granted
+  // late by part of a step. That lateness is no debt: the start after it keeps a whole interval, as a
+  // bucket that holds one request needs.
+  it('the start after a hastened one keeps a whole interval', async () => {
+    const clock = new SimClock();
+    let rate = 5;
+    const pacer = new Pacer(clock.now, clock.sleep, () => rate);
+    const at: number[] = [];
+    const turn = (): void => void pacer.turn().then(() => at.push(clock.t));
+    turn();
+    await clock.run(() => at.length === 1, clock.t + 1000);
+    pacer.restart(clock.t, rate);
+    turn();
+    turn();
+    let woke = false;
+    void clock.sleep(30).then(() => (woke = true));
+    await clock.run(() => woke, clock.t + 1000);
+    rate = 20;
+    pacer.hasten(clock.t, rate);
+    await clock.run(() => at.length === 3, clock.t + 1000);
+    expect(at[1]! - at[0]!).toBeLessThan(1000 / 5);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1000 / 20 - 1e-6);
   });
 });
 
