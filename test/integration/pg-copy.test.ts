@@ -330,4 +330,18 @@ describe('copy of an SQLite mirror into PostgreSQL', () => {
       db.close();
     }
   });
+
+  it('copies texts that hold the usual join marks as they are (the chunk is joined with others)', async () => {
+    const db = sourceCopy('marks');
+    const id = (db.prepare('SELECT min(id) AS id FROM issues').get() as { id: number }).id;
+    db.prepare(`UPDATE issues SET summary = 'a' || char(30) || 'b' || char(31) || 'c' WHERE id = ?`).run(id);
+    const m = await target();
+    try {
+      await copySqliteToPostgres(db, m.pool, m.schema);
+      const { rows } = await m.pool.query(`SELECT summary FROM "${m.schema}".issues WHERE id = $1`, [id]);
+      expect(rows[0]).toEqual({ summary: 'a\x1eb\x1fc' });
+    } finally {
+      db.close();
+    }
+  });
 });

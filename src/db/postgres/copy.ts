@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { SyncError } from '../../errors.js';
 import { BULK_LOAD_SETTINGS, startBulkLoad, type BulkLoad } from './bulk-load.js';
 import { inPipelinedCopy, type Pipeline } from './copy-pipeline.js';
-import { holdsJoinMark, joinJson, splitJsonParam } from './joined-json.js';
+import { holdsMark, joinColumns, splitParam, type JoinValue } from './joined-text.js';
 import { sqlitePages, targetColumns, type Column } from './copy-source.js';
 import { RowSums, storedSumsQuery, type StoredSumsRow } from './copy-sums.js';
 import { quoteSchema } from './names.js';
@@ -156,30 +156,30 @@ async function refuseNonEmpty(client: pg.ClientBase, q: string, schema: string):
   }
 }
 
-/** The INSERT of one chunk: one parameter per column, an array or (JSON) a joined text (joined-json.ts). */
+/** The INSERT of one chunk: one joined text per column after the two marks (joined-text.ts). */
 function insertStatement(q: string, table: string, columns: Column[]): string {
   const names = columns.map((c) => `"${c.name}"`).join(', ');
-  const args = columns.map((c, i) => (c.kind === 'json' ? splitJsonParam(i + 1) : `$${i + 1}::${c.type}[]`)).join(', ');
+  const args = columns.map((c, i) => splitParam(i + 3, c.type)).join(', ');
   const select = columns.map((c) => (c.cast ? `u."${c.name}"::${c.cast}` : `u."${c.name}"`)).join(', ');
   return `INSERT INTO ${q}.${table} (${names}) SELECT ${select} FROM unnest(${args}) AS u(${names})`;
 }
 
 /** The value of a column as it goes into its chunk. */
-function chunkValue(table: string, c: Column, v: unknown): unknown {
+function chunkValue(table: string, c: Column, v: unknown): JoinValue {
   if (v === null || v === undefined) return null;
-  if (c.kind === 'bool' && typeof v === 'number') return v !== 0;
-  if (c.kind !== 'json') return v;
+  if (c.kind === 'bool' && (typeof v === 'number' || typeof v === 'boolean')) return v ? 'true' : 'false';
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v !== 'string' || holdsJoinMark(v)) {
-    const what = typeof v === 'string' ? 'a raw control character' : 'a blob';
-    throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} is not valid JSON (${what}); nothing was copied`);
-  }
-  return v;
+  if (typeof v === 'string' && (c.kind !== 'json' || !holdsMark(v))) return v;
+  const problem =
+    typeof v !== 'string'
+      ? 'is a blob, which no column of the mirror holds'
+      : 'is not valid JSON (a raw control character)';
+  throw new SyncError('DB_ERROR', `a value of ${table}.${c.name} ${problem}; nothing was copied`);
 }
 
-/** The parameters of one chunk. */
-function chunkParams(columns: Column[], chunk: unknown[][]): unknown[] {
-  return columns.map((c, i) => (c.kind === 'json' ? joinJson(chunk[i] as (string | null)[]) : chunk[i]));
+/** The parameters of one chunk: JSON columns, checked by chunkValue, are not searched for the marks. */
+function chunkParams(columns: Column[], chunk: JoinValue[][]): unknown[] {
+  return joinColumns(columns.map((c, i) => ({ values: chunk[i]!, json: c.kind === 'json' })));
 }
 
 /**
@@ -197,7 +197,7 @@ async function copyTable(
   const insert = insertStatement(q, table, columns);
   const sums = new RowSums();
   const texts: (string | null)[] = new Array<string | null>(columns.length);
-  let chunk: unknown[][] = columns.map(() => []);
+  let chunk: JoinValue[][] = columns.map(() => []);
   let chars = 0;
   const inFlight: Promise<unknown>[] = [];
   const send = async (): Promise<void> => {

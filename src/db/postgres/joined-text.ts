@@ -19,6 +19,17 @@ const CANDIDATES = [0x1e, 0x1f, ...Array.from({ length: 31 }, (_, i) => i + 1)]
   .map((c) => String.fromCharCode(c));
 // eslint-disable-next-line no-control-regex -- every candidate mark
 const ANY_MARK = /[\x01-\x08\x0b\x0c\x0e-\x1f]/g;
+// eslint-disable-next-line no-control-regex -- every candidate mark
+const A_MARK = /[\x01-\x08\x0b\x0c\x0e-\x1f]/;
+
+/**
+ * Whether `text` holds a control character that could be a mark. Valid JSON never does (it escapes them
+ * in strings; between tokens it allows tab, line feed and carriage return only), so a caller that cannot
+ * rule out invalid JSON in a column it marks `json` refuses such a value first.
+ */
+export function holdsMark(text: string): boolean {
+  return A_MARK.test(text);
+}
 
 /**
  * Texts that hold every control character a value could be separated with. The writer counts it as one
