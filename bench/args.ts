@@ -21,6 +21,8 @@ physical bound max(N·L/C, (N+pages)/R) + first page, and with the naive approac
                      "w" the write path alone (bench/write-path.ts),
                      "m" the sync against each rate limiter model,
                      "b" 16 details of 30 MB, 16 at once (peak RSS)  (default 1,2,3,4,5,6,7)
+  --models TEXT      scenario m: only the limiter models whose name holds TEXT
+                     (e.g. "burst 1", "halves"; case-insensitive)  (default: all)
   --naive-sample N   details the naive baseline fetches before
                      extrapolating to N; "all" = no extrapolation (default 300)
   --change-share F   share of issues changed before scenario 4    (default 0.02)
@@ -49,6 +51,7 @@ const OPTIONS = {
   out: { type: 'string' },
   db: { type: 'string' },
   keep: { type: 'boolean' },
+  models: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -87,6 +90,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (db !== 'sqlite' && db !== 'postgres') problems.push(`--db: expected sqlite or postgres (got "${db}")`);
   if (values['scale-reference'] !== undefined && !scenarios.has('6'))
     problems.push('--scale-reference: compares runs of scenario 6, which --scenarios leaves out');
+  if (values.models !== undefined && !scenarios.has('m'))
+    problems.push('--models: picks rows of scenario m, which --scenarios leaves out');
   if (scenarios.has('c') && db !== 'postgres')
     problems.push('--scenarios: "c" (copy into PostgreSQL) needs --db postgres');
   const opts: BenchOptions = {
@@ -105,6 +110,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     out: values.out ?? 'bench/results/latest.json',
     keep: values.keep ?? false,
     db: db === 'postgres' ? 'postgres' : 'sqlite',
+    models: values.models?.toLowerCase(),
   };
   if (problems.length > 0) throw new Error(`invalid options:\n  ${problems.join('\n  ')}`);
   return opts;

@@ -262,6 +262,7 @@ function changeFigures(m: Model, ok: number[]): Pick<MatrixRow, 'underAfterHalvi
 export async function runMatrix(ctx: RunContext): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = [];
   for (const [i, m] of MODELS.entries()) {
+    if (ctx.opts.models !== undefined && !m.name.toLowerCase().includes(ctx.opts.models)) continue;
     ctx.log(`scenario m: ${m.name} (N ${detailsFor(m)})`);
     const row = await runModel(ctx, m, i);
     ctx.log(`  accepted/s ${row.timeline.accepted.join(' ')}`);

@@ -26,6 +26,8 @@ export interface BenchOptions {
   timeoutMs: number | undefined;
   /** The mirror's database: SQLite files, or schemas on a PostgreSQL server (--db postgres). */
   db: 'sqlite' | 'postgres';
+  /** Scenario m runs only the models whose name holds this (lower case); undefined = every model. */
+  models: string | undefined;
   out: string;
   keep: boolean;
 }

@@ -2,9 +2,10 @@
  * Sane bounds on what a server says about waiting: a `Retry-After` longer than the run may stall, an
  * HTTP-date in the past, or a `RateLimit-Policy` slower than one request a minute is capped, not obeyed,
  * and reported once per kind. An HTTP-date is read against the answer's own `Date` header when there is
- * one, so a server clock that is off by an hour does not turn into an hour's pause.
+ * one (retry-after.ts), so a server clock that is off by an hour does not turn into an hour's pause.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { isDelaySeconds, retryAfterDelta } from '../retry/retry-after.js';
 
 export type BoundsWarningKind = 'retry-after-too-long' | 'retry-after-past' | 'policy-too-slow';
 
@@ -37,11 +38,9 @@ export class ServerBounds {
   retryAfter(headers: IncomingHttpHeaders | undefined, parsedMs: number | undefined, now: number): number | undefined {
     const raw = first(headers?.['retry-after'])?.trim();
     let ms = parsedMs;
-    if (raw !== undefined && !/^\d+(\.\d+)?$/.test(raw)) {
-      const at = Date.parse(raw);
-      const serverNow = Date.parse(first(headers?.date) ?? '');
-      if (Number.isNaN(at)) return parsedMs === undefined ? undefined : this.cap(parsedMs, raw);
-      const delta = at - (Number.isNaN(serverNow) ? now : serverNow);
+    if (raw !== undefined && !isDelaySeconds(raw)) {
+      const delta = retryAfterDelta(raw, now, first(headers?.date));
+      if (delta === undefined) return parsedMs === undefined ? undefined : this.cap(parsedMs, raw);
       if (delta < -PAST_SLACK_MS) {
         this.once(
           'retry-after-past',

@@ -113,7 +113,7 @@ export class HttpClient {
         continue;
       }
       if (res.status >= 200 && res.status < 300) return res;
-      const retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
+      const retryAfterMs = serverWait(res.headers);
       throw new HttpError(res.status, 'GET', path, http.STATUS_CODES[res.status] ?? '', retryAfterMs);
     }
   }
@@ -134,7 +134,7 @@ export class HttpClient {
       const res = await this.request(path, token, signal, limit);
       status = res.status;
       headers = res.headers;
-      if (status === 429) retryAfterMs = parseRetryAfter(header(res.headers['retry-after']));
+      if (status === 429) retryAfterMs = serverWait(res.headers);
       return res;
     } finally {
       this.opts.throttle.release(status, headers, retryAfterMs);
@@ -220,4 +220,9 @@ export class HttpClient {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** The wait a 429's `Retry-After` asks for, an HTTP-date read against the answer's own `Date`. */
+function serverWait(headers: IncomingHttpHeaders): number | undefined {
+  return parseRetryAfter(header(headers['retry-after']), Date.now(), header(headers.date));
 }

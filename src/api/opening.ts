@@ -28,19 +28,29 @@ export class Opening {
     this.refusedAt.push(now);
   }
 
-  /** Refusals of unpaced requests since `since` when the server stores nothing (else they count). */
-  refusalsToDiscount(since: number): number {
-    return this.storesNothing ? this.refusedAt.filter((t) => t >= since).length : 0;
+  /**
+   * Of `refused` (a span of the acceptance log), the refusals that say something of the pace: less the
+   * unpaced opening's from a server that stores nothing, no sign that the limit fell below the pace (a
+   * window refuses them once its quota is spent: they count).
+   */
+  atPace(refused: { count: number; since: number }): number {
+    if (!this.storesNothing) return refused.count;
+    return refused.count - this.refusedAt.filter((t) => t >= refused.since).length;
   }
 
   /**
    * A store (a window's quota, a burst) carried the fast first probe far past the limit, then ran out:
-   * refusals (over the last second) as many as a fall makes. They may be the opening's own, within a
-   * second of a quick probe: a server that stores nothing has nothing to carry it.
+   * refusals (over the last second) as many as a fall makes, besides the opening's own. A server that
+   * stores nothing has nothing to carry it.
    */
-  carriedPastLimit(refused: { count: number; share: number }): boolean {
+  carriedPastLimit(refused: { count: number; share: number; since: number }): boolean {
     if (this.storesNothing) return false;
-    return refused.count >= tuning.DROP_MIN_REFUSALS && refused.share >= tuning.DROP_MIN_SHARE;
+    // The opening's own refusals end its store, not the probe's climb: a probe that meets the limit
+    // within a second of them has not been carried anywhere.
+    const own = this.refusedAt.filter((t) => t >= refused.since).length;
+    const count = refused.count - own;
+    const answers = refused.share > 0 ? refused.count / refused.share - own : 0;
+    return count >= tuning.DROP_MIN_REFUSALS && count >= tuning.DROP_MIN_SHARE * answers;
   }
 
   /**

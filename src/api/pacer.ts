@@ -35,6 +35,11 @@ export class Pacer {
     private readonly pace: (now: number) => number,
   ) {}
 
+  /** Starts waiting for their turn now: the pace, not the demand, sets when requests start. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Resolves at this start's turn: true when it started closer than an interval after the one before. */
   turn(signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {

@@ -11,11 +11,18 @@ export const PACE_SHARE = 0.95;
 export const DROP_MIN_SHARE = 0.1;
 export const DROP_MIN_REFUSALS = 3;
 export const JITTER_STEP_BACK = 0.9;
-/** Refusals at the pace within MEASURE_MS that take the learnt limit down a notch, and the notch. */
+/**
+ * Refusals at the pace within REPEATED_MS of active time that take the learnt limit down a notch, and the
+ * notch. Seconds, not one: a limit learnt a shade high against a bucket that other clients share is
+ * refused once every second or two, each time after the pace stepped back and recovered.
+ */
 export const REPEATED_REFUSALS = 2;
+export const REPEATED_MS = 3000;
 export const JITTER_LIMIT_SHARE = 0.97;
 /** A fall seen too soon after the limit was learnt to measure the new one: the limit steps down so much. */
 export const FALL_STEP = 0.8;
+/** ... unless the last second accepted under this share of the limit: then the limit is at most that. */
+export const GROSS_FALL_SHARE = 0.5;
 /** Quiet time before probing above the learnt limit, and the growth of the probe per second. */
 export const PLATEAU_MS = 3000;
 export const FIRST_PLATEAU_MS = 1000;

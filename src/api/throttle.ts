@@ -1,33 +1,21 @@
 /**
  * Client-side flow control shared by every request of a run, so the sync rides just under the server's
  * rate limit whatever its shape (token bucket of any burst, fixed or sliding windows, a limit shared with
- * other clients or changed mid-run), learnt from the server's answers:
- * - at most `maxConcurrency` requests in flight, starts paced at `rate` on an absolute timeline by one
- *   pacer (pacer.ts: a late timer is caught up, idle time is not banked into a burst);
- * - before the first 429 nothing is paced (the server may have no limit), but the window of requests in
- *   flight opens by one per accepted answer, so a small burst allowance sees two refusals, not a volley;
- * - `limit` is the server's sustained rate as learnt; the pace is PACE_SHARE of it. The first 429 gives a
- *   first guess (accepted and in flight over at least a second; from a server that stores nothing, at
- *   least the rate the spacing of the opening's acceptances shows: opening.ts), probed upwards fast
- *   until a 429 says where the limit is: near where the probe got (it overshoots by a round trip's growth), unless a
- *   store the server showed at the opening (a window's quota, a burst) carried it further, then the
- *   accepted rate over the last second of activity (a fall of the limit, below, ends that probe too);
- * - only a 429 to a request started after the last change counts (older ones answer the old pace). One
- *   above the pace means a probe went too far: the limit becomes the rate sent over the probe's last
- *   second (a bucket of one refuses below its limit), at most the pace of the refused start, never lower
- *   than the limit the probe started from (a late start refuses a request now and then at any pace).
- *   One at the pace is jitter when 429s are a small share of the last answers or fewer than
- *   DROP_MIN_REFUSALS (the opening's unpaced ones not counted from a server that stores nothing): the
- *   pace steps back a little; when they repeat, the limit gives a notch too. Else the limit fell: it
- *   follows the accepted rate since it was last learnt, the pace halves and recovers once requests
- *   pass again. Active time only is measured (nothing to send is not a lower limit), and
- *   when nothing passed since the last change the window is spent: every request waits for the
- *   Retry-After;
- * - after a plateau without a 429 the limit is probed upwards, slowly at first and faster the longer no
- *   429 comes: a raised limit is found within seconds; a probe that finds the limit where it was doubles
- *   the plateau (up to MAX_PLATEAU_MS), so a steady limit costs a 429 rarely;
- * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright, as a ceiling never probed above;
- * - a long `Retry-After` pauses every request, not only the one that got it.
+ * other clients or changed mid-run), learnt from the server's answers. docs/performance.md ("How the
+ * throttle finds the limit") walks through each rule; in short:
+ * - at most `maxConcurrency` requests in flight, starts paced at `rate` (PACE_SHARE of the learnt `limit`)
+ *   on an absolute timeline by one pacer (pacer.ts); before the first 429 nothing is paced, but the
+ *   window of requests in flight opens by one per accepted answer (slow start);
+ * - the first 429 gives a first guess (opening.ts), probed upwards fast until a 429 says where the limit
+ *   is; later, after a plateau without a 429, slowly and faster the longer none comes. A probe grows only
+ *   while starts wait for the pace: a pace nobody uses tells nothing of the limit;
+ * - only a 429 to a request started after the last change counts. One above the pace ends a probe; one
+ *   at the pace is jitter (a step back, and a notch of the limit when they repeat) unless refusals are a
+ *   fair share of the last answers: then the limit fell, to the accepted rate, and the pace halves;
+ * - rates are measured over active time: requests in flight, or waiting out the server's Retry-After
+ *   (time the limit takes), not time with nothing to send;
+ * - `RateLimit-Policy` (IETF draft, `q;w=`) gives the limit outright, as a ceiling never probed above; a
+ *   long `Retry-After` pauses every request, not only the one that got it.
  * The figures named here live in throttle-tuning.ts. What the server says is bounded (bounds.ts): a wait
  * longer than `maxPauseMs`, an HTTP-date in the past or a policy under one request a minute is capped and
  * reported once through `warn`.
@@ -37,15 +25,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { AcceptanceLog } from './acceptance-log.js';
 import { ServerBounds } from './bounds.js';
 import { Opening } from './opening.js';
-import { Pacer, abortReason } from './pacer.js';
+import { Pacer } from './pacer.js';
+import { Slots } from './slots.js';
 import * as tuning from './throttle-tuning.js';
 import type { Start, ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
 export type { ThrottleOptions, ThrottleStats } from './throttle-types.js';
 
 export class Throttle {
-  private inFlight = 0;
-  private readonly waiters: Array<() => void> = [];
+  private readonly slots = new Slots(() => this.window());
   /**
    * Requests in flight, oldest first (an answer is matched to the oldest): when each started, and whether
    * it started closer than an interval after the one before, catching up a late timer.
@@ -66,6 +54,10 @@ export class Throttle {
   private learntAt = -Infinity;
   private lastRefusalAt = -Infinity;
   private lastTickAt = 0;
+  /** Starts were waiting for their turn at the last tick. */
+  private pacedAtLastTick = false;
+  /** Until when refused requests wait out the server's Retry-After before they come back. */
+  private serverWaitUntil = -Infinity;
 
   private readonly accepted: AcceptanceLog;
   private readonly bounds: ServerBounds;
@@ -92,17 +84,7 @@ export class Throttle {
 
   /** Wait for a slot and for the pacing; call `release` exactly once afterwards. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    while (this.inFlight >= this.window()) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(abortReason(signal));
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiters.push(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        });
-      });
-    }
-    this.inFlight++;
+    await this.slots.take(signal);
     let caughtUp: boolean;
     try {
       caughtUp = await this.pacer.turn(signal);
@@ -129,7 +111,7 @@ export class Throttle {
   release(status = 0, headers?: IncomingHttpHeaders, retryAfterMs?: number): void {
     const now = this.now();
     this.tick(now);
-    this.inFlight--;
+    this.slots.give();
     const start = this.starts.shift() ?? { at: now, caughtUp: false, pace: this.rate };
     if (headers) this.readPolicy(headers);
     if (status === 429) this.onRefused(now, start, this.bounds.retryAfter(headers, retryAfterMs, now));
@@ -137,8 +119,7 @@ export class Throttle {
       this.learnSpacing(now, start);
       this.accepted.add(now);
     }
-    for (let room = this.window() - this.inFlight; room > 0 && this.waiters.length > 0; room--)
-      this.waiters.shift()?.();
+    this.slots.wake();
   }
 
   get stats(): ThrottleStats {
@@ -149,8 +130,15 @@ export class Throttle {
   private tick(now: number): void {
     const dt = now - this.lastTickAt;
     this.lastTickAt = now;
+    // Only time in which starts waited for the pace tests it: a pace nobody uses (every request waiting
+    // out a Retry-After, too few to send) tells nothing of the limit, and a probe grown through it
+    // would meet the server far above the limit.
+    const paced = this.pacer.queued > 0;
+    const probeMs = paced && this.pacedAtLastTick ? dt : 0;
+    this.pacedAtLastTick = paced;
     if (dt <= 0) return;
-    this.accepted.advance(now, this.inFlight > 0 && now > this.pacer.pausedUntil);
+    // Time the server asked requests to wait (a Retry-After) is time its limit takes, not idle time.
+    this.accepted.advance(now, this.slots.inFlight > 0 || now < this.serverWaitUntil);
     if (!Number.isFinite(this.limit)) return;
     const quietMs = now - Math.max(this.lastRefusalAt, this.changedAt);
     const target = tuning.PACE_SHARE * this.limit;
@@ -160,14 +148,15 @@ export class Throttle {
         this.rate = Math.min(target, this.rate * 2 ** (dt / tuning.RECOVER_DOUBLING_MS));
       }
     } else if (
+      probeMs > 0 &&
       this.limit * this.probe < this.policyLimit &&
       (this.startup ? quietMs >= tuning.RECOVER_AFTER_MS : quietMs >= this.plateauMs)
     ) {
       // Probing accelerates the longer it finds no limit: slow near the learnt limit, fast far above it.
       const probingS = (quietMs - this.plateauMs) / 1000;
       this.probe *= this.startup
-        ? 2 ** (dt / tuning.STARTUP_DOUBLING_MS)
-        : 1 + (tuning.PROBE_GROWTH * (1 + probingS / tuning.PROBE_ACCEL_S) * dt) / 1000;
+        ? 2 ** (probeMs / tuning.STARTUP_DOUBLING_MS)
+        : 1 + (tuning.PROBE_GROWTH * (1 + probingS / tuning.PROBE_ACCEL_S) * probeMs) / 1000;
       this.rate = tuning.PACE_SHARE * Math.min(this.policyLimit, this.limit * this.probe);
     }
   }
@@ -177,6 +166,7 @@ export class Throttle {
     this.accepted.refuse(now);
     this.opening.close(this.accepted.total);
     this.lastRefusalAt = now;
+    if (pauseMs !== undefined) this.serverWaitUntil = Math.max(this.serverWaitUntil, now + pauseMs);
     if (pauseMs !== undefined && pauseMs >= tuning.GLOBAL_PAUSE_THRESHOLD_MS)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
     if (!Number.isFinite(start.pace)) this.opening.refused(now);
@@ -186,7 +176,7 @@ export class Throttle {
     const elapsed = Math.max(tuning.FIRST_ESTIMATE_MIN_MS, now - (this.firstStartAt ?? now));
     if (!Number.isFinite(this.limit)) {
       // Answers still on their way may be acceptances: a first guess, probed upwards quickly.
-      this.setLimit(((this.accepted.total + this.inFlight + 1) * 1000) / elapsed);
+      this.setLimit(((this.accepted.total + this.slots.inFlight + 1) * 1000) / elapsed);
       this.learntAt = now;
       this.startup = true;
       this.rate = tuning.PACE_SHARE * this.limit;
@@ -235,10 +225,10 @@ export class Throttle {
    */
   private paceRefused(now: number, pauseMs: number | undefined): boolean {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
-    // No sign that the limit fell below the pace (a window refuses them once its quota is spent: they count).
-    refused.count -= this.opening.refusalsToDiscount(refused.since);
+    refused.count = this.opening.atPace(refused);
     if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
-      if (refused.count >= tuning.REPEATED_REFUSALS) this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
+      if (this.opening.atPace(this.accepted.refused(tuning.REPEATED_MS)) >= tuning.REPEATED_REFUSALS)
+        this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
       this.changedAt = now;
       return false;
@@ -252,7 +242,7 @@ export class Throttle {
             this.accepted.rate(tuning.MEASURE_MS, tuning.MEASURE_MIN_MS) ?? 0,
           )
         : undefined;
-    if (measured === undefined) this.setLimit(this.limit * tuning.FALL_STEP);
+    if (measured === undefined) this.setLimit(Math.min(this.limit * tuning.FALL_STEP, this.lastSecondRate()));
     else if (measured > 0 && measured < this.limit) this.setLimit(measured);
     this.learntAt = now;
     // A fall during the fast first probe ends it: probing on would overshoot again. The limit is rough,
@@ -265,6 +255,19 @@ export class Throttle {
     if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
     return true;
+  }
+
+  /**
+   * A cap for a fall too soon after the limit was learnt to measure it: what the last second accepted,
+   * when that is a small share of the limit and the server showed a store. A limit learnt far too high
+   * (an opening that met two of a window's quotas) spends each window's quota early and is refused for
+   * the rest of it; stepping down a fifth per window would take seconds. Nearer the limit, or from a
+   * server that stores nothing (it refuses now and then at any pace), the last second says nothing more.
+   */
+  private lastSecondRate(): number {
+    if (this.opening.storesNothing) return Infinity;
+    const accepted = this.accepted.rate(tuning.MEASURE_MS, tuning.MEASURE_MIN_MS) ?? Infinity;
+    return accepted < tuning.GROSS_FALL_SHARE * this.limit ? accepted : Infinity;
   }
 
   /** The first guess rises to the rate the spacing of the opening's acceptances shows, if higher. */

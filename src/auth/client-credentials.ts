@@ -154,7 +154,15 @@ export class ClientCredentialsProvider implements TokenProvider {
       } catch {
         body = undefined; // an HTML error page, say: the status tells enough
       }
-      return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after') ?? undefined) };
+      return {
+        status: res.status,
+        body,
+        retryAfterMs: parseRetryAfter(
+          res.headers.get('retry-after') ?? undefined,
+          Date.now(),
+          res.headers.get('date') ?? undefined,
+        ),
+      };
     } catch (err) {
       if (signal?.aborted) throw abortedError(err);
       throw tokenTransportError(err, this.ctx, this.opts.timeoutMs);

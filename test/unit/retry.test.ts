@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../src/retry/retry-after.js';
+import { parseRetryAfter, serverClockOffset } from '../../src/retry/retry-after.js';
 import { isRetryable } from '../../src/retry/policy.js';
 import { withRetry } from '../../src/retry/with-retry.js';
 import { BadResponseError, HttpError, NetworkError } from '../../src/errors.js';
@@ -15,6 +15,21 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  // Date has whole seconds: taking it as the server's exact time adds up to a second to every wait.
+  it("reads an HTTP-date against the answer's Date only beyond that header's one-second resolution", () => {
+    const now = Date.parse('2026-01-01T00:00:00.700Z');
+    const date = 'Thu, 01 Jan 2026 00:00:00 GMT';
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:01 GMT', now, date)).toBe(300);
+    // A server clock an hour ahead or behind: the wait is read on its clock, taking the least difference
+    // its Date allows (it cannot tell where in its second the server was).
+    expect(parseRetryAfter('Thu, 01 Jan 2026 01:00:01 GMT', now, 'Thu, 01 Jan 2026 01:00:00 GMT')).toBe(1000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:00:02 GMT', now, 'Wed, 31 Dec 2025 23:00:00 GMT')).toBe(1000);
+    expect(serverClockOffset(date, now)).toBe(0);
+    expect(serverClockOffset('Thu, 01 Jan 2026 00:00:02 GMT', now)).toBe(1300);
+    expect(serverClockOffset('Wed, 31 Dec 2025 23:59:58 GMT', now)).toBe(-1700);
+    expect(serverClockOffset('not a date', now)).toBe(0);
   });
 });
 

@@ -78,6 +78,11 @@ export interface SimSpec {
    * goes before its details (one of the `n` requests).
    */
   listFirst?: boolean;
+  /**
+   * How far past a whole 10 s of the server's clock the run starts, ms: a server's fixed windows are
+   * aligned to its clock, not to the client's first request. Default 0.
+   */
+  phaseMs?: number;
 }
 
 export interface SimResult {
@@ -96,6 +101,7 @@ export interface SimResult {
 /** Runs the simulation to its end (every request accepted) or to `maxMs`. */
 export async function simulate(s: SimSpec): Promise<SimResult> {
   const clock = new SimClock(s.lag);
+  clock.t += s.phaseMs ?? 0;
   const start = clock.t;
   const latency = s.latencyMs ?? 20;
   const jitter = s.jitterMs ?? 2;
@@ -113,8 +119,12 @@ export async function simulate(s: SimSpec): Promise<SimResult> {
       const d = limiter.take(arrival);
       await clock.sleep(latency + (arrival - clock.t));
       last = clock.t;
-      const headers = rateLimitHeaders(d, s.limit, s.retryAfter, arrival);
-      const retryAfterMs = d.ok ? undefined : parseRetryAfter(headers['retry-after'], clock.t);
+      // With the `Date` an HTTP server adds: its clock in whole seconds.
+      const headers: Record<string, string> = {
+        ...rateLimitHeaders(d, s.limit, s.retryAfter, arrival),
+        date: new Date(arrival).toUTCString(),
+      };
+      const retryAfterMs = d.ok ? undefined : parseRetryAfter(headers['retry-after'], clock.t, headers.date);
       throttle.release(d.ok ? 200 : 429, headers, retryAfterMs);
       if (d.ok) {
         r.accepted++;
