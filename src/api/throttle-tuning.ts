@@ -12,9 +12,10 @@ export const DROP_MIN_SHARE = 0.1;
 export const DROP_MIN_REFUSALS = 3;
 export const JITTER_STEP_BACK = 0.9;
 /**
- * Refusals at the pace within REPEATED_MS of active time that take the learnt limit down a notch, and the
- * notch. Seconds, not one: a limit learnt a shade high against a bucket that other clients share is
- * refused once every second or two, each time after the pace stepped back and recovered.
+ * Refusals at the pace within REPEATED_MS of active time (MEASURE_MS from a server that stores nothing)
+ * that take the learnt limit down a notch, and the notch. Seconds, not one: a limit learnt a shade high
+ * against a bucket that other clients share is refused once every second or two, each time after the
+ * pace stepped back and recovered.
  */
 export const REPEATED_REFUSALS = 2;
 export const REPEATED_MS = 3000;
