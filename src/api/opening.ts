@@ -23,6 +23,14 @@ export class Opening {
     return this.accepted <= tuning.INITIAL_WINDOW;
   }
 
+  /**
+   * The span over which refusals at the pace count as repeated: a server that stores nothing refuses
+   * now and then at any pace (two requests arriving closer than its interval), so only a second's worth.
+   */
+  get repeatedMs(): number {
+    return this.storesNothing ? tuning.MEASURE_MS : tuning.REPEATED_MS;
+  }
+
   /** An answer to an unpaced request was a refusal. */
   refused(now: number): void {
     this.refusedAt.push(now);

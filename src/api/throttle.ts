@@ -227,7 +227,7 @@ export class Throttle {
     const refused = this.accepted.refused(tuning.MEASURE_MS);
     refused.count = this.opening.atPace(refused);
     if (refused.count < tuning.DROP_MIN_REFUSALS || refused.share < tuning.DROP_MIN_SHARE) {
-      if (this.opening.atPace(this.accepted.refused(this.repeatedMs())) >= tuning.REPEATED_REFUSALS)
+      if (this.opening.atPace(this.accepted.refused(this.opening.repeatedMs)) >= tuning.REPEATED_REFUSALS)
         this.setLimit(this.limit * tuning.JITTER_LIMIT_SHARE);
       this.rate = Math.max(tuning.MIN_RATE, this.rate * tuning.JITTER_STEP_BACK);
       this.changedAt = now;
@@ -255,14 +255,6 @@ export class Throttle {
     if (pauseMs !== undefined && this.accepted.lastAcceptedAt < this.changedAt)
       this.pacer.pausedUntil = Math.max(this.pacer.pausedUntil, now + pauseMs);
     return true;
-  }
-
-  /**
-   * The span over which refusals at the pace count as repeated: a server that stores nothing refuses
-   * now and then at any pace (two requests arriving closer than its interval), so only a second's worth.
-   */
-  private repeatedMs(): number {
-    return this.opening.storesNothing ? tuning.MEASURE_MS : tuning.REPEATED_MS;
   }
 
   /**
