@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { TRACKED_FIELDS } from '../src/db/history.js';
+import { ISO_GLOB } from '../src/db/schema-tables.js';
 import { median } from './trial-meter.js';
 
 const N = Number(process.argv[2] ?? 50_000);
 const ROUNDS = 9;
-const GLOB = "'[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'";
-const FIELDS = ['status', 'assignee', 'domain', 'due_at', 'labels'];
 
 interface Parts {
   fk: boolean;
@@ -45,8 +45,8 @@ function ddl(p: Parts): string {
     clauses.push(
       'FOREIGN KEY (issue_id) REFERENCES issues(id) ON DELETE cascade, FOREIGN KEY (run_id) REFERENCES sync_runs(id)',
     );
-  if (p.fieldCheck) clauses.push(`CHECK(${FIELDS.map((f) => `field = '${f}'`).join(' OR ')})`);
-  if (p.dateCheck) clauses.push(`CHECK(observed_at IS NULL OR observed_at GLOB ${GLOB})`);
+  if (p.fieldCheck) clauses.push(`CHECK(${TRACKED_FIELDS.map((f) => `field = '${f}'`).join(' OR ')})`);
+  if (p.dateCheck) clauses.push(`CHECK(observed_at IS NULL OR observed_at GLOB ${ISO_GLOB})`);
   const index = p.index ? 'CREATE INDEX issue_changes_issue_field_idx ON issue_changes (issue_id, field);' : '';
   return `CREATE TABLE issue_changes (${clauses.join(', ')}); ${index}`;
 }
@@ -66,7 +66,7 @@ function once(p: Parts): number {
       INSERT INTO issues SELECT i FROM c; ${ddl(p)}`);
     const fill = db.prepare(`WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ${N - 1})
       INSERT INTO issue_changes SELECT NULL, i / 5 + 1, 1,
-        CASE i % 5 ${FIELDS.map((f, k) => `WHEN ${k} THEN '${f}'`).join(' ')} END,
+        CASE i % 5 ${TRACKED_FIELDS.map((f, k) => `WHEN ${k} THEN '${f}'`).join(' ')} END,
         NULL, 'value ' || i, '2026-11-27T16:12:04.123Z' FROM c`);
     const before = process.cpuUsage();
     db.transaction(() => fill.run())();

@@ -5,7 +5,7 @@
  * one (retry-after.ts), so a server clock that is off by an hour does not turn into an hour's pause.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { isDelaySeconds, retryAfterDelta } from '../retry/retry-after.js';
+import { retryAfterDelta } from '../retry/retry-after.js';
 
 export type BoundsWarningKind = 'retry-after-too-long' | 'retry-after-past' | 'policy-too-slow';
 
@@ -37,20 +37,16 @@ export class ServerBounds {
    */
   retryAfter(headers: IncomingHttpHeaders | undefined, parsedMs: number | undefined, now: number): number | undefined {
     const raw = first(headers?.['retry-after'])?.trim();
-    let ms = parsedMs;
-    if (raw !== undefined && !isDelaySeconds(raw)) {
-      const delta = retryAfterDelta(raw, now, first(headers?.date));
-      if (delta === undefined) return parsedMs === undefined ? undefined : this.cap(parsedMs, raw);
-      if (delta < -PAST_SLACK_MS) {
-        this.once(
-          'retry-after-past',
-          raw,
-          `the server's Retry-After ${raw} lies in the past; ignored (backing off instead)`,
-        );
-        return undefined;
-      }
-      ms = Math.max(0, delta);
+    const delta = raw === undefined ? undefined : retryAfterDelta(raw, now, first(headers?.date));
+    if (raw !== undefined && delta !== undefined && delta < -PAST_SLACK_MS) {
+      this.once(
+        'retry-after-past',
+        raw,
+        `the server's Retry-After ${raw} lies in the past; ignored (backing off instead)`,
+      );
+      return undefined;
     }
+    const ms = delta === undefined ? parsedMs : Math.max(0, delta);
     return ms === undefined ? undefined : this.cap(ms, raw ?? String(ms));
   }
 

@@ -42,8 +42,7 @@ export class Opening {
    * window refuses them once its quota is spent: they count).
    */
   atPace(refused: { count: number; since: number }): number {
-    if (!this.storesNothing) return refused.count;
-    return refused.count - this.refusedAt.filter((t) => t >= refused.since).length;
+    return this.storesNothing ? refused.count - this.refusedSince(refused.since) : refused.count;
   }
 
   /**
@@ -55,7 +54,7 @@ export class Opening {
     if (this.storesNothing) return false;
     // The opening's own refusals end its store, not the probe's climb: a probe that meets the limit
     // within a second of them has not been carried anywhere.
-    const own = this.refusedAt.filter((t) => t >= refused.since).length;
+    const own = this.refusedSince(refused.since);
     const count = refused.count - own;
     const answers = refused.share > 0 ? refused.count / refused.share - own : 0;
     return count >= tuning.DROP_MIN_REFUSALS && count >= tuning.DROP_MIN_SHARE * answers;
@@ -69,5 +68,10 @@ export class Opening {
   spacedRate(now: number, lastAcceptedAt: number, lastRefusalAt: number): number | undefined {
     if (!this.storesNothing || !(lastRefusalAt > lastAcceptedAt) || !(now > lastAcceptedAt)) return undefined;
     return 1000 / (now - lastAcceptedAt);
+  }
+
+  /** Refusals of the opening's unpaced requests answered since `since`. */
+  private refusedSince(since: number): number {
+    return this.refusedAt.filter((t) => t >= since).length;
   }
 }

@@ -27,7 +27,7 @@ export const datetime = customType<{ data: string; driverData: string }>({
 });
 
 // GLOB, not a date function: it also rejects numbers, which a NUMERIC-affinity column would otherwise keep.
-const ISO_GLOB = "'[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'";
+export const ISO_GLOB = "'[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z'";
 
 /** CHECK constraints that keep every listed timestamp column NULL or a full `toISOString()` value. */
 function isoTimestamps(table: string, columns: SQLiteColumn[]) {

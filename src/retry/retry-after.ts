@@ -41,6 +41,3 @@ export function parseRetryAfter(
   const delta = retryAfterDelta(value, now, serverDate);
   return delta === undefined ? undefined : Math.max(0, delta);
 }
-
-/** True when the value is delay-seconds (not an HTTP-date). */
-export const isDelaySeconds = (value: string): boolean => DELAY_SECONDS.test(value.trim());
